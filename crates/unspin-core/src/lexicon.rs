@@ -1,0 +1,164 @@
+//! The synonym lexicon read in reverse: for a phrase seen in a spun text, the phrases a spinner
+//! could have replaced with it.
+//!
+//! Spinners map an original phrase `o` to a member of `o`'s synonym group. The model therefore
+//! stores, for each phrase `s`, the originals `o` whose group contains `s` (the reverse edges),
+//! with the sources that attest the edge, and for each original the size of its group (its
+//! fan-out), which is what the channel model charges for the spinner's choice of `s`.
+
+use crate::container::{SectionWriter, Sections};
+use crate::morph::Morphology;
+use crate::ModelError;
+
+/// Identifier of a phrase in the lexicon.
+pub type PhraseId = u32;
+
+/// Bit flags naming the sources that attest a synonym edge.
+pub mod source {
+    /// Moby thesaurus (crate `thesaurus-moby`).
+    pub const MOBY: u8 = 1;
+    /// WordNet 3.0 synsets (Debian `wordnet-base`).
+    pub const WORDNET: u8 = 2;
+    /// Closed-class rewrites written for unspin: contractions, number words, spintax.
+    pub const FUNCTION: u8 = 4;
+}
+
+/// Everything needed to write a lexicon, as plain arrays.
+#[derive(Default)]
+pub struct LexiconParts {
+    /// Phrases (lowercase, single spaces), sorted; a phrase's id is its index.
+    pub phrases: Vec<String>,
+    /// `rev_start[s]..rev_start[s + 1]` indexes the originals of phrase `s`.
+    pub rev_start: Vec<u32>,
+    /// Original phrase of each reverse edge.
+    pub rev_target: Vec<u32>,
+    /// Sources of each reverse edge (see [`source`]).
+    pub rev_source: Vec<u8>,
+    /// Size of each phrase's synonym group when it is the original.
+    pub fanout: Vec<u16>,
+    /// Inflection table lines: `lemma,pos,form,form...` (lemminflect layout).
+    pub inflections: String,
+    /// Irregular form lines: `form lemma pos` (WordNet `*.exc`).
+    pub exceptions: String,
+}
+
+impl LexiconParts {
+    /// Writes the parts as `lex.*` sections.
+    pub fn write(&self, w: &mut SectionWriter) {
+        w.bytes("lex.phrases", self.phrases.join("\n").as_bytes());
+        w.u32s("lex.rev_start", &self.rev_start);
+        w.u32s("lex.rev_target", &self.rev_target);
+        w.bytes("lex.rev_source", &self.rev_source);
+        w.u16s("lex.fanout", &self.fanout);
+        w.bytes("lex.inflections", self.inflections.as_bytes());
+        w.bytes("lex.exceptions", self.exceptions.as_bytes());
+    }
+}
+
+/// One reverse synonym edge: `original` may have been spun into the phrase looked up.
+#[derive(Clone, Copy, Debug)]
+pub struct Edge {
+    /// The original phrase.
+    pub original: PhraseId,
+    /// Sources attesting the edge.
+    pub sources: u8,
+}
+
+/// The reverse synonym lexicon plus the morphology used to re-inflect candidates.
+pub struct Lexicon {
+    index: fst::Map<Vec<u8>>,
+    phrases: Vec<String>,
+    rev_start: Vec<u32>,
+    rev_target: Vec<u32>,
+    rev_source: Vec<u8>,
+    fanout: Vec<u16>,
+    /// Morphology for lemmatising spun words and re-inflecting originals.
+    pub morph: Morphology,
+}
+
+fn corrupt(what: &str) -> ModelError {
+    ModelError::Corrupt(format!("lexicon: {what}"))
+}
+
+impl Lexicon {
+    /// Reads the `lex.*` sections and checks them for consistency.
+    pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
+        let text = std::str::from_utf8(s.bytes("lex.phrases")?)
+            .map_err(|_| corrupt("phrases are not UTF-8"))?;
+        let phrases: Vec<String> = text.split('\n').map(str::to_owned).collect();
+        let index = fst::Map::from_iter(
+            phrases
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.as_str(), i as u64)),
+        )
+        .map_err(|e| corrupt(&format!("phrases not sorted and unique: {e}")))?;
+        let rev_start = s.u32s("lex.rev_start")?;
+        let rev_target = s.u32s("lex.rev_target")?;
+        let rev_source = s.bytes("lex.rev_source")?.to_vec();
+        let fanout = s.u16s("lex.fanout")?;
+        let n = phrases.len();
+        if rev_start.len() != n + 1
+            || fanout.len() != n
+            || rev_target.len() != rev_source.len()
+            || rev_start.windows(2).any(|w| w[0] > w[1])
+            || rev_start.last().map(|&l| l as usize) != Some(rev_target.len())
+            || rev_target.iter().any(|&t| t as usize >= n)
+        {
+            return Err(corrupt("edge arrays are inconsistent"));
+        }
+        let inflections = std::str::from_utf8(s.bytes("lex.inflections")?)
+            .map_err(|_| corrupt("inflections are not UTF-8"))?;
+        let exceptions = std::str::from_utf8(s.bytes("lex.exceptions")?)
+            .map_err(|_| corrupt("exceptions are not UTF-8"))?;
+        Ok(Lexicon {
+            index,
+            phrases,
+            rev_start,
+            rev_target,
+            rev_source,
+            fanout,
+            morph: Morphology::parse(inflections, exceptions),
+        })
+    }
+
+    /// The id of a lowercase phrase, if the lexicon has it.
+    pub fn id(&self, phrase: &str) -> Option<PhraseId> {
+        self.index.get(phrase).map(|v| v as PhraseId)
+    }
+
+    /// The text of a phrase.
+    pub fn phrase(&self, id: PhraseId) -> &str {
+        &self.phrases[id as usize]
+    }
+
+    /// Size of the synonym group of `id` as an original.
+    pub fn fanout(&self, id: PhraseId) -> u16 {
+        self.fanout[id as usize]
+    }
+
+    /// The originals that a spinner could have turned into `spun`.
+    pub fn originals(&self, spun: PhraseId) -> impl Iterator<Item = Edge> + '_ {
+        let lo = self.rev_start[spun as usize] as usize;
+        let hi = self.rev_start[spun as usize + 1] as usize;
+        (lo..hi).map(move |i| Edge {
+            original: self.rev_target[i],
+            sources: self.rev_source[i],
+        })
+    }
+
+    /// Number of phrases.
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    /// Whether the lexicon is empty.
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Number of reverse edges.
+    pub fn edge_count(&self) -> usize {
+        self.rev_target.len()
+    }
+}

@@ -1,0 +1,308 @@
+//! A backoff trigram language model in unspin's own compact layout.
+//!
+//! The layout mirrors a reversed trie, the shape the CMU model ships in: for each word `w`,
+//! the previous words `p` with a bigram `p w` form a sorted run of entries; each such entry owns
+//! a sorted run of the words `q` before it with a trigram `q p w`. Probabilities are 16-bit codes
+//! into per-order tables of natural-log values, which keeps the model small without changing
+//! the ranking of candidates in any way that matters to the decoder.
+
+use crate::container::{SectionWriter, Sections};
+use crate::ModelError;
+
+/// Identifier of a vocabulary word.
+pub type WordId = u32;
+
+/// Log-probability (natural log) given to a word the model does not know.
+pub const OOV_LOGPROB: f32 = -16.0;
+
+/// A backoff trigram model over a lowercase vocabulary.
+pub struct LanguageModel {
+    vocab: fst::Map<Vec<u8>>,
+    words: Vec<String>,
+    uni_prob: Vec<f32>,
+    uni_bo: Vec<f32>,
+    /// `uni_next[w]..uni_next[w + 1]` is the run of bigram entries ending in `w`.
+    uni_next: Vec<u32>,
+    bi_word: Vec<u32>,
+    bi_prob: Vec<u16>,
+    bi_bo: Vec<u16>,
+    /// `bi_next[e]..bi_next[e + 1]` is the run of trigram entries extending bigram entry `e`.
+    bi_next: Vec<u32>,
+    tri_word: Vec<u32>,
+    tri_prob: Vec<u16>,
+    bi_prob_bins: Vec<f32>,
+    bi_bo_bins: Vec<f32>,
+    tri_prob_bins: Vec<f32>,
+    bos: Option<WordId>,
+    eos: Option<WordId>,
+}
+
+/// Everything needed to write a language model, as plain arrays (see [`LanguageModel`]).
+pub struct LanguageModelParts {
+    /// Word strings, indexed by id.
+    pub words: Vec<String>,
+    /// Unigram log-probabilities (natural log).
+    pub uni_prob: Vec<f32>,
+    /// Unigram backoff weights (natural log).
+    pub uni_bo: Vec<f32>,
+    /// Bigram run boundaries, one more than the vocabulary.
+    pub uni_next: Vec<u32>,
+    /// Previous word of each bigram entry.
+    pub bi_word: Vec<u32>,
+    /// Bigram probability codes.
+    pub bi_prob: Vec<u16>,
+    /// Bigram backoff codes.
+    pub bi_bo: Vec<u16>,
+    /// Trigram run boundaries, one more than the bigram entries.
+    pub bi_next: Vec<u32>,
+    /// Word two back of each trigram entry.
+    pub tri_word: Vec<u32>,
+    /// Trigram probability codes.
+    pub tri_prob: Vec<u16>,
+    /// Decoding table for bigram probability codes.
+    pub bi_prob_bins: Vec<f32>,
+    /// Decoding table for bigram backoff codes.
+    pub bi_bo_bins: Vec<f32>,
+    /// Decoding table for trigram probability codes.
+    pub tri_prob_bins: Vec<f32>,
+}
+
+impl LanguageModelParts {
+    /// Writes the parts as `lm.*` sections.
+    pub fn write(&self, w: &mut SectionWriter) {
+        let mut joined = Vec::new();
+        for word in &self.words {
+            joined.extend_from_slice(word.as_bytes());
+            joined.push(b'\n');
+        }
+        w.bytes("lm.words", &joined);
+        w.f32s("lm.uni_prob", &self.uni_prob);
+        w.f32s("lm.uni_bo", &self.uni_bo);
+        w.u32s("lm.uni_next", &self.uni_next);
+        w.u32s("lm.bi_word", &self.bi_word);
+        w.u16s("lm.bi_prob", &self.bi_prob);
+        w.u16s("lm.bi_bo", &self.bi_bo);
+        w.u32s("lm.bi_next", &self.bi_next);
+        w.u32s("lm.tri_word", &self.tri_word);
+        w.u16s("lm.tri_prob", &self.tri_prob);
+        w.f32s("lm.bi_prob_bins", &self.bi_prob_bins);
+        w.f32s("lm.bi_bo_bins", &self.bi_bo_bins);
+        w.f32s("lm.tri_prob_bins", &self.tri_prob_bins);
+    }
+}
+
+fn corrupt(what: &str) -> ModelError {
+    ModelError::Corrupt(format!("language model: {what}"))
+}
+
+impl LanguageModel {
+    /// Reads the `lm.*` sections and checks that every run boundary and code is in range,
+    /// so that lookups later cannot index out of bounds.
+    pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
+        let words: Vec<String> = std::str::from_utf8(s.bytes("lm.words")?)
+            .map_err(|_| corrupt("vocabulary is not UTF-8"))?
+            .split_terminator('\n')
+            .map(str::to_owned)
+            .collect();
+        let lm = LanguageModel {
+            vocab: build_vocab(&words)?,
+            uni_prob: s.f32s("lm.uni_prob")?,
+            uni_bo: s.f32s("lm.uni_bo")?,
+            uni_next: s.u32s("lm.uni_next")?,
+            bi_word: s.u32s("lm.bi_word")?,
+            bi_prob: s.u16s("lm.bi_prob")?,
+            bi_bo: s.u16s("lm.bi_bo")?,
+            bi_next: s.u32s("lm.bi_next")?,
+            tri_word: s.u32s("lm.tri_word")?,
+            tri_prob: s.u16s("lm.tri_prob")?,
+            bi_prob_bins: s.f32s("lm.bi_prob_bins")?,
+            bi_bo_bins: s.f32s("lm.bi_bo_bins")?,
+            tri_prob_bins: s.f32s("lm.tri_prob_bins")?,
+            bos: None,
+            eos: None,
+            words,
+        };
+        lm.validate()?;
+        let bos = lm.id("<s>");
+        let eos = lm.id("</s>");
+        Ok(LanguageModel { bos, eos, ..lm })
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        let n = self.words.len();
+        let n2 = self.bi_word.len();
+        let n3 = self.tri_word.len();
+        if self.uni_prob.len() != n || self.uni_bo.len() != n || self.uni_next.len() != n + 1 {
+            return Err(corrupt("unigram arrays disagree with the vocabulary"));
+        }
+        if self.bi_prob.len() != n2 || self.bi_bo.len() != n2 || self.bi_next.len() != n2 + 1 {
+            return Err(corrupt("bigram arrays disagree"));
+        }
+        if self.tri_prob.len() != n3 {
+            return Err(corrupt("trigram arrays disagree"));
+        }
+        let bins = [&self.bi_prob_bins, &self.bi_bo_bins, &self.tri_prob_bins];
+        if bins.iter().any(|b| b.len() != 1 << 16) {
+            return Err(corrupt("quantisation tables must have 65536 entries"));
+        }
+        let monotone = |v: &[u32], end: usize| {
+            v.windows(2).all(|w| w[0] <= w[1]) && v.last().is_some_and(|&l| l as usize <= end)
+        };
+        if !monotone(&self.uni_next, n2) || !monotone(&self.bi_next, n3) {
+            return Err(corrupt("run boundaries out of order"));
+        }
+        if self
+            .bi_word
+            .iter()
+            .chain(&self.tri_word)
+            .any(|&w| w as usize >= n)
+        {
+            return Err(corrupt("word id out of range"));
+        }
+        Ok(())
+    }
+
+    /// Number of words in the vocabulary.
+    pub fn vocab_len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The id of a (lowercase, normalised) word, if the model knows it.
+    pub fn id(&self, word: &str) -> Option<WordId> {
+        self.vocab.get(word).map(|v| v as WordId)
+    }
+
+    /// The string of a word id.
+    pub fn word(&self, id: WordId) -> &str {
+        &self.words[id as usize]
+    }
+
+    /// Sentence-start token, when the model has one.
+    pub fn bos(&self) -> Option<WordId> {
+        self.bos
+    }
+
+    /// Sentence-end token, when the model has one.
+    pub fn eos(&self) -> Option<WordId> {
+        self.eos
+    }
+
+    /// Unigram log-probability of a word.
+    pub fn unigram(&self, w: WordId) -> f32 {
+        self.uni_prob[w as usize]
+    }
+
+    fn find_bigram(&self, w: WordId, prev: WordId) -> Option<usize> {
+        let lo = self.uni_next[w as usize] as usize;
+        let hi = self.uni_next[w as usize + 1] as usize;
+        self.bi_word[lo..hi]
+            .binary_search(&prev)
+            .ok()
+            .map(|i| lo + i)
+    }
+
+    fn find_trigram(&self, bigram: usize, prev2: WordId) -> Option<usize> {
+        let lo = self.bi_next[bigram] as usize;
+        let hi = self.bi_next[bigram + 1] as usize;
+        self.tri_word[lo..hi]
+            .binary_search(&prev2)
+            .ok()
+            .map(|i| lo + i)
+    }
+
+    /// Backoff weight of the history `prev2 prev`.
+    fn bigram_backoff(&self, prev2: WordId, prev: WordId) -> f32 {
+        self.find_bigram(prev, prev2)
+            .map(|e| self.bi_bo_bins[self.bi_bo[e] as usize])
+            .unwrap_or(0.0)
+    }
+
+    /// Natural-log probability of `w` after the history `prev2 prev` (either may be absent,
+    /// which means the history was cut by an unknown word or a sentence start).
+    pub fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+        let uni = self.uni_prob[w as usize];
+        let Some(p) = prev else { return uni };
+        match self.find_bigram(w, p) {
+            Some(e) => {
+                let bi = self.bi_prob_bins[self.bi_prob[e] as usize];
+                match prev2 {
+                    Some(q) => match self.find_trigram(e, q) {
+                        Some(t) => self.tri_prob_bins[self.tri_prob[t] as usize],
+                        None => bi + self.bigram_backoff(q, p),
+                    },
+                    None => bi,
+                }
+            }
+            None => {
+                let mut s = uni + self.uni_bo[p as usize];
+                if let Some(q) = prev2 {
+                    s += self.bigram_backoff(q, p);
+                }
+                s
+            }
+        }
+    }
+}
+
+fn build_vocab(words: &[String]) -> Result<fst::Map<Vec<u8>>, ModelError> {
+    let mut pairs: Vec<(&str, u64)> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), i as u64))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup_by(|a, b| a.0 == b.0);
+    fst::Map::from_iter(pairs).map_err(|e| corrupt(&format!("vocabulary: {e}")))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A tiny hand-made model: vocabulary `<s> </s> the cat sat`, with bigram `the cat` and
+    /// trigram `<s> the cat`.
+    pub fn tiny() -> LanguageModel {
+        let mut bins = vec![0.0f32; 1 << 16];
+        bins[1] = -0.5;
+        bins[2] = -0.1;
+        let words: Vec<String> = ["<s>", "</s>", "the", "cat", "sat"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // bigram entries, grouped by the word they end in: cat <- the (entry 0)
+        let parts = LanguageModelParts {
+            uni_prob: vec![-9.0, -2.0, -1.0, -3.0, -4.0],
+            uni_bo: vec![-0.2, 0.0, -0.3, -0.4, 0.0],
+            uni_next: vec![0, 0, 0, 0, 1, 1],
+            bi_word: vec![2],
+            bi_prob: vec![1],
+            bi_bo: vec![0],
+            bi_next: vec![0, 1],
+            tri_word: vec![0],
+            tri_prob: vec![2],
+            bi_prob_bins: bins.clone(),
+            bi_bo_bins: bins.clone(),
+            tri_prob_bins: bins,
+            words,
+        };
+        let mut w = SectionWriter::default();
+        parts.write(&mut w);
+        let file = w.finish(1).unwrap();
+        LanguageModel::from_sections(&Sections::parse(&file).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn backoff_arithmetic() {
+        let lm = tiny();
+        let id = |w| lm.id(w).unwrap();
+        assert_eq!(lm.logprob(None, None, id("cat")), -3.0);
+        assert_eq!(lm.logprob(None, Some(id("the")), id("cat")), -0.5);
+        assert_eq!(
+            lm.logprob(Some(id("<s>")), Some(id("the")), id("cat")),
+            -0.1
+        );
+        // unseen bigram `cat sat`: bo(cat) + p(sat)
+        assert!((lm.logprob(None, Some(id("cat")), id("sat")) - (-4.4)).abs() < 1e-6);
+        assert_eq!(lm.id("dog"), None);
+    }
+}

@@ -1,0 +1,426 @@
+//! Restoration of a whole document: sentences, candidate spans, a first decode, one original
+//! per spun phrase for the document, a second decode under that choice, and the explained
+//! list of changes.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::candidates::{self, Span};
+use crate::decode::{self, Arc, Lattice, LmWords, Params, State, Step};
+use crate::text::{self, Case, TokenKind};
+use crate::Model;
+
+/// Why a change was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// A thesaurus synonym, as written.
+    Thesaurus,
+    /// A thesaurus synonym of the word's lemma, re-inflected.
+    Inflected,
+    /// A contraction or number word.
+    ClosedClass,
+    /// A leftover spinner template `{...}`, replaced by its (first) content.
+    Spintax,
+}
+
+/// A runner-up original for a change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alternative {
+    /// The alternative text, in the spun text's case.
+    pub text: String,
+    /// Its confidence on the same scale as the change's.
+    pub confidence: f32,
+}
+
+/// One restored span.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Byte offset of the span in the input.
+    pub start: usize,
+    /// Byte offset one past the span in the input.
+    pub end: usize,
+    /// The spun text, exactly as in the input.
+    pub spun: String,
+    /// What it was restored to.
+    pub restored: String,
+    /// Probability-like confidence that the restoration is right (logistic of the gain).
+    pub confidence: f32,
+    /// How the candidate was found.
+    pub kind: ChangeKind,
+    /// Other originals considered, best first.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// The restored text and every change made to produce it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Restoration {
+    /// The restored text: the input with each change applied, all other bytes untouched.
+    pub text: String,
+    /// The changes, in input order, not overlapping.
+    pub changes: Vec<Change>,
+}
+
+struct Unit {
+    token: usize,
+    norm: String,
+    lm: LmWords,
+    case: Case,
+    spintax: bool,
+}
+
+struct Sentence {
+    units: Vec<Unit>,
+    breaks: Vec<bool>,
+    spans: Vec<Span>,
+}
+
+/// Restores documents with a model.
+pub struct Restorer<'m> {
+    model: &'m Model,
+    /// Decoder weights.
+    pub params: Params,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Ends a sentence for the language model.
+fn ends_sentence(p: &str) -> bool {
+    matches!(p, "." | "!" | "?" | ";" | ":" | "\u{2026}")
+}
+
+impl<'m> Restorer<'m> {
+    /// A restorer with default weights.
+    pub fn new(model: &'m Model) -> Self {
+        Restorer {
+            model,
+            params: Params::default(),
+        }
+    }
+
+    fn sentences(&self, input: &str, tokens: &[text::Token]) -> Vec<Sentence> {
+        let lm = &self.model.lm;
+        let mut out = Vec::new();
+        let mut cur = Sentence {
+            units: Vec::new(),
+            breaks: Vec::new(),
+            spans: Vec::new(),
+        };
+        let mut pending_break = false;
+        let flush = |cur: &mut Sentence, out: &mut Vec<Sentence>| {
+            if !cur.units.is_empty() {
+                out.push(std::mem::replace(
+                    cur,
+                    Sentence {
+                        units: Vec::new(),
+                        breaks: Vec::new(),
+                        spans: Vec::new(),
+                    },
+                ));
+            }
+        };
+        for (i, t) in tokens.iter().enumerate() {
+            let s = &input[t.start..t.end];
+            match t.kind {
+                TokenKind::Word | TokenKind::Number | TokenKind::Spintax => {
+                    let spintax = t.kind == TokenKind::Spintax;
+                    let raw = if spintax {
+                        s[1..s.len() - 1].split('|').next().unwrap_or("").trim()
+                    } else {
+                        s
+                    };
+                    let norm = text::normalise_word(raw);
+                    let lm_tokens = decode::lm_words(lm, &norm);
+                    cur.breaks.push(pending_break || spintax);
+                    pending_break = spintax;
+                    cur.units.push(Unit {
+                        token: i,
+                        norm,
+                        lm: lm_tokens,
+                        case: text::case_of(raw),
+                        spintax,
+                    });
+                }
+                TokenKind::Space => {
+                    if s.contains('\n') {
+                        flush(&mut cur, &mut out);
+                        pending_break = false;
+                    }
+                }
+                TokenKind::Punct => {
+                    if ends_sentence(s) {
+                        flush(&mut cur, &mut out);
+                        pending_break = false;
+                    } else {
+                        pending_break = true;
+                    }
+                }
+            }
+        }
+        flush(&mut cur, &mut out);
+        out
+    }
+
+    fn rank(&self, phrase: &str) -> f32 {
+        decode::lm_words(&self.model.lm, phrase)
+            .iter()
+            .map(|w| {
+                w.map_or(
+                    decode::score_words(&self.model.lm, (None, None), &[None]).0,
+                    |id| self.model.lm.unigram(id),
+                )
+            })
+            .sum()
+    }
+
+    /// Builds the lattice of a sentence; `allow(span, candidate)` filters the arcs and returns
+    /// an extra channel bonus for those it keeps.
+    fn lattice(&self, s: &Sentence, allow: impl Fn(&Span, usize) -> Option<f32>) -> Lattice {
+        let mut lattice = Lattice {
+            keep: s.units.iter().map(|u| u.lm.clone()).collect(),
+            arcs: vec![Vec::new(); s.units.len()],
+        };
+        for (si, span) in s.spans.iter().enumerate() {
+            for (ci, c) in span.candidates.iter().enumerate() {
+                if let Some(bonus) = allow(span, ci) {
+                    lattice.arcs[span.first].push(Arc {
+                        len: span.len,
+                        words: decode::lm_words(&self.model.lm, &c.text),
+                        channel: self.params.channel(c, span.len) + bonus,
+                        tag: (si, ci),
+                    });
+                }
+            }
+        }
+        lattice
+    }
+
+    /// Restores `input`.
+    pub fn restore(&self, input: &str) -> Restoration {
+        let tokens = text::tokenize(input);
+        let mut sentences = self.sentences(input, &tokens);
+        for s in &mut sentences {
+            let words: Vec<&str> = s
+                .units
+                .iter()
+                .map(|u| if u.spintax { "" } else { u.norm.as_str() })
+                .collect();
+            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, |p| self.rank(p))
+                .into_iter()
+                .filter(|sp| {
+                    !s.units[sp.first..sp.first + sp.len]
+                        .iter()
+                        .any(|u| u.spintax)
+                })
+                .collect();
+        }
+
+        // Pass 1: every candidate allowed.
+        let lattices: Vec<Lattice> = sentences
+            .iter()
+            .map(|s| self.lattice(s, |_, _| Some(0.0)))
+            .collect();
+        let paths: Vec<Vec<Step>> = lattices
+            .iter()
+            .map(|l| decode::best_path(&self.model.lm, l, self.params.beam))
+            .collect();
+
+        // Document-level evidence: for each phrase changed anywhere, the summed gain of each
+        // candidate over all its occurrences, judged in the first pass's context.
+        let mut changed: HashMap<&str, ()> = HashMap::new();
+        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(&paths)) {
+            for step in p {
+                if let Step::Replace(i, k) = step {
+                    let (si, _) = l.arcs[*i][*k].tag;
+                    changed.insert(&s.spans[si].spun, ());
+                }
+            }
+        }
+        let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
+        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(&paths)) {
+            let outputs = path_outputs(l, p);
+            for span in &s.spans {
+                if !changed.contains_key(span.spun.as_str()) {
+                    continue;
+                }
+                let Some((before, after)) =
+                    context(&self.model.lm, &outputs, span, self.model.lm.bos())
+                else {
+                    continue;
+                };
+                let kept: LmWords = s.units[span.first..span.first + span.len]
+                    .iter()
+                    .flat_map(|u| u.lm.iter().copied())
+                    .collect();
+                let entry = evidence.entry(span.spun.clone()).or_default();
+                for c in &span.candidates {
+                    let gain = decode::local_gain(
+                        &self.model.lm,
+                        before,
+                        &kept,
+                        &decode::lm_words(&self.model.lm, &c.text),
+                        self.params.channel(c, span.len),
+                        &after,
+                    );
+                    *entry.entry(c.text.clone()).or_default() += gain;
+                }
+            }
+        }
+        let decisions: HashMap<&str, (&str, f32)> = evidence
+            .iter()
+            .filter_map(|(spun, gains)| {
+                let (best, gain) = gains
+                    .iter()
+                    .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+                (*gain > self.params.margin).then_some((spun.as_str(), (best.as_str(), *gain)))
+            })
+            .collect();
+
+        // Pass 2: only the document's chosen original for each phrase.
+        let bonus = self.params.consistency_bonus;
+        let mut changes = Vec::new();
+        for s in &sentences {
+            let lattice = self.lattice(s, |span, ci| {
+                let (best, _) = decisions.get(span.spun.as_str())?;
+                (span.candidates[ci].text == *best).then_some(bonus)
+            });
+            let path = decode::best_path(&self.model.lm, &lattice, self.params.beam);
+            for step in &path {
+                match *step {
+                    Step::Replace(i, k) => {
+                        let (si, ci) = lattice.arcs[i][k].tag;
+                        let span = &s.spans[si];
+                        let gains = &evidence[&span.spun];
+                        changes.push(self.change(input, &tokens, s, span, ci, gains));
+                    }
+                    Step::Keep(i) if s.units[i].spintax => {
+                        let u = &s.units[i];
+                        let t = tokens[u.token];
+                        let raw = &input[t.start..t.end];
+                        let content = raw[1..raw.len() - 1].split('|').next().unwrap_or("").trim();
+                        changes.push(Change {
+                            start: t.start,
+                            end: t.end,
+                            spun: raw.to_owned(),
+                            restored: content.to_owned(),
+                            confidence: 0.99,
+                            kind: ChangeKind::Spintax,
+                            alternatives: Vec::new(),
+                        });
+                    }
+                    Step::Keep(_) => {}
+                }
+            }
+        }
+        changes.sort_by_key(|c| c.start);
+        Restoration {
+            text: apply(input, &changes),
+            changes,
+        }
+    }
+
+    fn change(
+        &self,
+        input: &str,
+        tokens: &[text::Token],
+        s: &Sentence,
+        span: &Span,
+        ci: usize,
+        gains: &HashMap<String, f32>,
+    ) -> Change {
+        let units = &s.units[span.first..span.first + span.len];
+        let start = tokens[units[0].token].start;
+        let end = tokens[units[span.len - 1].token].end;
+        let every_word = span.len > 1 && units.iter().all(|u| u.case == Case::Title);
+        let cased = |t: &str| text::apply_case(t, units[0].case, every_word);
+        let c = &span.candidates[ci];
+        let mut alternatives: Vec<(&String, f32)> = gains
+            .iter()
+            .filter(|(t, _)| **t != c.text)
+            .map(|(t, g)| (t, *g))
+            .collect();
+        alternatives.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        Change {
+            start,
+            end,
+            spun: input[start..end].to_owned(),
+            restored: cased(&c.text),
+            confidence: sigmoid(gains.get(&c.text).copied().unwrap_or(0.0)),
+            kind: if c.is_closed_class() {
+                ChangeKind::ClosedClass
+            } else if c.inflected {
+                ChangeKind::Inflected
+            } else {
+                ChangeKind::Thesaurus
+            },
+            alternatives: alternatives
+                .into_iter()
+                .take(3)
+                .map(|(t, g)| Alternative {
+                    text: cased(t),
+                    confidence: sigmoid(g),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The output of each step of a path: (first word, words covered, LM tokens written).
+fn path_outputs<'a>(l: &'a Lattice, p: &[Step]) -> Vec<(usize, usize, &'a [Option<u32>])> {
+    p.iter()
+        .map(|step| match *step {
+            Step::Keep(i) => (i, 1, l.keep[i].as_slice()),
+            Step::Replace(i, k) => (i, l.arcs[i][k].len, l.arcs[i][k].words.as_slice()),
+        })
+        .collect()
+}
+
+/// LM history before `span` and up to two LM tokens after it, in the context of a decoded
+/// path; `None` when the path covers the span's edges with a replacement that straddles them.
+fn context(
+    lm: &crate::lm::LanguageModel,
+    outputs: &[(usize, usize, &[Option<u32>])],
+    span: &Span,
+    bos: Option<u32>,
+) -> Option<(State, Vec<Option<u32>>)> {
+    let start = span.first;
+    let end = span.first + span.len;
+    if outputs
+        .iter()
+        .any(|&(f, n, _)| (f < start && f + n > start) || (f < end && f + n > end))
+    {
+        return None;
+    }
+    let before_words: Vec<Option<u32>> = outputs
+        .iter()
+        .filter(|&&(f, _, _)| f < start)
+        .flat_map(|&(_, _, w)| w.iter().copied())
+        .collect();
+    let (_, state) = decode::score_words(lm, (None, bos), &before_words);
+    let mut after: Vec<Option<u32>> = outputs
+        .iter()
+        .filter(|&&(f, _, _)| f >= end)
+        .flat_map(|&(_, _, w)| w.iter().copied())
+        .take(2)
+        .collect();
+    if after.len() < 2 {
+        after.extend(lm.eos().map(Some));
+    }
+    Some((state, after))
+}
+
+/// Applies non-overlapping changes, sorted by start, to `input`.
+pub fn apply(input: &str, changes: &[Change]) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut at = 0;
+    for c in changes {
+        out.push_str(&input[at..c.start]);
+        out.push_str(&c.restored);
+        at = c.end;
+    }
+    out.push_str(&input[at..]);
+    out
+}

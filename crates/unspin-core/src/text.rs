@@ -1,0 +1,197 @@
+//! The text layer: tokens with byte offsets, and the case pattern of each word.
+//!
+//! Tokens tile the input exactly (every byte belongs to one token), so any edit expressed as
+//! a token range can be applied to the original bytes and everything else is copied verbatim.
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Letters, digits, and apostrophes or hyphens inside them ("it's", "full-scale").
+    Word,
+    /// Starts with a digit ("17", "21,730", "1st").
+    Number,
+    /// A brace group left by a spinner's template, such as `{that a}` or `{big|large}`.
+    Spintax,
+    /// A run of whitespace.
+    Space,
+    /// Any other single character.
+    Punct,
+}
+
+/// A token: a kind and a byte range of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// What the token is.
+    pub kind: TokenKind,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+/// Longest brace group taken as spintax; longer ones are ordinary punctuation and text.
+const MAX_SPINTAX: usize = 200;
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '-')
+}
+
+/// Splits `text` into tokens that cover every byte, in order.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let kind = if c.is_alphabetic() || c.is_ascii_digit() {
+            let kind = if c.is_ascii_digit() {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            };
+            // Continue through alphanumerics; a joiner (or, in numbers, `.`/`,`) continues the
+            // token only when an alphanumeric follows it.
+            loop {
+                let Some(&(i, n)) = chars.peek() else { break };
+                if n.is_alphanumeric() {
+                    chars.next();
+                    continue;
+                }
+                let joins = is_joiner(n) || (kind == TokenKind::Number && matches!(n, '.' | ','));
+                let next_alnum = text[i + n.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|x| x.is_alphanumeric());
+                if joins && next_alnum {
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            kind
+        } else if c.is_whitespace() {
+            while chars.peek().is_some_and(|&(_, n)| n.is_whitespace()) {
+                chars.next();
+            }
+            TokenKind::Space
+        } else if c == '{' {
+            let rest = &text[start + 1..];
+            let close = rest
+                .char_indices()
+                .take_while(|&(i, ch)| i < MAX_SPINTAX && ch != '{' && ch != '\n')
+                .find(|&(_, ch)| ch == '}');
+            match close {
+                Some((i, _)) if !rest[..i].trim().is_empty() => {
+                    while chars.peek().is_some_and(|&(j, _)| j <= start + 1 + i) {
+                        chars.next();
+                    }
+                    TokenKind::Spintax
+                }
+                _ => TokenKind::Punct,
+            }
+        } else {
+            TokenKind::Punct
+        };
+        let end = chars.peek().map(|&(i, _)| i).unwrap_or(text.len());
+        tokens.push(Token { kind, start, end });
+    }
+    tokens
+}
+
+/// The capitalisation of a word, used to give a restored word the spun word's case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    /// all lowercase (or no letters)
+    Lower,
+    /// First letter upper, the rest lower.
+    Title,
+    /// ALL UPPER (two letters or more).
+    Upper,
+    /// Anything else ("iPhone").
+    Mixed,
+}
+
+/// The case pattern of `word`.
+pub fn case_of(word: &str) -> Case {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.iter().all(|c| !c.is_uppercase()) {
+        return Case::Lower;
+    }
+    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        return Case::Upper;
+    }
+    if letters[0].is_uppercase() && letters[1..].iter().all(|c| !c.is_uppercase()) {
+        return Case::Title;
+    }
+    Case::Mixed
+}
+
+/// `phrase` (lowercase) written in `case`; with `every_word`, Title applies to each word.
+pub fn apply_case(phrase: &str, case: Case, every_word: bool) -> String {
+    fn title(w: &str) -> String {
+        let mut c = w.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => String::new(),
+        }
+    }
+    match case {
+        Case::Lower | Case::Mixed => phrase.to_owned(),
+        Case::Upper => phrase.to_uppercase(),
+        Case::Title if every_word => phrase.split(' ').map(title).collect::<Vec<_>>().join(" "),
+        Case::Title => title(phrase),
+    }
+}
+
+/// Lowercase form used for look-ups: curly apostrophes become straight ones.
+pub fn normalise_word(word: &str) -> String {
+    word.to_lowercase().replace('\u{2019}', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
+        tokenize(text)
+            .into_iter()
+            .map(|t| (t.kind, &text[t.start..t.end]))
+            .collect()
+    }
+
+    #[test]
+    fn words_keep_inner_apostrophes_and_hyphens() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("It’s full-scale, 21,730 {that a} ‘x’"),
+            vec![
+                (Word, "It’s"),
+                (Space, " "),
+                (Word, "full-scale"),
+                (Punct, ","),
+                (Space, " "),
+                (Number, "21,730"),
+                (Space, " "),
+                (Spintax, "{that a}"),
+                (Space, " "),
+                (Punct, "‘"),
+                (Word, "x"),
+                (Punct, "’"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unclosed_braces_are_punctuation() {
+        assert_eq!(kinds("{a")[0], (TokenKind::Punct, "{"));
+        assert_eq!(kinds("{}")[0], (TokenKind::Punct, "{"));
+    }
+
+    #[test]
+    fn case_patterns() {
+        assert_eq!(case_of("home"), Case::Lower);
+        assert_eq!(case_of("Home"), Case::Title);
+        assert_eq!(case_of("CNN"), Case::Upper);
+        assert_eq!(case_of("iPhone"), Case::Mixed);
+        assert_eq!(apply_case("a whole lot", Case::Title, false), "A whole lot");
+        assert_eq!(apply_case("oval office", Case::Title, true), "Oval Office");
+    }
+}
