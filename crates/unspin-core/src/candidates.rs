@@ -23,6 +23,8 @@ pub struct Candidate {
     pub fanout: u16,
     /// Whether the candidate was reached through lemmatising and re-inflecting.
     pub inflected: bool,
+    /// Whether the relation holds both ways (each phrase lists the other): a closer synonym.
+    pub mutual: bool,
 }
 
 impl Candidate {
@@ -52,9 +54,15 @@ fn push(out: &mut Vec<Candidate>, c: Candidate) {
     if let Some(existing) = out.iter_mut().find(|e| e.text == c.text) {
         existing.sources |= c.sources;
         existing.inflected &= c.inflected;
+        existing.mutual |= c.mutual;
     } else {
         out.push(c);
     }
+}
+
+/// Whether `spun` is also an original of `original` (the edge exists both ways).
+fn mutual(lex: &Lexicon, spun: u32, original: u32) -> bool {
+    lex.originals(original).any(|e| e.original == spun)
 }
 
 fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
@@ -67,6 +75,7 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
                     sources: e.sources,
                     fanout: lex.fanout(e.original),
                     inflected: false,
+                    mutual: mutual(lex, id, e.original),
                 },
             );
         }
@@ -116,6 +125,7 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                         sources: e.sources,
                         fanout: lex.fanout(e.original),
                         inflected: true,
+                        mutual: mutual(lex, id, e.original),
                     },
                 );
             }
@@ -125,16 +135,19 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
 
 /// All spans of `words` (lowercase, normalised) with at least one candidate. `breaks[i]` is
 /// true when punctuation separates word `i - 1` from word `i`: no span crosses it.
+/// `fixed[i]` marks words that are never part of a span: numbers, acronyms and other tokens a
+/// thesaurus swap cannot have produced and the language model cannot judge.
 pub fn spans(
     lex: &Lexicon,
     words: &[&str],
     breaks: &[bool],
+    fixed: &[bool],
     rank: impl Fn(&str) -> f32,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
         for len in 1..=MAX_SPAN.min(words.len() - first) {
-            if (first + 1..first + len).any(|i| breaks[i]) {
+            if (first + 1..first + len).any(|i| breaks[i]) || fixed[first + len - 1] {
                 break;
             }
             let slice = &words[first..first + len];
@@ -142,7 +155,8 @@ pub fn spans(
             let mut candidates = Vec::new();
             direct(lex, &spun, &mut candidates);
             via_lemma(lex, slice, &mut candidates);
-            candidates.retain(|c| c.text != spun);
+            candidates
+                .retain(|c| c.text != spun && !crate::text::spelling_variants(&spun, &c.text));
             if candidates.is_empty() {
                 continue;
             }

@@ -18,8 +18,12 @@ pub struct Params {
     pub change_cost: f32,
     /// Weight of ln(fan-out of the original).
     pub fanout_weight: f32,
+
     /// Bonus when Moby and WordNet both attest the edge.
     pub agreement_bonus: f32,
+    /// Bonus when each phrase lists the other as a synonym.
+    pub mutual_bonus: f32,
+
     /// Extra cost of a candidate reached by re-inflection.
     pub inflected_cost: f32,
     /// Extra cost of a closed-class rewrite (contraction, number word).
@@ -37,14 +41,15 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            change_cost: 4.0,
-            fanout_weight: 0.5,
+            change_cost: 5.5,
+            fanout_weight: 1.0,
             agreement_bonus: 1.0,
+            mutual_bonus: 3.0,
             inflected_cost: 0.5,
             closed_class_cost: 1.0,
             length_cost: 0.5,
             beam: 8,
-            margin: 1.0,
+            margin: 2.5,
             consistency_bonus: 3.0,
         }
     }
@@ -59,6 +64,9 @@ impl Params {
             - self.length_cost * (orig_len.abs_diff(spun_len) as f32);
         if c.sources & source::MOBY != 0 && c.sources & source::WORDNET != 0 {
             s += self.agreement_bonus;
+        }
+        if c.mutual {
+            s += self.mutual_bonus;
         }
         if c.inflected {
             s -= self.inflected_cost;
@@ -80,6 +88,10 @@ pub fn lm_words(lm: &LanguageModel, phrase: &str) -> LmWords {
     for word in phrase.split(' ').filter(|w| !w.is_empty()) {
         if let Some(id) = lm.id(word) {
             out.push(Some(id));
+        } else if let Some(id) = lm.id(&crate::text::american_spelling(word)) {
+            out.push(Some(id));
+        } else if let Some(spoken) = spoken_number(word) {
+            out.extend(spoken.split(' ').map(|w| lm.id(w)));
         } else if let Some(stem) = word.strip_suffix("'s") {
             out.push(lm.id(stem));
             out.push(lm.id("'s"));
@@ -90,6 +102,36 @@ pub fn lm_words(lm: &LanguageModel, phrase: &str) -> LmWords {
         }
     }
     out
+}
+
+/// Small numbers are scored as the words a reader would say, so that "5" is judged in
+/// context rather than as an unknown word.
+fn spoken_number(word: &str) -> Option<&'static str> {
+    const SMALL: [&str; 21] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    let n: usize = word.parse().ok()?;
+    SMALL.get(n).copied()
 }
 
 /// Trigram history: the two previous LM words (`None` after an unknown word or at a start).

@@ -68,6 +68,8 @@ struct Unit {
     lm: LmWords,
     case: Case,
     spintax: bool,
+    /// Never part of a candidate span (see [`candidates::spans`]).
+    fixed: bool,
 }
 
 struct Sentence {
@@ -134,14 +136,18 @@ impl<'m> Restorer<'m> {
                     };
                     let norm = text::normalise_word(raw);
                     let lm_tokens = decode::lm_words(lm, &norm);
+                    let case = text::case_of(raw);
                     cur.breaks.push(pending_break || spintax);
                     pending_break = spintax;
                     cur.units.push(Unit {
                         token: i,
                         norm,
                         lm: lm_tokens,
-                        case: text::case_of(raw),
+                        case,
                         spintax,
+                        fixed: spintax
+                            || t.kind == TokenKind::Number
+                            || matches!(case, Case::Upper | Case::Mixed),
                     });
                 }
                 TokenKind::Space => {
@@ -186,10 +192,12 @@ impl<'m> Restorer<'m> {
         for (si, span) in s.spans.iter().enumerate() {
             for (ci, c) in span.candidates.iter().enumerate() {
                 if let Some(bonus) = allow(span, ci) {
+                    let words = decode::lm_words(&self.model.lm, &c.text);
+                    let channel = self.params.channel(c, span.len);
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
-                        words: decode::lm_words(&self.model.lm, &c.text),
-                        channel: self.params.channel(c, span.len) + bonus,
+                        words,
+                        channel: channel + bonus,
                         tag: (si, ci),
                     });
                 }
@@ -198,24 +206,30 @@ impl<'m> Restorer<'m> {
         lattice
     }
 
+    /// Every original the candidate generator proposes for `phrase` (lowercase words) taken
+    /// as one span: the set any restoration of that phrase must come from.
+    pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        let flags = vec![false; words.len()];
+        candidates::spans(&self.model.lexicon, &words, &flags, &flags, |p| {
+            self.rank(p)
+        })
+        .into_iter()
+        .filter(|s| s.first == 0 && s.len == words.len())
+        .flat_map(|s| s.candidates.into_iter().map(|c| c.text))
+        .collect()
+    }
+
     /// Restores `input`.
     pub fn restore(&self, input: &str) -> Restoration {
         let tokens = text::tokenize(input);
         let mut sentences = self.sentences(input, &tokens);
         for s in &mut sentences {
-            let words: Vec<&str> = s
-                .units
-                .iter()
-                .map(|u| if u.spintax { "" } else { u.norm.as_str() })
-                .collect();
-            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, |p| self.rank(p))
-                .into_iter()
-                .filter(|sp| {
-                    !s.units[sp.first..sp.first + sp.len]
-                        .iter()
-                        .any(|u| u.spintax)
-                })
-                .collect();
+            let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
+            let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
+            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, &fixed, |p| {
+                self.rank(p)
+            });
         }
 
         // Pass 1: every candidate allowed.
@@ -257,14 +271,10 @@ impl<'m> Restorer<'m> {
                     .collect();
                 let entry = evidence.entry(span.spun.clone()).or_default();
                 for c in &span.candidates {
-                    let gain = decode::local_gain(
-                        &self.model.lm,
-                        before,
-                        &kept,
-                        &decode::lm_words(&self.model.lm, &c.text),
-                        self.params.channel(c, span.len),
-                        &after,
-                    );
+                    let words = decode::lm_words(&self.model.lm, &c.text);
+                    let channel = self.params.channel(c, span.len);
+                    let gain =
+                        decode::local_gain(&self.model.lm, before, &kept, &words, channel, &after);
                     *entry.entry(c.text.clone()).or_default() += gain;
                 }
             }

@@ -1,6 +1,6 @@
-//! Closed-class rewrites that no thesaurus lists but spinners use: contractions and number
-//! words. Written for unspin from general English usage; both directions are emitted where
-//! the original side can be scored by the language model.
+//! Closed-class rewrites that no thesaurus lists but spinners use: contractions. Written for
+//! unspin from general English usage; both directions are emitted. (Numbers are left alone:
+//! the text layer never puts a digit in a candidate span.)
 
 /// Pairs of equivalent phrases (`a` may be spun into `b` and back).
 pub const EQUIVALENTS: &[(&str, &str)] = &[
@@ -50,35 +50,4 @@ pub const EQUIVALENTS: &[(&str, &str)] = &[
     ("he'd", "he would"),
     ("she'd", "she would"),
     ("let's", "let us"),
-];
-
-/// Number words and their digits.
-pub const NUMBERS: &[(&str, &str)] = &[
-    ("one", "1"),
-    ("two", "2"),
-    ("three", "3"),
-    ("four", "4"),
-    ("five", "5"),
-    ("six", "6"),
-    ("seven", "7"),
-    ("eight", "8"),
-    ("nine", "9"),
-    ("ten", "10"),
-    ("eleven", "11"),
-    ("twelve", "12"),
-    ("thirteen", "13"),
-    ("fourteen", "14"),
-    ("fifteen", "15"),
-    ("sixteen", "16"),
-    ("seventeen", "17"),
-    ("eighteen", "18"),
-    ("nineteen", "19"),
-    ("twenty", "20"),
-    ("thirty", "30"),
-    ("forty", "40"),
-    ("fifty", "50"),
-    ("hundred", "100"),
-    ("first", "1st"),
-    ("second", "2nd"),
-    ("third", "3rd"),
 ];

@@ -108,12 +108,9 @@ impl Builder {
         Ok(())
     }
 
-    /// Contractions and number words, both ways.
+    /// Contractions, both ways.
     pub fn add_closed_class(&mut self) {
-        for (a, b) in closed_class::EQUIVALENTS
-            .iter()
-            .chain(closed_class::NUMBERS)
-        {
+        for (a, b) in closed_class::EQUIVALENTS {
             self.group(a, &[b.to_string()], source::FUNCTION);
             self.group(b, &[a.to_string()], source::FUNCTION);
         }

@@ -1,0 +1,172 @@
+//! Behaviour of the restorer with the default model: crafted sentences and invariants.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use unspin_core::restore::{ChangeKind, Restorer};
+use unspin_core::Model;
+
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/en-default.unspin"
+        );
+        Model::open(std::path::Path::new(path)).expect("default model loads")
+    })
+}
+
+fn restore(text: &str) -> String {
+    Restorer::new(model()).restore(text).text
+}
+
+#[test]
+fn multi_word_spin_is_undone() {
+    let out = restore("Officials said the troops fought in opposition to the rebels for weeks.");
+    assert_eq!(
+        out,
+        "Officials said the troops fought against the rebels for weeks."
+    );
+}
+
+#[test]
+fn case_follows_the_spun_word() {
+    let r = Restorer::new(model())
+        .restore("The warfare ended. Warfare is never the answer to warfare.");
+    for c in &r.changes {
+        let first_upper = c.spun.chars().next().unwrap().is_uppercase();
+        assert_eq!(
+            first_upper,
+            c.restored.chars().next().unwrap().is_uppercase(),
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn stray_spintax_restores_to_its_content() {
+    let r = Restorer::new(model()).restore("He denied {that a} policy change was made.");
+    assert!(r.text.starts_with("He denied that a policy"), "{}", r.text);
+    assert!(r.changes.iter().any(|c| c.kind == ChangeKind::Spintax));
+}
+
+#[test]
+fn one_original_per_spun_phrase_per_document() {
+    let r = Restorer::new(model()).restore(
+        "The warfare in the north went on. Nobody wanted the warfare. The warfare ended in May.",
+    );
+    let restored: std::collections::HashSet<String> = r
+        .changes
+        .iter()
+        .filter(|c| c.spun.eq_ignore_ascii_case("warfare"))
+        .map(|c| c.restored.to_lowercase())
+        .collect();
+    assert!(restored.len() <= 1, "{restored:?}");
+}
+
+#[test]
+fn plain_prose_is_left_alone() {
+    let text = "The minister said on Monday that the government would publish its plans for \
+                schools next week, after talks with teachers and parents.";
+    assert_eq!(restore(text), text);
+}
+
+#[test]
+fn numbers_and_acronyms_are_never_rewritten() {
+    let text = "The UK sent 11 ships and 2 planes.";
+    assert_eq!(restore(text), text);
+}
+
+#[test]
+fn empty_and_symbol_only_inputs() {
+    assert_eq!(restore(""), "");
+    assert_eq!(restore("  \n\t"), "  \n\t");
+    assert_eq!(restore("{}{|}…—“”"), "{}{|}…—“”");
+}
+
+fn word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "warfare",
+        "officers",
+        "stated",
+        "the",
+        "White",
+        "Home",
+        "in",
+        "opposition",
+        "to",
+        "a",
+        "whole",
+        "lot",
+        "Nationwide",
+        "Safety",
+        "it’s",
+        "finish",
+        "{that a}",
+        "5",
+        "UK",
+        "ÉTÉ",
+        "naïve",
+        "—",
+        ",",
+        ".",
+        "\n",
+        "déjà",
+        "🙂",
+        "e\u{301}",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn document() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (word(), prop::sample::select(vec![" ", "", "  ", "\n"])),
+        0..40,
+    )
+    .prop_map(|parts| parts.into_iter().map(|(w, s)| w + s).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Outside the changed spans the output is the input, byte for byte, and every span maps
+    /// back to the input.
+    #[test]
+    fn bytes_outside_changes_are_untouched(doc in document()) {
+        let r = Restorer::new(model()).restore(&doc);
+        let mut rebuilt = String::new();
+        let mut at = 0;
+        for c in &r.changes {
+            prop_assert!(c.start >= at && c.end <= doc.len() && doc.is_char_boundary(c.start));
+            prop_assert_eq!(&doc[c.start..c.end], c.spun.as_str());
+            rebuilt.push_str(&doc[at..c.start]);
+            rebuilt.push_str(&c.restored);
+            at = c.end;
+        }
+        rebuilt.push_str(&doc[at..]);
+        prop_assert_eq!(rebuilt, r.text.clone());
+        if r.changes.is_empty() {
+            prop_assert_eq!(r.text, doc);
+        }
+    }
+
+    /// A restoration never invents a word: each change is one of its span's candidates.
+    #[test]
+    fn changes_come_from_the_candidate_set(doc in document()) {
+        let restorer = Restorer::new(model());
+        for c in restorer.restore(&doc).changes {
+            if c.kind == ChangeKind::Spintax {
+                let braced = c.spun.starts_with('\u{7b}') && c.spun.contains(c.restored.as_str());
+                prop_assert!(braced);
+                continue;
+            }
+            let spun = unspin_core::text::normalise_word(&c.spun)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let set = restorer.candidate_set(&spun);
+            prop_assert!(set.contains(&c.restored.to_lowercase()), "{:?} not in {:?}", c, set);
+        }
+    }
+}

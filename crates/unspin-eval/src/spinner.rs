@@ -1,0 +1,163 @@
+//! A spinner simulator that behaves like deployed article spinners: a dictionary of synonym
+//! groups; for each group whose member occurs, one randomly chosen replacement used for every
+//! occurrence, in lower-case and capitalised forms alike; no protection of names.
+//!
+//! It spins with its own dictionary (MyThes groups, which the restorer never reads), so that
+//! accuracy figures are not a closed loop.
+
+use std::collections::HashMap;
+
+use unspin_core::text::{self, Case, TokenKind};
+
+/// Synonym groups: lowercase phrase -> replacements.
+#[derive(Default)]
+pub struct Dictionary {
+    groups: HashMap<String, Vec<String>>,
+    longest: usize,
+}
+
+impl Dictionary {
+    /// Builds groups from a MyThes `.dat` file: each headword is replaced by a synonym of its
+    /// first (most common) sense; generic, related and antonym terms are not synonyms.
+    pub fn from_mythes(dat: &str) -> Self {
+        let mut d = Dictionary::default();
+        let mut lines = dat.lines().skip(1);
+        while let Some(head) = lines.next() {
+            let Some((word, n)) = head.split_once('|') else {
+                continue;
+            };
+            let n: usize = n.trim().parse().unwrap_or(0);
+            let senses: Vec<&str> = (0..n).filter_map(|_| lines.next()).collect();
+            let word = word.to_lowercase();
+            if !word.chars().all(|c| c.is_ascii_lowercase() || c == ' ') {
+                continue;
+            }
+            let Some(first) = senses.first() else {
+                continue;
+            };
+            let members: Vec<String> = first
+                .split('|')
+                .skip(1)
+                .filter(|m| !m.contains("term)") && !m.contains("(antonym)"))
+                .map(|m| m.trim().to_lowercase())
+                .filter(|m| {
+                    *m != word
+                        && m.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '-')
+                })
+                .collect();
+            if !members.is_empty() {
+                d.longest = d.longest.max(word.split(' ').count());
+                d.groups.insert(word, members);
+            }
+        }
+        d
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there are no groups.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// Spins texts with a dictionary at a substitution rate.
+pub struct Spinner<'d> {
+    dict: &'d Dictionary,
+    /// Share of matched phrase types that are replaced.
+    pub rate: f64,
+    /// Seed for every random choice.
+    pub seed: u64,
+}
+
+fn hash(seed: u64, s: &str, salt: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(
+        s.as_bytes(),
+        seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    )
+}
+
+impl<'d> Spinner<'d> {
+    /// A spinner at `rate` with `seed`.
+    pub fn new(dict: &'d Dictionary, rate: f64, seed: u64) -> Self {
+        Spinner { dict, rate, seed }
+    }
+
+    fn choose(&self, key: &str) -> Option<&'d str> {
+        let members = self.dict.groups.get(key)?;
+        let roll = (hash(self.seed, key, 1) % 1_000_000) as f64 / 1_000_000.0;
+        if roll >= self.rate {
+            return None;
+        }
+        Some(&members[(hash(self.seed, key, 2) % members.len() as u64) as usize])
+    }
+
+    /// Spins `input`; returns the spun text and how many words were replaced.
+    pub fn spin(&self, input: &str) -> (String, usize) {
+        let tokens = text::tokenize(input);
+        // Word tokens with whether the gap before them is a single plain space.
+        let words: Vec<usize> = (0..tokens.len())
+            .filter(|&i| tokens[i].kind == TokenKind::Word)
+            .collect();
+        let mut out = String::with_capacity(input.len() + input.len() / 8);
+        let mut at = 0usize;
+        let mut replaced = 0;
+        let mut w = 0;
+        while w < words.len() {
+            let mut done = false;
+            for len in (1..=self.dict.longest.min(words.len() - w)).rev() {
+                let span = &words[w..w + len];
+                let contiguous = span.windows(2).all(|p| {
+                    p[1] == p[0] + 2 && &input[tokens[p[0] + 1].start..tokens[p[0] + 1].end] == " "
+                });
+                if !contiguous {
+                    continue;
+                }
+                let start = tokens[span[0]].start;
+                let end = tokens[span[len - 1]].end;
+                let key = text::normalise_word(&input[start..end]);
+                if let Some(rep) = self.choose(&key) {
+                    let first = &input[tokens[span[0]].start..tokens[span[0]].end];
+                    let case = text::case_of(first);
+                    let case = if case == Case::Mixed {
+                        Case::Lower
+                    } else {
+                        case
+                    };
+                    out.push_str(&input[at..start]);
+                    out.push_str(&text::apply_case(rep, case, false));
+                    at = end;
+                    replaced += len;
+                    w += len;
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                w += 1;
+            }
+        }
+        out.push_str(&input[at..]);
+        (out, replaced)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spins_every_occurrence_alike_and_keeps_case() {
+        let d = Dictionary::from_mythes("UTF-8\nwar|1\n(noun)|warfare|conflict (generic term)\n");
+        let s = Spinner::new(&d, 1.0, 7);
+        let (out, n) = s.spin("War is war. The war.");
+        assert_eq!(out, "Warfare is warfare. The warfare.");
+        assert_eq!(n, 3);
+        let none = Spinner::new(&d, 0.0, 7);
+        assert_eq!(none.spin("War is war.").0, "War is war.");
+    }
+}
