@@ -17,7 +17,7 @@ static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin"
 
 /// Largest input read in one piece; larger files are refused with a clear message rather than
 /// risking unbounded memory (restore needs the whole document for per-document consistency).
-const MAX_INPUT: u64 = 64 << 20;
+const MAX_INPUT: u64 = 16 << 20;
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +88,9 @@ fn read_text(input: &str) -> Result<String> {
             "{name} is larger than {} MiB; split it into documents first",
             MAX_INPUT >> 20
         );
+    }
+    if bytes.is_empty() {
+        bail!("{name} is empty; there is nothing to restore");
     }
     if bytes.contains(&0) {
         bail!("{name} looks binary (it contains NUL bytes); unspin reads text");

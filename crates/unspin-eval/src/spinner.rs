@@ -53,16 +53,6 @@ impl Dictionary {
         }
         d
     }
-
-    /// Number of groups.
-    pub fn len(&self) -> usize {
-        self.groups.len()
-    }
-
-    /// Whether there are no groups.
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
 }
 
 /// Spins texts with a dictionary at a substitution rate.

@@ -46,9 +46,7 @@ impl Builder {
     }
 
     fn scorable(&self, phrase: &str) -> bool {
-        phrase
-            .split(|c: char| c == ' ' || c == '-')
-            .all(|w| (self.known_word)(w))
+        phrase.split([' ', '-']).all(|w| (self.known_word)(w))
     }
 
     /// Records that a spinner may replace `original` by any member of `group`.

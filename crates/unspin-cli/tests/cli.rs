@@ -1,0 +1,153 @@
+//! The `unspin` command as a user runs it: output snapshots, exit codes, bad input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn unspin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("unspin runs");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(data) = stdin {
+        // A refused input may close the pipe early; that is fine.
+        let _ = pipe.write_all(data);
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn example() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/spun-news.txt").to_owned()
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("unspin-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn restore_example_diff() {
+    let out = unspin(&["restore", "--diff", &example()], None);
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn restore_example_json() {
+    let out = unspin(&["restore", "--json", &example()], None);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    insta::assert_json_snapshot!(v["changes"]);
+}
+
+#[test]
+fn restore_reads_standard_input() {
+    let out = unspin(&["restore"], Some("He denied {that a} change.".as_bytes()));
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"He denied that a change.");
+}
+
+fn assert_refused(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "exit status");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_inputs_are_refused_with_their_name() {
+    let empty = temp_file("empty.txt", b"");
+    assert_refused(
+        &unspin(&["restore", empty.to_str().unwrap()], None),
+        "empty.txt is empty",
+    );
+    let binary = temp_file("blob.bin", b"\x7fELF\x00\x01\x02");
+    assert_refused(
+        &unspin(&["restore", binary.to_str().unwrap()], None),
+        "blob.bin looks binary",
+    );
+    let latin1 = temp_file("latin1.txt", b"caf\xe9 au lait");
+    assert_refused(
+        &unspin(&["restore", latin1.to_str().unwrap()], None),
+        "latin1.txt is not valid UTF-8 (first bad byte at offset 3)",
+    );
+    assert_refused(
+        &unspin(&["restore", "/no/such/file.txt"], None),
+        "cannot open /no/such/file.txt",
+    );
+    assert_refused(&unspin(&["restore"], Some(b"")), "standard input is empty");
+}
+
+#[test]
+fn a_100_mb_single_line_is_refused_without_reading_it_all() {
+    let line = vec![b'a'; 100 << 20];
+    let big = temp_file("huge.txt", &line);
+    drop(line);
+    assert_refused(
+        &unspin(&["restore", big.to_str().unwrap()], None),
+        "huge.txt is larger than 16 MiB",
+    );
+    std::fs::remove_file(big).unwrap();
+}
+
+#[test]
+fn corrupt_models_are_refused() {
+    let garbage = temp_file("garbage.unspin", b"this is not a model");
+    assert_refused(
+        &unspin(
+            &["--model", garbage.to_str().unwrap(), "restore", &example()],
+            None,
+        ),
+        "not an unspin model file",
+    );
+    let real = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/en-default.unspin"
+    ))
+    .unwrap();
+    let truncated = temp_file("truncated.unspin", &real[..real.len() / 2]);
+    assert_refused(
+        &unspin(
+            &[
+                "--model",
+                truncated.to_str().unwrap(),
+                "restore",
+                &example(),
+            ],
+            None,
+        ),
+        "corrupt model",
+    );
+}
+
+#[test]
+fn score_reports_damage_undone() {
+    let orig = temp_file("orig.txt", b"The war ended.");
+    let spun = temp_file("spun.txt", b"The warfare ended.");
+    let restored = temp_file("restored.txt", b"The war ended.");
+    let out = unspin(
+        &[
+            "score",
+            "--original",
+            orig.to_str().unwrap(),
+            "--spun",
+            spun.to_str().unwrap(),
+            "--restored",
+            restored.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["wer_spun"], 0.25);
+    assert_eq!(v["wer_restored"], 0.0);
+    assert_eq!(v["damage_undone"], 1.0);
+}

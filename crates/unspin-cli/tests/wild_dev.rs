@@ -1,0 +1,91 @@
+//! End to end on real spun copies in `../shared/data/wild-dev/` (read there, never copied).
+//! Fails when the share of damage undone drops below the floors in `tests/floors.json`, or when
+//! a clean article gets more than one change per 200 words.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn wild_dev() -> PathBuf {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/wild-dev"
+    ));
+    assert!(
+        dir.join("index.tsv").exists(),
+        "wild-dev data not found at {}: the repository expects ../shared/ beside it",
+        dir.display()
+    );
+    dir
+}
+
+fn run(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn damage_undone_stays_above_its_floors() {
+    let dir = wild_dev();
+    let floors: serde_json::Value =
+        serde_json::from_str(include_str!("floors.json")).expect("floors.json parses");
+    for (id, floor) in floors["damage_undone"].as_object().unwrap() {
+        let p = |suffix: &str| {
+            dir.join(format!("{id}.{suffix}.txt"))
+                .to_string_lossy()
+                .into_owned()
+        };
+        let r = run(&[
+            "score",
+            "--original",
+            &p("orig"),
+            "--spun",
+            &p("spun"),
+            "--json",
+        ]);
+        let undone = r["damage_undone"].as_f64().unwrap();
+        eprintln!(
+            "{id}: WER spun {} restored {} undone {undone:.3}",
+            r["wer_spun"], r["wer_restored"]
+        );
+        assert!(
+            undone >= floor.as_f64().unwrap(),
+            "{id}: damage undone {undone:.3} below floor {floor}"
+        );
+    }
+}
+
+#[test]
+fn clean_articles_are_barely_touched() {
+    let dir = wild_dev();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".clean.txt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let r = run(&["restore", "--json", f.to_str().unwrap()]);
+        let changed: usize = r["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| unspin_core::wer::wer_tokens(c["spun"].as_str().unwrap()).len())
+            .sum();
+        let words = unspin_core::wer::wer_tokens(&text).len();
+        assert!(
+            changed * 200 <= words,
+            "{}: {changed} changed words in {words}",
+            f.display()
+        );
+    }
+}
