@@ -232,7 +232,7 @@ impl<'m> Restorer<'m> {
             });
         }
 
-        // Pass 1: every candidate allowed.
+        // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let lattices: Vec<Lattice> = sentences
             .iter()
             .map(|s| self.lattice(s, |_, _| Some(0.0)))
@@ -241,60 +241,15 @@ impl<'m> Restorer<'m> {
             .iter()
             .map(|l| decode::best_path(&self.model.lm, l, self.params.beam))
             .collect();
-
-        // Document-level evidence: for each phrase changed anywhere, the summed gain of each
-        // candidate over all its occurrences, judged in the first pass's context.
-        let mut changed: HashMap<&str, ()> = HashMap::new();
-        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(&paths)) {
-            for step in p {
-                if let Step::Replace(i, k) = step {
-                    let (si, _) = l.arcs[*i][*k].tag;
-                    changed.insert(&s.spans[si].spun, ());
-                }
-            }
-        }
-        let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
-        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(&paths)) {
-            let outputs = path_outputs(l, p);
-            for span in &s.spans {
-                if !changed.contains_key(span.spun.as_str()) {
-                    continue;
-                }
-                let Some((before, after)) =
-                    context(&self.model.lm, &outputs, span, self.model.lm.bos())
-                else {
-                    continue;
-                };
-                let kept: LmWords = s.units[span.first..span.first + span.len]
-                    .iter()
-                    .flat_map(|u| u.lm.iter().copied())
-                    .collect();
-                let entry = evidence.entry(span.spun.clone()).or_default();
-                for c in &span.candidates {
-                    let words = decode::lm_words(&self.model.lm, &c.text);
-                    let channel = self.params.channel(c, span.len);
-                    let gain =
-                        decode::local_gain(&self.model.lm, before, &kept, &words, channel, &after);
-                    *entry.entry(c.text.clone()).or_default() += gain;
-                }
-            }
-        }
-        let decisions: HashMap<&str, (&str, f32)> = evidence
-            .iter()
-            .filter_map(|(spun, gains)| {
-                let (best, gain) = gains
-                    .iter()
-                    .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
-                (*gain > self.params.margin).then_some((spun.as_str(), (best.as_str(), *gain)))
-            })
-            .collect();
+        let evidence = self.evidence(&sentences, &lattices, &paths);
+        let decisions = self.decide(&evidence);
 
         // Pass 2: only the document's chosen original for each phrase.
         let bonus = self.params.consistency_bonus;
         let mut changes = Vec::new();
         for s in &sentences {
             let lattice = self.lattice(s, |span, ci| {
-                let (best, _) = decisions.get(span.spun.as_str())?;
+                let (best, _) = decisions.get(&span.spun)?;
                 (span.candidates[ci].text == *best).then_some(bonus)
             });
             let path = decode::best_path(&self.model.lm, &lattice, self.params.beam);
@@ -330,6 +285,69 @@ impl<'m> Restorer<'m> {
             text: apply(input, &changes),
             changes,
         }
+    }
+
+    /// Document-level evidence: for each phrase changed anywhere on the decoded paths, the
+    /// summed gain of each of its candidates over all its occurrences, judged in that context.
+    fn evidence(
+        &self,
+        sentences: &[Sentence],
+        lattices: &[Lattice],
+        paths: &[Vec<Step>],
+    ) -> HashMap<String, HashMap<String, f32>> {
+        let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
+            for step in p {
+                if let Step::Replace(i, k) = step {
+                    let (si, _) = l.arcs[*i][*k].tag;
+                    changed.insert(&s.spans[si].spun);
+                }
+            }
+        }
+        let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
+        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
+            let outputs = path_outputs(l, p);
+            for span in &s.spans {
+                if !changed.contains(span.spun.as_str()) {
+                    continue;
+                }
+                let Some((before, after)) =
+                    context(&self.model.lm, &outputs, span, self.model.lm.bos())
+                else {
+                    continue;
+                };
+                let kept: LmWords = s.units[span.first..span.first + span.len]
+                    .iter()
+                    .flat_map(|u| u.lm.iter().copied())
+                    .collect();
+                let entry = evidence.entry(span.spun.clone()).or_default();
+                for c in &span.candidates {
+                    let words = decode::lm_words(&self.model.lm, &c.text);
+                    let channel = self.params.channel(c, span.len);
+                    let gain =
+                        decode::local_gain(&self.model.lm, before, &kept, &words, channel, &after);
+                    *entry.entry(c.text.clone()).or_default() += gain;
+                }
+            }
+        }
+        evidence
+    }
+
+    /// The document's choice per spun phrase: its best candidate, when the summed gain clears
+    /// the margin.
+    fn decide(
+        &self,
+        evidence: &HashMap<String, HashMap<String, f32>>,
+    ) -> HashMap<String, (String, f32)> {
+        evidence
+            .iter()
+            .filter_map(|(spun, gains)| {
+                let (best, gain) = gains
+                    .iter()
+                    .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+                (*gain > self.params.margin).then(|| (spun.clone(), (best.clone(), *gain)))
+            })
+            .collect()
     }
 
     fn change(
