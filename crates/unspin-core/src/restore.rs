@@ -72,10 +72,14 @@ struct Unit {
     fixed: bool,
 }
 
+#[derive(Default)]
 struct Sentence {
     units: Vec<Unit>,
     breaks: Vec<bool>,
     spans: Vec<Span>,
+    /// LM tokens of each candidate of each span (parallel to `spans`), computed once because
+    /// every decoding pass and the evidence step need them.
+    candidate_lm: Vec<Vec<LmWords>>,
 }
 
 /// Restores documents with a model.
@@ -106,22 +110,11 @@ impl<'m> Restorer<'m> {
     fn sentences(&self, input: &str, tokens: &[text::Token]) -> Vec<Sentence> {
         let lm = &self.model.lm;
         let mut out = Vec::new();
-        let mut cur = Sentence {
-            units: Vec::new(),
-            breaks: Vec::new(),
-            spans: Vec::new(),
-        };
+        let mut cur = Sentence::default();
         let mut pending_break = false;
         let flush = |cur: &mut Sentence, out: &mut Vec<Sentence>| {
             if !cur.units.is_empty() {
-                out.push(std::mem::replace(
-                    cur,
-                    Sentence {
-                        units: Vec::new(),
-                        breaks: Vec::new(),
-                        spans: Vec::new(),
-                    },
-                ));
+                out.push(std::mem::take(cur));
             }
         };
         for (i, t) in tokens.iter().enumerate() {
@@ -173,12 +166,7 @@ impl<'m> Restorer<'m> {
     fn rank(&self, phrase: &str) -> f32 {
         decode::lm_words(&self.model.lm, phrase)
             .iter()
-            .map(|w| {
-                w.map_or(
-                    decode::score_words(&self.model.lm, (None, None), &[None]).0,
-                    |id| self.model.lm.unigram(id),
-                )
-            })
+            .map(|w| w.map_or(crate::lm::OOV_LOGPROB, |id| self.model.lm.unigram(id)))
             .sum()
     }
 
@@ -192,12 +180,10 @@ impl<'m> Restorer<'m> {
         for (si, span) in s.spans.iter().enumerate() {
             for (ci, c) in span.candidates.iter().enumerate() {
                 if let Some(bonus) = allow(span, ci) {
-                    let words = decode::lm_words(&self.model.lm, &c.text);
-                    let channel = self.params.channel(c, span.len);
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
-                        words,
-                        channel: channel + bonus,
+                        words: s.candidate_lm[si][ci].clone(),
+                        channel: self.params.channel(c, span.len) + bonus,
                         tag: (si, ci),
                     });
                 }
@@ -230,6 +216,16 @@ impl<'m> Restorer<'m> {
             s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, &fixed, |p| {
                 self.rank(p)
             });
+            s.candidate_lm = s
+                .spans
+                .iter()
+                .map(|sp| {
+                    sp.candidates
+                        .iter()
+                        .map(|c| decode::lm_words(&self.model.lm, &c.text))
+                        .collect()
+                })
+                .collect();
         }
 
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
@@ -307,7 +303,7 @@ impl<'m> Restorer<'m> {
         let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
         for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
             let outputs = path_outputs(l, p);
-            for span in &s.spans {
+            for (si, span) in s.spans.iter().enumerate() {
                 if !changed.contains(span.spun.as_str()) {
                     continue;
                 }
@@ -321,11 +317,10 @@ impl<'m> Restorer<'m> {
                     .flat_map(|u| u.lm.iter().copied())
                     .collect();
                 let entry = evidence.entry(span.spun.clone()).or_default();
-                for c in &span.candidates {
-                    let words = decode::lm_words(&self.model.lm, &c.text);
+                for (c, words) in span.candidates.iter().zip(&s.candidate_lm[si]) {
                     let channel = self.params.channel(c, span.len);
                     let gain =
-                        decode::local_gain(&self.model.lm, before, &kept, &words, channel, &after);
+                        decode::local_gain(&self.model.lm, before, &kept, words, channel, &after);
                     *entry.entry(c.text.clone()).or_default() += gain;
                 }
             }
