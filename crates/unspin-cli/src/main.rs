@@ -1,7 +1,11 @@
 //! `unspin`: find machine-spun text and restore what it originally said.
 //!
 //! A thin shell over `unspin-core`: argument parsing, reading inputs, loading the model and
-//! printing reports. Exit status: 0 success, 2 on any error (bad input, bad model).
+//! printing reports.
+//!
+//! Exit status: `restore` and `score` exit 0 on success; `check` exits like grep: 0 when some
+//! document is judged spun, 1 when none is; every command exits 2 on an error (bad input, bad
+//! model). `check` reports an unreadable file and goes on with the rest, then exits 2.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use unspin_core::check::{CheckReport, Verdict};
 use unspin_core::restore::{Restoration, Restorer};
 use unspin_core::Model;
 
@@ -35,6 +40,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Judge whether texts are machine-spun: a calibrated probability, a verdict and the
+    /// phrases that give it away. Exit status 0 if any input is spun, 1 if none is, 2 on error.
+    Check {
+        /// Input files, or `-` for standard input.
+        #[arg(default_value = "-")]
+        inputs: Vec<String>,
+        /// Print one JSON object per input (JSON Lines).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the most likely original of a spun text.
     Restore {
         /// Input file, or `-` for standard input.
@@ -129,10 +144,101 @@ fn print_diff(out: &mut impl Write, input: &str, r: &Restoration, colour: bool) 
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Outcome of a successful run, mapped to the exit status.
+enum Outcome {
+    /// Success (exit 0).
+    Done,
+    /// `check` found nothing spun (exit 1).
+    NothingSpun,
+    /// Some input could not be processed; the others were (exit 2).
+    PartialFailure,
+}
+
+fn print_check(out: &mut impl Write, name: &str, r: &CheckReport) -> Result<()> {
+    let verdict = match r.verdict {
+        Verdict::Spun => "SPUN",
+        Verdict::Clean => "clean",
+        Verdict::TooShort => "too short to tell",
+    };
+    writeln!(
+        out,
+        "{name}: {verdict} (probability {:.2}, {} words)",
+        r.probability, r.words
+    )?;
+    for e in r.evidence.iter().take(5) {
+        let times = if e.occurrences > 1 {
+            format!(", {} times", e.occurrences)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  \"{}\" -> \"{}\"  (+{:.1} nats{times})",
+            e.spun, e.original, e.gain
+        )?;
+    }
+    Ok(())
+}
+
+/// `unspin check`: every input in turn; an unreadable one is reported and skipped.
+fn check(
+    out: &mut impl Write,
+    model: Option<&Path>,
+    inputs: &[String],
+    json: bool,
+) -> Result<Outcome> {
+    let model = load_model(model)?;
+    let restorer = Restorer::new(&model);
+    let (mut spun, mut failed) = (false, false);
+    for input in inputs {
+        let name = if input == "-" {
+            "standard input"
+        } else {
+            input
+        };
+        match read_text(input) {
+            Ok(text) => {
+                let report = restorer.check(&text);
+                spun |= report.verdict == Verdict::Spun;
+                if json {
+                    let mut v = serde_json::to_value(&report)?;
+                    v["input"] = serde_json::json!(name);
+                    serde_json::to_writer(&mut *out, &v)?;
+                    writeln!(out)?;
+                } else {
+                    print_check(out, name, &report)?;
+                }
+            }
+            Err(e) => {
+                failed = true;
+                out.flush()?;
+                eprintln!("unspin: {e:#}");
+                if json {
+                    let v = serde_json::json!({"input": name, "error": format!("{e:#}")});
+                    serde_json::to_writer(&mut *out, &v)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        Outcome::PartialFailure
+    } else if spun {
+        Outcome::Done
+    } else {
+        Outcome::NothingSpun
+    })
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
+        Command::Check { inputs, json } => {
+            let outcome = check(&mut out, cli.model.as_deref(), &inputs, json)?;
+            out.flush()?;
+            return Ok(outcome);
+        }
         Command::Restore { input, diff, json } => {
             let text = read_text(&input)?;
             let model = load_model(cli.model.as_deref())?;
@@ -178,12 +284,14 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     out.flush()?;
-    Ok(())
+    Ok(Outcome::Done)
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::NothingSpun) => ExitCode::from(1),
+        Ok(Outcome::PartialFailure) => ExitCode::from(2),
         Err(e) => {
             // A closed pipe (`unspin restore x | head`) is not an error worth reporting.
             if e.downcast_ref::<std::io::Error>()

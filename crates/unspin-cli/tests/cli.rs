@@ -151,3 +151,83 @@ fn score_reports_damage_undone() {
     assert_eq!(v["wer_restored"], 0.0);
     assert_eq!(v["damage_undone"], 1.0);
 }
+
+fn clean_example() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/clean-news.txt").to_owned()
+}
+
+#[test]
+fn check_flags_the_spun_example_and_exits_zero() {
+    let out = unspin(&["check", &example()], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let text = text.replace(&example(), "examples/spun-news.txt");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn check_passes_the_clean_example_and_exits_one() {
+    let out = unspin(&["check", &clean_example()], None);
+    assert_eq!(out.status.code(), Some(1), "grep-like: nothing spun");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": clean (probability"));
+}
+
+#[test]
+fn check_json_lines_one_object_per_input() {
+    let out = unspin(&["check", "--json", &clean_example(), &example()], None);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["verdict"], "clean");
+    assert_eq!(lines[1]["verdict"], "spun");
+    let p = lines[1]["probability"].as_f64().unwrap();
+    assert!(p > 0.9 && p <= 1.0, "{p}");
+    // Evidence offsets slice the input at the phrase they name.
+    let input = std::fs::read_to_string(example()).unwrap();
+    for e in lines[1]["evidence"].as_array().unwrap() {
+        let (s, t) = (e["start"].as_u64().unwrap(), e["end"].as_u64().unwrap());
+        assert_eq!(&input[s as usize..t as usize], e["spun"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn check_reports_an_unreadable_file_and_goes_on() {
+    let missing = temp_file("present.txt", b"x").with_file_name("missing.txt");
+    let out = unspin(
+        &["check", "--json", missing.to_str().unwrap(), &example()],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an error makes the exit status 2"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.txt"), "{err}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("\"error\""));
+    assert!(lines[1].contains("\"verdict\":\"spun\""));
+}
+
+#[test]
+fn check_says_too_short_for_a_sentence() {
+    let out = unspin(
+        &["check"],
+        Some("Officers stated the warfare is over.".as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("too short to tell"));
+}
+
+#[test]
+fn check_refuses_binary_input() {
+    let out = unspin(&["check"], Some(b"\x00\x01binary"));
+    assert_refused(&out, "standard input");
+}

@@ -1,6 +1,7 @@
 //! End to end on real spun copies in `../shared/data/wild-dev/` (read there, never copied).
 //! Fails when the share of damage undone drops below the floors in `tests/floors.json`, or when
-//! a clean article gets more than one change per 200 words.
+//! a clean article gets more than one change per 200 words; and checks that `unspin check`
+//! flags every thesaurus-spinner copy and passes every clean article.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -87,5 +88,34 @@ fn clean_articles_are_barely_touched() {
             "{}: {changed} changed words in {words}",
             f.display()
         );
+    }
+}
+
+#[test]
+fn check_flags_thesaurus_copies_and_passes_clean_articles() {
+    let dir = wild_dev();
+    let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
+    let mut expected: Vec<(PathBuf, bool)> = Vec::new();
+    for line in index.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (id, notes) = (cols[0], cols.last().copied().unwrap_or(""));
+        if notes.starts_with("style=thesaurus") {
+            expected.push((dir.join(format!("{id}.spun.txt")), true));
+        } else if notes.starts_with("clean") {
+            expected.push((dir.join(format!("{id}.clean.txt")), false));
+        }
+    }
+    assert!(expected.iter().filter(|e| e.1).count() >= 3);
+    assert!(expected.iter().filter(|e| !e.1).count() >= 5);
+    for (path, spun) in expected {
+        let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+            .args(["check", "--json", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        eprintln!("{}: {} {}", path.display(), v["verdict"], v["probability"]);
+        let want = if spun { "spun" } else { "clean" };
+        assert_eq!(v["verdict"], want, "{}", path.display());
+        assert_eq!(out.status.code(), Some(if spun { 0 } else { 1 }));
     }
 }

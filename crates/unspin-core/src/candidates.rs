@@ -21,6 +21,9 @@ pub struct Candidate {
     pub sources: u8,
     /// Size of the original's synonym group.
     pub fanout: u16,
+    /// ln P(spun | original, spun at all): how likely the spinner was to pick this phrase
+    /// out of the original's group (see [`Lexicon::log_selection`]).
+    pub log_selection: f32,
     /// Whether the candidate was reached through lemmatising and re-inflecting.
     pub inflected: bool,
     /// Whether the relation holds both ways (each phrase lists the other): a closer synonym.
@@ -55,6 +58,7 @@ fn push(out: &mut Vec<Candidate>, c: Candidate) {
         existing.sources |= c.sources;
         existing.inflected &= c.inflected;
         existing.mutual |= c.mutual;
+        existing.log_selection = existing.log_selection.max(c.log_selection);
     } else {
         out.push(c);
     }
@@ -74,6 +78,7 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
                     text: lex.phrase(e.original).to_owned(),
                     sources: e.sources,
                     fanout: lex.fanout(e.original),
+                    log_selection: lex.log_selection(id, e.original),
                     inflected: false,
                     mutual: mutual(lex, id, e.original),
                 },
@@ -124,6 +129,7 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                         text: reinflect(lex, lex.phrase(e.original), *form),
                         sources: e.sources,
                         fanout: lex.fanout(e.original),
+                        log_selection: lex.log_selection(id, e.original),
                         inflected: true,
                         mutual: mutual(lex, id, e.original),
                     },
@@ -137,12 +143,14 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
 /// true when punctuation separates word `i - 1` from word `i`: no span crosses it.
 /// `fixed[i]` marks words that are never part of a span: numbers, acronyms and other tokens a
 /// thesaurus swap cannot have produced and the language model cannot judge.
+/// `prior(candidate, span length)` ranks the candidates of a span, of which the best
+/// [`MAX_CANDIDATES`] are kept; it returns `None` for a candidate that must be dropped.
 pub fn spans(
     lex: &Lexicon,
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
-    rank: impl Fn(&str) -> f32,
+    prior: impl Fn(&Candidate, usize) -> Option<f32>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
@@ -157,19 +165,19 @@ pub fn spans(
             via_lemma(lex, slice, &mut candidates);
             candidates
                 .retain(|c| c.text != spun && !crate::text::spelling_variants(&spun, &c.text));
-            if candidates.is_empty() {
+            let mut scored: Vec<(f32, Candidate)> = candidates
+                .into_iter()
+                .filter_map(|c| Some((prior(&c, len)?, c)))
+                .collect();
+            if scored.is_empty() {
                 continue;
             }
-            if candidates.len() > MAX_CANDIDATES {
-                let mut scored: Vec<(f32, Candidate)> =
-                    candidates.into_iter().map(|c| (rank(&c.text), c)).collect();
-                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-                candidates = scored
-                    .into_iter()
-                    .take(MAX_CANDIDATES)
-                    .map(|(_, c)| c)
-                    .collect();
-            }
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let candidates: Vec<Candidate> = scored
+                .into_iter()
+                .take(MAX_CANDIDATES)
+                .map(|(_, c)| c)
+                .collect();
             out.push(Span {
                 first,
                 len,

@@ -16,7 +16,7 @@ use crate::lm::{LanguageModel, WordId, OOV_LOGPROB};
 pub struct Params {
     /// Cost (nats) of any replacement: how unlikely it is a priori that a phrase was spun.
     pub change_cost: f32,
-    /// Weight of ln(fan-out of the original).
+    /// Weight of ln P(spun | original): the spinner's choice of this member of the group.
     pub fanout_weight: f32,
 
     /// Bonus when Moby and WordNet both attest the edge.
@@ -59,8 +59,7 @@ impl Params {
     /// Channel score (nats, higher is likelier) of replacing a `spun_len`-word span by `c`.
     pub fn channel(&self, c: &Candidate, spun_len: usize) -> f32 {
         let orig_len = c.text.split(' ').count();
-        let mut s = -self.change_cost
-            - self.fanout_weight * (c.fanout.max(1) as f32).ln()
+        let mut s = -self.change_cost + self.fanout_weight * c.log_selection
             - self.length_cost * (orig_len.abs_diff(spun_len) as f32);
         if c.sources & source::MOBY != 0 && c.sources & source::WORDNET != 0 {
             s += self.agreement_bonus;

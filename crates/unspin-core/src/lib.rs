@@ -11,6 +11,7 @@
 //! The crate does no I/O except reading a model from a path or a byte slice.
 
 pub mod candidates;
+pub mod check;
 pub mod container;
 pub mod decode;
 pub mod lexicon;
@@ -57,10 +58,15 @@ pub struct Model {
 impl Model {
     /// Builds a model from parsed sections.
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
-        Ok(Model {
-            lm: LanguageModel::from_sections(s)?,
-            lexicon: Lexicon::from_sections(s)?,
-        })
+        let lm = LanguageModel::from_sections(s)?;
+        let mut lexicon = Lexicon::from_sections(s)?;
+        lexicon.weigh_phrases(|phrase| {
+            decode::lm_words(&lm, phrase)
+                .iter()
+                .map(|w| w.map_or(lm::OOV_LOGPROB, |id| lm.unigram(id)))
+                .sum()
+        });
+        Ok(Model { lm, lexicon })
     }
 
     /// Loads a model from the bytes of a model file.

@@ -62,29 +62,29 @@ pub struct Restoration {
     pub changes: Vec<Change>,
 }
 
-struct Unit {
-    token: usize,
-    norm: String,
-    lm: LmWords,
-    case: Case,
-    spintax: bool,
+pub(crate) struct Unit {
+    pub(crate) token: usize,
+    pub(crate) norm: String,
+    pub(crate) lm: LmWords,
+    pub(crate) case: Case,
+    pub(crate) spintax: bool,
     /// Never part of a candidate span (see [`candidates::spans`]).
-    fixed: bool,
+    pub(crate) fixed: bool,
 }
 
 #[derive(Default)]
-struct Sentence {
-    units: Vec<Unit>,
-    breaks: Vec<bool>,
-    spans: Vec<Span>,
+pub(crate) struct Sentence {
+    pub(crate) units: Vec<Unit>,
+    pub(crate) breaks: Vec<bool>,
+    pub(crate) spans: Vec<Span>,
     /// LM tokens of each candidate of each span (parallel to `spans`), computed once because
     /// every decoding pass and the evidence step need them.
-    candidate_lm: Vec<Vec<LmWords>>,
+    pub(crate) candidate_lm: Vec<Vec<LmWords>>,
 }
 
 /// Restores documents with a model.
 pub struct Restorer<'m> {
-    model: &'m Model,
+    pub(crate) model: &'m Model,
     /// Decoder weights.
     pub params: Params,
 }
@@ -163,11 +163,19 @@ impl<'m> Restorer<'m> {
         out
     }
 
-    fn rank(&self, phrase: &str) -> f32 {
-        decode::lm_words(&self.model.lm, phrase)
+    /// Prior of a candidate before context: its unigram log-probability plus its channel
+    /// score. A re-inflected form the language model has never seen ("citationed") is no
+    /// word at all, and is dropped.
+    fn prior(&self, c: &candidates::Candidate, spun_len: usize) -> Option<f32> {
+        let words = decode::lm_words(&self.model.lm, &c.text);
+        if c.inflected && words.iter().any(Option::is_none) {
+            return None;
+        }
+        let unigram: f32 = words
             .iter()
             .map(|w| w.map_or(crate::lm::OOV_LOGPROB, |id| self.model.lm.unigram(id)))
-            .sum()
+            .sum();
+        Some(unigram + self.params.channel(c, spun_len))
     }
 
     /// Builds the lattice of a sentence; `allow(span, candidate)` filters the arcs and returns
@@ -197,8 +205,8 @@ impl<'m> Restorer<'m> {
     pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
         let words: Vec<&str> = phrase.split(' ').collect();
         let flags = vec![false; words.len()];
-        candidates::spans(&self.model.lexicon, &words, &flags, &flags, |p| {
-            self.rank(p)
+        candidates::spans(&self.model.lexicon, &words, &flags, &flags, |c, n| {
+            self.prior(c, n)
         })
         .into_iter()
         .filter(|s| s.first == 0 && s.len == words.len())
@@ -206,15 +214,15 @@ impl<'m> Restorer<'m> {
         .collect()
     }
 
-    /// Restores `input`.
-    pub fn restore(&self, input: &str) -> Restoration {
+    /// Tokens and sentences of `input`, with the candidate spans of every sentence.
+    pub(crate) fn prepare(&self, input: &str) -> (Vec<text::Token>, Vec<Sentence>) {
         let tokens = text::tokenize(input);
         let mut sentences = self.sentences(input, &tokens);
         for s in &mut sentences {
             let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
             let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
-            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, &fixed, |p| {
-                self.rank(p)
+            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, &fixed, |c, n| {
+                self.prior(c, n)
             });
             s.candidate_lm = s
                 .spans
@@ -227,6 +235,12 @@ impl<'m> Restorer<'m> {
                 })
                 .collect();
         }
+        (tokens, sentences)
+    }
+
+    /// Restores `input`.
+    pub fn restore(&self, input: &str) -> Restoration {
+        let (tokens, sentences) = self.prepare(input);
 
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let lattices: Vec<Lattice> = sentences

@@ -3,6 +3,8 @@
 //!
 //! Articles are split by file number: even numbers are the tuning half (`--split dev`), odd
 //! numbers the held-out half (`--split test`) on which figures are reported.
+mod checks;
+mod detect;
 mod spinner;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +46,25 @@ struct Args {
     /// tokenise-only baseline over the same text.
     #[arg(long)]
     bench: bool,
+    /// Measure detection (`check`) instead of restoration: ROC AUC and TPR at 1% FPR per
+    /// spinner style, length bucket and substitution rate, beside the perplexity-only
+    /// baseline, and a reliability table of the calibrated probability.
+    #[arg(long)]
+    detect: bool,
+    /// Fit the check calibration (logistic regression) on this split and print it.
+    #[arg(long)]
+    fit_check: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Fail (exit 1) when a metric in the report falls below its floor in this JSON file
+    /// (`{"path.to.metric": floor}`; array elements by index, `styles.2.auc`).
+    #[arg(long)]
+    floors: Option<PathBuf>,
+    /// Report restoration on the real pairs and clean files of this folder (wild-dev layout:
+    /// `NNN.orig.txt` + `NNN.spun.txt`, `NNN.clean.txt`) instead of the synthetic corpus.
+    #[arg(long)]
+    wild: Option<PathBuf>,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -107,9 +128,22 @@ fn main() -> Result<()> {
     for kv in &args.set {
         apply_param(&mut restorer.params, kv)?;
     }
-    let dict = Dictionary::from_mythes(&std::fs::read_to_string(&args.mythes)?);
+    if let Some(dir) = &args.wild {
+        return wild(&restorer, dir);
+    }
+    let mythes = std::fs::read_to_string(&args.mythes)
+        .with_context(|| format!("reading {}", args.mythes.display()))?;
+    let dict = Dictionary::from_mythes(&mythes);
     let spinner = Spinner::new(&dict, args.rate, args.seed);
     let docs = articles(&args.corpus, &args.split, args.limit)?;
+    if args.detect || args.fit_check {
+        let report = if args.fit_check {
+            checks::fit(&restorer, &dict, &docs, args.seed)
+        } else {
+            checks::evaluate(&restorer, &model, &dict, &docs, args.seed)
+        };
+        return finish(&report, &args);
+    }
     if args.bench {
         return bench(&restorer, &spinner, &docs);
     }
@@ -143,8 +177,93 @@ fn main() -> Result<()> {
         "wer_restored": sum_restored / n,
         "damage_undone": 1.0 - sum_restored / sum_spun,
         "clean_changes_per_200_words": 200.0 * clean_changed as f64 / clean_words as f64,
+        "clean_words_unchanged_share": 1.0 - clean_changed as f64 / clean_words as f64,
     });
-    println!("{report}");
+    finish(&report, &args)
+}
+
+/// Prints `report`, writes it to `--json`, and checks it against `--floors`.
+fn finish(report: &serde_json::Value, args: &Args) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(report)?);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.floors {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let floors: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let mut failed = Vec::new();
+        for (metric, floor) in &floors {
+            let floor = floor.as_f64().context("a floor is not a number")?;
+            let value = metric
+                .split('.')
+                .try_fold(report, |v, key| match key.parse::<usize>() {
+                    Ok(i) => v.get(i),
+                    Err(_) => v.get(key),
+                })
+                .and_then(serde_json::Value::as_f64);
+            match value {
+                Some(v) if v >= floor => eprintln!("ok   {metric} = {v:.4} (floor {floor})"),
+                Some(v) => failed.push(format!("{metric} = {v:.4} is below its floor {floor}")),
+                None => failed.push(format!("{metric} is missing from the report")),
+            }
+        }
+        if !failed.is_empty() {
+            anyhow::bail!("accuracy regression:\n  {}", failed.join("\n  "));
+        }
+    }
+    Ok(())
+}
+
+/// Damage undone on each real pair and changed words on each clean file of `dir`.
+fn wild(restorer: &Restorer, dir: &Path) -> Result<()> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let read = |name: &str| -> Result<String> {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
+    };
+    let mut pairs = serde_json::Map::new();
+    let mut clean = serde_json::Map::new();
+    let mut checks = serde_json::Map::new();
+    for name in &names {
+        if let Some(id) = name.strip_suffix(".txt").filter(|n| !n.ends_with(".orig")) {
+            let report = restorer.check(&read(name)?);
+            checks.insert(
+                id.to_owned(),
+                serde_json::json!({"probability": report.probability, "verdict": report.verdict,
+                    "words": report.words}),
+            );
+        }
+        if let Some(id) = name.strip_suffix(".spun.txt") {
+            let (orig, spun) = (read(&format!("{id}.orig.txt"))?, read(name)?);
+            let restored = restorer.restore(&spun).text;
+            let r = unspin_core::wer::damage_report(&orig, &spun, &restored);
+            pairs.insert(id.to_owned(), serde_json::to_value(r)?);
+        } else if let Some(id) = name.strip_suffix(".clean.txt") {
+            let text = read(name)?;
+            let changed: usize = restorer
+                .restore(&text)
+                .changes
+                .iter()
+                .map(|c| unspin_core::wer::wer_tokens(&c.spun).len())
+                .sum();
+            let words = unspin_core::wer::wer_tokens(&text).len();
+            clean.insert(
+                id.to_owned(),
+                serde_json::json!({"words": words, "changed": changed}),
+            );
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({"pairs": pairs, "clean": clean, "check": checks})
+    );
     Ok(())
 }
 

@@ -53,6 +53,28 @@ impl Dictionary {
         }
         d
     }
+
+    /// Groups read forward from a model's reverse lexicon: every phrase whose edge `keep`
+    /// accepts becomes a replacement of its original. With every edge this is the restorer's
+    /// own dictionary (the in-dictionary, closed-loop case); with WordNet edges alone, taken
+    /// across all senses, it is the naive-WordNet spinner ("he" -> "helium").
+    pub fn from_lexicon(lex: &unspin_core::lexicon::Lexicon, keep: impl Fn(u8) -> bool) -> Self {
+        let mut d = Dictionary::default();
+        for spun in 0..lex.len() as u32 {
+            for e in lex.originals(spun) {
+                if !keep(e.sources) {
+                    continue;
+                }
+                let original = lex.phrase(e.original);
+                d.longest = d.longest.max(original.split(' ').count());
+                d.groups
+                    .entry(original.to_owned())
+                    .or_default()
+                    .push(lex.phrase(spun).to_owned());
+            }
+        }
+        d
+    }
 }
 
 /// Spins texts with a dictionary at a substitution rate.
@@ -62,6 +84,12 @@ pub struct Spinner<'d> {
     pub rate: f64,
     /// Seed for every random choice.
     pub seed: u64,
+    /// Share of replacements that are replaced again when the replacement is itself in the
+    /// dictionary (spinners apply their groups in turn: "said" -> "stated" -> "acknowledged").
+    pub chain: f64,
+    /// Share of replacements left as a raw template `{replacement|original}`, as broken
+    /// spinners leave them.
+    pub spintax: f64,
 }
 
 fn hash(seed: u64, s: &str, salt: u64) -> u64 {
@@ -74,16 +102,37 @@ fn hash(seed: u64, s: &str, salt: u64) -> u64 {
 impl<'d> Spinner<'d> {
     /// A spinner at `rate` with `seed`.
     pub fn new(dict: &'d Dictionary, rate: f64, seed: u64) -> Self {
-        Spinner { dict, rate, seed }
+        Spinner {
+            dict,
+            rate,
+            seed,
+            chain: 0.0,
+            spintax: 0.0,
+        }
     }
 
-    fn choose(&self, key: &str) -> Option<&'d str> {
-        let members = self.dict.groups.get(key)?;
-        let roll = (hash(self.seed, key, 1) % 1_000_000) as f64 / 1_000_000.0;
-        if roll >= self.rate {
+    fn roll(&self, key: &str, salt: u64) -> f64 {
+        (hash(self.seed, key, salt) % 1_000_000) as f64 / 1_000_000.0
+    }
+
+    fn choose(&self, key: &str) -> Option<String> {
+        let pick = |k: &str| -> Option<&'d str> {
+            let members = self.dict.groups.get(k)?;
+            Some(&members[(hash(self.seed, k, 2) % members.len() as u64) as usize])
+        };
+        if self.roll(key, 1) >= self.rate {
             return None;
         }
-        Some(&members[(hash(self.seed, key, 2) % members.len() as u64) as usize])
+        let mut rep = pick(key)?;
+        if self.roll(key, 3) < self.chain {
+            if let Some(next) = pick(rep).filter(|n| *n != key) {
+                rep = next;
+            }
+        }
+        if self.roll(key, 4) < self.spintax {
+            return Some(format!("{{{rep}|{key}}}"));
+        }
+        Some(rep.to_owned())
     }
 
     /// Spins `input`; returns the spun text and how many words were replaced.
@@ -119,7 +168,7 @@ impl<'d> Spinner<'d> {
                         case
                     };
                     out.push_str(&input[at..start]);
-                    out.push_str(&text::apply_case(rep, case, false));
+                    out.push_str(&text::apply_case(&rep, case, false));
                     at = end;
                     replaced += len;
                     w += len;
@@ -149,5 +198,18 @@ mod tests {
         assert_eq!(n, 3);
         let none = Spinner::new(&d, 0.0, 7);
         assert_eq!(none.spin("War is war.").0, "War is war.");
+    }
+
+    #[test]
+    fn chains_and_leaves_spintax_when_asked() {
+        let d = Dictionary::from_mythes(
+            "UTF-8\nsaid|1\n(verb)|stated\nstated|1\n(verb)|acknowledged\n",
+        );
+        let mut s = Spinner::new(&d, 1.0, 7);
+        s.chain = 1.0;
+        assert_eq!(s.spin("he said").0, "he acknowledged");
+        s.chain = 0.0;
+        s.spintax = 1.0;
+        assert_eq!(s.spin("he said").0, "he {stated|said}");
     }
 }
