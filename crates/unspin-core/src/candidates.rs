@@ -17,6 +17,8 @@ pub const MAX_SPAN: usize = 4;
 pub struct Candidate {
     /// The original phrase, lowercase.
     pub text: String,
+    /// The lexicon phrase `text` is, when it was found directly (not re-inflected).
+    pub phrase: Option<crate::lexicon::PhraseId>,
     /// Sources attesting the synonym edge (see [`source`]).
     pub sources: u8,
     /// Size of the original's synonym group.
@@ -54,19 +56,32 @@ pub struct Span {
 pub const MAX_CANDIDATES: usize = 24;
 
 fn push(out: &mut Vec<Candidate>, c: Candidate) {
-    if let Some(existing) = out.iter_mut().find(|e| e.text == c.text) {
-        existing.sources |= c.sources;
-        existing.inflected &= c.inflected;
-        existing.mutual |= c.mutual;
-        existing.log_selection = existing.log_selection.max(c.log_selection);
-    } else {
-        out.push(c);
+    out.push(c);
+}
+
+/// Merges candidates with the same text (found directly and via a lemma, or from two
+/// sources); the result is sorted by text.
+fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
+    all.sort_by(|a, b| a.text.cmp(&b.text));
+    let mut out: Vec<Candidate> = Vec::with_capacity(all.len());
+    for c in all {
+        match out.last_mut() {
+            Some(existing) if existing.text == c.text => {
+                existing.sources |= c.sources;
+                existing.inflected &= c.inflected;
+                existing.phrase = existing.phrase.or(c.phrase);
+                existing.mutual |= c.mutual;
+                existing.log_selection = existing.log_selection.max(c.log_selection);
+            }
+            _ => out.push(c),
+        }
     }
+    out
 }
 
 /// Whether `spun` is also an original of `original` (the edge exists both ways).
 fn mutual(lex: &Lexicon, spun: u32, original: u32) -> bool {
-    lex.originals(original).any(|e| e.original == spun)
+    lex.has_edge(original, spun)
 }
 
 fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
@@ -76,6 +91,7 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
                 out,
                 Candidate {
                     text: lex.phrase(e.original).to_owned(),
+                    phrase: Some(e.original),
                     sources: e.sources,
                     fanout: lex.fanout(e.original),
                     log_selection: lex.log_selection(id, e.original),
@@ -127,6 +143,7 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                     out,
                     Candidate {
                         text: reinflect(lex, lex.phrase(e.original), *form),
+                        phrase: None,
                         sources: e.sources,
                         fanout: lex.fanout(e.original),
                         log_selection: lex.log_selection(id, e.original),
@@ -139,18 +156,50 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
     }
 }
 
+/// The candidates of one span (`slice` joined by spaces is `spun`), best prior first: at most
+/// [`MAX_CANDIDATES`], none equal to the span or a spelling variant of it.
+/// `prior(candidate, span length)` ranks them; `None` drops a candidate.
+pub fn candidates_for(
+    lex: &Lexicon,
+    slice: &[&str],
+    spun: &str,
+    prior: &impl Fn(&Candidate, usize) -> Option<f32>,
+) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    direct(lex, spun, &mut candidates);
+    via_lemma(lex, slice, &mut candidates);
+    let mut candidates = merge(candidates);
+    candidates.retain(|c| c.text != spun && !crate::text::spelling_variants(spun, &c.text));
+    let mut scored: Vec<(f32, Candidate)> = candidates
+        .into_iter()
+        .filter_map(|c| Some((prior(&c, slice.len())?, c)))
+        .collect();
+    // Stable, so equal priors keep text order: deterministic output.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(MAX_CANDIDATES)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Candidates already computed for a phrase within one document. Candidates depend on the
+/// phrase alone, not its context, and a document repeats its phrases (and most spans have no
+/// candidates at all, which is worth remembering too).
+pub type CandidateCache = std::collections::HashMap<String, Vec<Candidate>>;
+
 /// All spans of `words` (lowercase, normalised) with at least one candidate. `breaks[i]` is
 /// true when punctuation separates word `i - 1` from word `i`: no span crosses it.
 /// `fixed[i]` marks words that are never part of a span: numbers, acronyms and other tokens a
 /// thesaurus swap cannot have produced and the language model cannot judge.
-/// `prior(candidate, span length)` ranks the candidates of a span, of which the best
-/// [`MAX_CANDIDATES`] are kept; it returns `None` for a candidate that must be dropped.
+/// `prior` ranks candidates (see [`candidates_for`]); `cache` remembers phrases already seen.
 pub fn spans(
     lex: &Lexicon,
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
     prior: impl Fn(&Candidate, usize) -> Option<f32>,
+    cache: &mut CandidateCache,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
@@ -160,24 +209,17 @@ pub fn spans(
             }
             let slice = &words[first..first + len];
             let spun = slice.join(" ");
-            let mut candidates = Vec::new();
-            direct(lex, &spun, &mut candidates);
-            via_lemma(lex, slice, &mut candidates);
-            candidates
-                .retain(|c| c.text != spun && !crate::text::spelling_variants(&spun, &c.text));
-            let mut scored: Vec<(f32, Candidate)> = candidates
-                .into_iter()
-                .filter_map(|c| Some((prior(&c, len)?, c)))
-                .collect();
-            if scored.is_empty() {
+            let candidates = match cache.get(&spun) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = candidates_for(lex, slice, &spun, &prior);
+                    cache.insert(spun.clone(), c.clone());
+                    c
+                }
+            };
+            if candidates.is_empty() {
                 continue;
             }
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let candidates: Vec<Candidate> = scored
-                .into_iter()
-                .take(MAX_CANDIDATES)
-                .map(|(_, c)| c)
-                .collect();
             out.push(Span {
                 first,
                 len,

@@ -7,6 +7,7 @@
 //! fan-out), which is what the channel model charges for the spinner's choice of `s`.
 
 use crate::container::{SectionWriter, Sections};
+use crate::lm::{LanguageModel, WordId, OOV_LOGPROB};
 use crate::morph::Morphology;
 use crate::ModelError;
 
@@ -73,10 +74,16 @@ pub struct Lexicon {
     rev_source: Vec<u8>,
     fanout: Vec<u16>,
     /// Natural-log frequency of each phrase (sum of its words' unigram log-probabilities),
-    /// scaled by [`SELECTION_SHARPNESS`]; empty until [`Lexicon::weigh_phrases`] runs.
+    /// scaled by [`SELECTION_SHARPNESS`]; empty until [`Lexicon::attach_lm`] runs.
     weight: Vec<f32>,
     /// Per original: ln of the summed `exp(weight)` of the phrases in its group.
     log_norm: Vec<f32>,
+    /// Language-model tokens of every phrase, flattened: phrase `p`'s are
+    /// `lm_tokens[lm_start[p]..lm_start[p + 1]]`. Filled by [`Lexicon::attach_lm`].
+    lm_start: Vec<u32>,
+    lm_tokens: Vec<Option<WordId>>,
+    /// Unigram log-probability of every phrase (sum over its tokens).
+    unigram: Vec<f32>,
     /// Morphology for lemmatising spun words and re-inflecting originals.
     pub morph: Morphology,
 }
@@ -118,6 +125,13 @@ impl Lexicon {
             || rev_start.windows(2).any(|w| w[0] > w[1])
             || rev_start.last().map(|&l| l as usize) != Some(rev_target.len())
             || rev_target.iter().any(|&t| t as usize >= n)
+            // Each phrase's originals are sorted and unique, so that an edge can be
+            // looked up by binary search.
+            || rev_start.windows(2).any(|w| {
+                rev_target[w[0] as usize..w[1] as usize]
+                    .windows(2)
+                    .any(|p| p[0] >= p[1])
+            })
         {
             return Err(corrupt("edge arrays are inconsistent"));
         }
@@ -134,6 +148,9 @@ impl Lexicon {
             fanout,
             weight: Vec::new(),
             log_norm: Vec::new(),
+            lm_start: Vec::new(),
+            lm_tokens: Vec::new(),
+            unigram: Vec::new(),
             morph: Morphology::parse(inflections, exceptions),
         })
     }
@@ -153,13 +170,29 @@ impl Lexicon {
         self.fanout[id as usize]
     }
 
-    /// Weighs every phrase by `log_freq` (natural-log frequency of a phrase) and normalises each
-    /// original's group, so that [`Lexicon::log_selection`] can answer. Called once at load.
-    pub fn weigh_phrases(&mut self, log_freq: impl Fn(&str) -> f32) {
+    /// Maps every phrase to its language-model tokens and unigram log-probability once, so
+    /// that candidates found directly need no string work, and weighs every phrase for
+    /// [`Lexicon::log_selection`]. Called once at load.
+    pub fn attach_lm(&mut self, lm: &LanguageModel) {
+        self.lm_start = Vec::with_capacity(self.phrases.len() + 1);
+        self.lm_tokens.clear();
+        self.unigram = Vec::with_capacity(self.phrases.len());
+        for p in &self.phrases {
+            self.lm_start.push(self.lm_tokens.len() as u32);
+            let words = crate::decode::lm_words(lm, p);
+            self.unigram.push(
+                words
+                    .iter()
+                    .map(|w| w.map_or(OOV_LOGPROB, |id| lm.unigram(id)))
+                    .sum(),
+            );
+            self.lm_tokens.extend(words);
+        }
+        self.lm_start.push(self.lm_tokens.len() as u32);
         self.weight = self
-            .phrases
+            .unigram
             .iter()
-            .map(|p| SELECTION_SHARPNESS * log_freq(p))
+            .map(|u| SELECTION_SHARPNESS * u)
             .collect();
         // Log-sum-exp per original, shifted by the largest weight for stability.
         let shift = self.weight.iter().copied().fold(f32::MIN, f32::max);
@@ -180,7 +213,7 @@ impl Lexicon {
 
     /// Natural log of the chance that a spinner turned `original` into `spun`, given that it
     /// replaced `original` at all (see [`SELECTION_SHARPNESS`]); `-ln fanout` before
-    /// [`Lexicon::weigh_phrases`].
+    /// [`Lexicon::attach_lm`].
     pub fn log_selection(&self, spun: PhraseId, original: PhraseId) -> f32 {
         match (
             self.weight.get(spun as usize),
@@ -199,6 +232,25 @@ impl Lexicon {
             original: self.rev_target[i],
             sources: self.rev_source[i],
         })
+    }
+
+    /// Language-model tokens of a phrase ([`Lexicon::attach_lm`] must have run).
+    pub fn lm_tokens(&self, id: PhraseId) -> &[Option<WordId>] {
+        let lo = self.lm_start[id as usize] as usize;
+        let hi = self.lm_start[id as usize + 1] as usize;
+        &self.lm_tokens[lo..hi]
+    }
+
+    /// Unigram log-probability of a phrase ([`Lexicon::attach_lm`] must have run).
+    pub fn unigram(&self, id: PhraseId) -> f32 {
+        self.unigram[id as usize]
+    }
+
+    /// Whether a spinner could have turned `original` into `spun` (an edge `spun` -> `original`).
+    pub fn has_edge(&self, spun: PhraseId, original: PhraseId) -> bool {
+        let lo = self.rev_start[spun as usize] as usize;
+        let hi = self.rev_start[spun as usize + 1] as usize;
+        self.rev_target[lo..hi].binary_search(&original).is_ok()
     }
 
     /// Number of phrases.

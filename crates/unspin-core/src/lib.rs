@@ -60,12 +60,7 @@ impl Model {
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
         let lm = LanguageModel::from_sections(s)?;
         let mut lexicon = Lexicon::from_sections(s)?;
-        lexicon.weigh_phrases(|phrase| {
-            decode::lm_words(&lm, phrase)
-                .iter()
-                .map(|w| w.map_or(lm::OOV_LOGPROB, |id| lm.unigram(id)))
-                .sum()
-        });
+        lexicon.attach_lm(&lm);
         Ok(Model { lm, lexicon })
     }
 

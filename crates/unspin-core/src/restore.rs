@@ -167,6 +167,9 @@ impl<'m> Restorer<'m> {
     /// score. A re-inflected form the language model has never seen ("citationed") is no
     /// word at all, and is dropped.
     fn prior(&self, c: &candidates::Candidate, spun_len: usize) -> Option<f32> {
+        if let Some(id) = c.phrase {
+            return Some(self.model.lexicon.unigram(id) + self.params.channel(c, spun_len));
+        }
         let words = decode::lm_words(&self.model.lm, &c.text);
         if c.inflected && words.iter().any(Option::is_none) {
             return None;
@@ -205,9 +208,14 @@ impl<'m> Restorer<'m> {
     pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
         let words: Vec<&str> = phrase.split(' ').collect();
         let flags = vec![false; words.len()];
-        candidates::spans(&self.model.lexicon, &words, &flags, &flags, |c, n| {
-            self.prior(c, n)
-        })
+        candidates::spans(
+            &self.model.lexicon,
+            &words,
+            &flags,
+            &flags,
+            |c, n| self.prior(c, n),
+            &mut candidates::CandidateCache::new(),
+        )
         .into_iter()
         .filter(|s| s.first == 0 && s.len == words.len())
         .flat_map(|s| s.candidates.into_iter().map(|c| c.text))
@@ -218,19 +226,28 @@ impl<'m> Restorer<'m> {
     pub(crate) fn prepare(&self, input: &str) -> (Vec<text::Token>, Vec<Sentence>) {
         let tokens = text::tokenize(input);
         let mut sentences = self.sentences(input, &tokens);
+        let mut cache = candidates::CandidateCache::new();
         for s in &mut sentences {
             let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
             let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
-            s.spans = candidates::spans(&self.model.lexicon, &words, &s.breaks, &fixed, |c, n| {
-                self.prior(c, n)
-            });
+            s.spans = candidates::spans(
+                &self.model.lexicon,
+                &words,
+                &s.breaks,
+                &fixed,
+                |c, n| self.prior(c, n),
+                &mut cache,
+            );
             s.candidate_lm = s
                 .spans
                 .iter()
                 .map(|sp| {
                     sp.candidates
                         .iter()
-                        .map(|c| decode::lm_words(&self.model.lm, &c.text))
+                        .map(|c| match c.phrase {
+                            Some(id) => self.model.lexicon.lm_tokens(id).to_vec(),
+                            None => decode::lm_words(&self.model.lm, &c.text),
+                        })
                         .collect()
                 })
                 .collect();

@@ -169,4 +169,42 @@ proptest! {
             prop_assert!(set.contains(&c.restored.to_lowercase()), "{:?} not in {:?}", c, set);
         }
     }
+
+    /// `check` gives a probability, and each piece of evidence names its phrase by offsets
+    /// that slice the input exactly; every original it offers is in the candidate set.
+    #[test]
+    fn check_evidence_maps_back_to_the_input(doc in document()) {
+        let restorer = Restorer::new(model());
+        let report = restorer.check(&doc);
+        prop_assert!((0.0..=1.0).contains(&report.probability));
+        for e in &report.evidence {
+            prop_assert!(doc.is_char_boundary(e.start) && doc.is_char_boundary(e.end));
+            prop_assert_eq!(&doc[e.start..e.end], e.spun.as_str());
+            prop_assert!(e.gain > 0.0);
+            let spun = unspin_core::text::normalise_word(&e.spun)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let set = restorer.candidate_set(&spun);
+            prop_assert!(set.contains(&e.original), "{:?} not in {:?}", e, set);
+        }
+    }
+}
+
+#[test]
+fn check_tells_spun_from_plain_prose() {
+    let restorer = Restorer::new(model());
+    let spun = "Officers stated the warfare in opposition to the rebels would finish quickly. \
+        The division stated it had no remark. Officers stated the White Home was briefed. \
+        A spokesperson stated the warfare had gone on for too lengthy and that officers \
+        would meet once more within the coming week to talk about the subsequent steps.";
+    let plain = "Officials said the war against the rebels would end soon. The department said \
+        it had no comment. Officials said the White House was briefed. A spokesperson said the \
+        war had gone on for too long and that officials would meet again in the coming week \
+        to discuss the next steps.";
+    let (s, p) = (restorer.check(spun), restorer.check(plain));
+    assert!(s.probability > 0.9, "spun scored {}", s.probability);
+    assert!(p.probability < 0.5, "plain scored {}", p.probability);
+    assert_eq!(s.verdict, unspin_core::check::Verdict::Spun);
+    assert_eq!(p.verdict, unspin_core::check::Verdict::Clean);
 }

@@ -304,6 +304,14 @@ fn bench(restorer: &Restorer, spinner: &Spinner, docs: &[String]) -> Result<()> 
         changes += std::hint::black_box(restorer.restore(d)).changes.len();
     }
     let restore = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut spun_verdicts = 0usize;
+    for d in &spun {
+        spun_verdicts += usize::from(
+            std::hint::black_box(restorer.check(d)).verdict == unspin_core::check::Verdict::Spun,
+        );
+    }
+    let check = t.elapsed().as_secs_f64();
     let report = serde_json::json!({
         "documents": spun.len(),
         "words": words,
@@ -312,6 +320,9 @@ fn bench(restorer: &Restorer, spinner: &Spinner, docs: &[String]) -> Result<()> 
         "tokenize_words_per_s": words as f64 / baseline,
         "restore_words_per_s": words as f64 / restore,
         "restore_vs_tokenize_time_ratio": restore / baseline,
+        "check_words_per_s": words as f64 / check,
+        "check_vs_tokenize_time_ratio": check / baseline,
+        "check_spun_verdicts": spun_verdicts,
         "peak_rss_mib": peak_rss_mib(),
     });
     println!("{report}");
