@@ -17,6 +17,8 @@ pub const MAX_SPAN: usize = 4;
 pub struct Candidate {
     /// The original phrase, lowercase.
     pub text: String,
+    /// Language-model tokens of `text` (filled by [`candidates_for`] for the kept candidates).
+    pub lm: crate::decode::LmWords,
     /// The lexicon phrase `text` is, when it was found directly (not re-inflected).
     pub phrase: Option<crate::lexicon::PhraseId>,
     /// Sources attesting the synonym edge (see [`source`]).
@@ -48,8 +50,9 @@ pub struct Span {
     pub len: usize,
     /// The spun phrase as looked up (lowercase, single spaces).
     pub spun: String,
-    /// Candidates, best prior first.
-    pub candidates: Vec<Candidate>,
+    /// Candidates, best prior first (shared: the same phrase has the same candidates
+    /// everywhere).
+    pub candidates: std::sync::Arc<[Candidate]>,
 }
 
 /// Most candidates kept per span; the rest are rarely right and cost decode time.
@@ -91,6 +94,7 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
                 out,
                 Candidate {
                     text: lex.phrase(e.original).to_owned(),
+                    lm: Vec::new(),
                     phrase: Some(e.original),
                     sources: e.sources,
                     fanout: lex.fanout(e.original),
@@ -143,6 +147,7 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                     out,
                     Candidate {
                         text: reinflect(lex, lex.phrase(e.original), *form),
+                        lm: Vec::new(),
                         phrase: None,
                         sources: e.sources,
                         fanout: lex.fanout(e.original),
@@ -157,10 +162,11 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
 }
 
 /// The candidates of one span (`slice` joined by spaces is `spun`), best prior first: at most
-/// [`MAX_CANDIDATES`], none equal to the span or a spelling variant of it.
-/// `prior(candidate, span length)` ranks them; `None` drops a candidate.
+/// [`MAX_CANDIDATES`], none equal to the span or a spelling variant of it, each with its
+/// language-model tokens. `prior(candidate, span length)` ranks them; `None` drops one.
 pub fn candidates_for(
     lex: &Lexicon,
+    lm: &crate::lm::LanguageModel,
     slice: &[&str],
     spun: &str,
     prior: &impl Fn(&Candidate, usize) -> Option<f32>,
@@ -179,27 +185,26 @@ pub fn candidates_for(
     scored
         .into_iter()
         .take(MAX_CANDIDATES)
-        .map(|(_, c)| c)
+        .map(|(_, mut c)| {
+            c.lm = match c.phrase {
+                Some(id) => lex.lm_tokens(id).to_vec(),
+                None => crate::decode::lm_words(lm, &c.text),
+            };
+            c
+        })
         .collect()
 }
-
-/// Candidates already computed for a phrase within one document. Candidates depend on the
-/// phrase alone, not its context, and a document repeats its phrases (and most spans have no
-/// candidates at all, which is worth remembering too).
-pub type CandidateCache = std::collections::HashMap<String, Vec<Candidate>>;
 
 /// All spans of `words` (lowercase, normalised) with at least one candidate. `breaks[i]` is
 /// true when punctuation separates word `i - 1` from word `i`: no span crosses it.
 /// `fixed[i]` marks words that are never part of a span: numbers, acronyms and other tokens a
 /// thesaurus swap cannot have produced and the language model cannot judge.
-/// `prior` ranks candidates (see [`candidates_for`]); `cache` remembers phrases already seen.
+/// `lookup(slice, phrase)` gives a phrase's candidates (see [`candidates_for`]; callers cache).
 pub fn spans(
-    lex: &Lexicon,
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
-    prior: impl Fn(&Candidate, usize) -> Option<f32>,
-    cache: &mut CandidateCache,
+    mut lookup: impl FnMut(&[&str], &str) -> std::sync::Arc<[Candidate]>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
@@ -209,14 +214,7 @@ pub fn spans(
             }
             let slice = &words[first..first + len];
             let spun = slice.join(" ");
-            let candidates = match cache.get(&spun) {
-                Some(c) => c.clone(),
-                None => {
-                    let c = candidates_for(lex, slice, &spun, &prior);
-                    cache.insert(spun.clone(), c.clone());
-                    c
-                }
-            };
+            let candidates = lookup(slice, &spun);
             if candidates.is_empty() {
                 continue;
             }

@@ -211,7 +211,7 @@ impl Restorer<'_> {
             words += s.units.len();
             spintax += s.units.iter().filter(|u| u.spintax).count();
             let ctx = WrittenContext::new(lm, s);
-            for (si, span) in s.spans.iter().enumerate() {
+            for span in &s.spans {
                 let end = span.first + span.len;
                 let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
                 let before = ctx.states[span.first];
@@ -224,8 +224,10 @@ impl Restorer<'_> {
                     (first, last)
                 });
                 let mut best_lm = f32::MIN;
-                for (c, cand_words) in span.candidates.iter().zip(&s.candidate_lm[si]) {
-                    let lm_gain = decode::local_gain(lm, before, kept, cand_words, 0.0, &after);
+                // The words as written are scored once per span, not once per candidate.
+                let kept_score = decode::window_score(lm, before, kept, &after);
+                for c in span.candidates.iter() {
+                    let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
                     best_lm = best_lm.max(lm_gain);
                     let gain = lm_gain + self.params.channel(c, span.len);
                     *entry.gains.entry(c.text.clone()).or_default() += gain;

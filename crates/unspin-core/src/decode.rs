@@ -263,6 +263,19 @@ fn prune(h: &mut Vec<Hyp>, beam: usize) {
     *h = kept;
 }
 
+/// Log-probability of `middle` after the history `before`, plus that of up to two following
+/// LM tokens (`after`), which judge how well `middle` leads on.
+pub fn window_score(
+    lm: &LanguageModel,
+    before: State,
+    middle: &[Option<WordId>],
+    after: &[Option<WordId>],
+) -> f32 {
+    let (a, s) = score_words(lm, before, middle);
+    let (b, _) = score_words(lm, s, after);
+    a + b
+}
+
 /// Gain (nats) of writing `arc_words` with channel score `channel` in place of `kept` between
 /// the histories `before` and the words that follow (`after`, up to two LM tokens).
 pub fn local_gain(
@@ -273,10 +286,5 @@ pub fn local_gain(
     channel: f32,
     after: &[Option<WordId>],
 ) -> f32 {
-    let window = |middle: &[Option<WordId>]| {
-        let (a, s) = score_words(lm, before, middle);
-        let (b, _) = score_words(lm, s, after);
-        a + b
-    };
-    window(arc_words) + channel - window(kept)
+    window_score(lm, before, arc_words, after) + channel - window_score(lm, before, kept, after)
 }

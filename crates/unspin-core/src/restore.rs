@@ -3,10 +3,11 @@
 //! list of changes.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::candidates::{self, Span};
+use crate::candidates::{self, Candidate, Span};
 use crate::decode::{self, Arc, Lattice, LmWords, Params, State, Step};
 use crate::text::{self, Case, TokenKind};
 use crate::Model;
@@ -77,16 +78,24 @@ pub(crate) struct Sentence {
     pub(crate) units: Vec<Unit>,
     pub(crate) breaks: Vec<bool>,
     pub(crate) spans: Vec<Span>,
-    /// LM tokens of each candidate of each span (parallel to `spans`), computed once because
-    /// every decoding pass and the evidence step need them.
-    pub(crate) candidate_lm: Vec<Vec<LmWords>>,
 }
+
+/// Most phrases remembered across documents before the cache starts afresh (about 100 MB at
+/// worst; a news vocabulary fills a small part of it).
+const SHARED_CACHE_PHRASES: usize = 200_000;
+
+/// Candidates per phrase, shared by all documents a restorer sees.
+type SharedCache = Mutex<HashMap<String, std::sync::Arc<[Candidate]>>>;
 
 /// Restores documents with a model.
 pub struct Restorer<'m> {
     pub(crate) model: &'m Model,
-    /// Decoder weights.
+    /// Decoder weights. Set them before the first document: candidate lists are ranked with
+    /// them and cached across documents.
     pub params: Params,
+    /// Candidates depend on the phrase alone, and a crawl repeats its vocabulary, so they are
+    /// computed once per phrase (per document first, then merged here).
+    cache: SharedCache,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -104,6 +113,7 @@ impl<'m> Restorer<'m> {
         Restorer {
             model,
             params: Params::default(),
+            cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -193,7 +203,7 @@ impl<'m> Restorer<'m> {
                 if let Some(bonus) = allow(span, ci) {
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
-                        words: s.candidate_lm[si][ci].clone(),
+                        words: c.lm.clone(),
                         channel: self.params.channel(c, span.len) + bonus,
                         tag: (si, ci),
                     });
@@ -207,50 +217,58 @@ impl<'m> Restorer<'m> {
     /// as one span: the set any restoration of that phrase must come from.
     pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
         let words: Vec<&str> = phrase.split(' ').collect();
-        let flags = vec![false; words.len()];
-        candidates::spans(
+        candidates::candidates_for(
             &self.model.lexicon,
+            &self.model.lm,
             &words,
-            &flags,
-            &flags,
-            |c, n| self.prior(c, n),
-            &mut candidates::CandidateCache::new(),
+            phrase,
+            &|c, n| self.prior(c, n),
         )
         .into_iter()
-        .filter(|s| s.first == 0 && s.len == words.len())
-        .flat_map(|s| s.candidates.into_iter().map(|c| c.text))
+        .map(|c| c.text)
         .collect()
+    }
+
+    /// The model this restorer reads.
+    pub fn model(&self) -> &'m Model {
+        self.model
     }
 
     /// Tokens and sentences of `input`, with the candidate spans of every sentence.
     pub(crate) fn prepare(&self, input: &str) -> (Vec<text::Token>, Vec<Sentence>) {
         let tokens = text::tokenize(input);
         let mut sentences = self.sentences(input, &tokens);
-        let mut cache = candidates::CandidateCache::new();
+        let mut local: HashMap<String, std::sync::Arc<[Candidate]>> = HashMap::new();
+        let mut fresh: Vec<String> = Vec::new();
         for s in &mut sentences {
             let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
             let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
-            s.spans = candidates::spans(
-                &self.model.lexicon,
-                &words,
-                &s.breaks,
-                &fixed,
-                |c, n| self.prior(c, n),
-                &mut cache,
-            );
-            s.candidate_lm = s
-                .spans
-                .iter()
-                .map(|sp| {
-                    sp.candidates
-                        .iter()
-                        .map(|c| match c.phrase {
-                            Some(id) => self.model.lexicon.lm_tokens(id).to_vec(),
-                            None => decode::lm_words(&self.model.lm, &c.text),
-                        })
-                        .collect()
-                })
-                .collect();
+            s.spans = candidates::spans(&words, &s.breaks, &fixed, |slice, phrase| {
+                if let Some(c) = local.get(phrase) {
+                    return c.clone();
+                }
+                let shared = self.cache.lock().ok().and_then(|m| m.get(phrase).cloned());
+                let c = shared.unwrap_or_else(|| {
+                    fresh.push(phrase.to_owned());
+                    let lex = &self.model.lexicon;
+                    candidates::candidates_for(lex, &self.model.lm, slice, phrase, &|c, n| {
+                        self.prior(c, n)
+                    })
+                    .into()
+                });
+                local.insert(phrase.to_owned(), c.clone());
+                c
+            });
+        }
+        if let Ok(mut shared) = self.cache.lock() {
+            if shared.len() + fresh.len() > SHARED_CACHE_PHRASES {
+                shared.clear();
+            }
+            for phrase in fresh {
+                if let Some(c) = local.remove(&phrase) {
+                    shared.insert(phrase, c);
+                }
+            }
         }
         (tokens, sentences)
     }
@@ -334,7 +352,7 @@ impl<'m> Restorer<'m> {
         let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
         for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
             let outputs = path_outputs(l, p);
-            for (si, span) in s.spans.iter().enumerate() {
+            for span in &s.spans {
                 if !changed.contains(span.spun.as_str()) {
                     continue;
                 }
@@ -348,10 +366,12 @@ impl<'m> Restorer<'m> {
                     .flat_map(|u| u.lm.iter().copied())
                     .collect();
                 let entry = evidence.entry(span.spun.clone()).or_default();
-                for (c, words) in span.candidates.iter().zip(&s.candidate_lm[si]) {
+                let kept_score = decode::window_score(&self.model.lm, before, &kept, &after);
+                for c in span.candidates.iter() {
                     let channel = self.params.channel(c, span.len);
-                    let gain =
-                        decode::local_gain(&self.model.lm, before, &kept, words, channel, &after);
+                    let gain = decode::window_score(&self.model.lm, before, &c.lm, &after)
+                        + channel
+                        - kept_score;
                     *entry.entry(c.text.clone()).or_default() += gain;
                 }
             }
