@@ -39,6 +39,11 @@ impl Candidate {
     pub fn is_closed_class(&self) -> bool {
         self.sources == source::FUNCTION
     }
+
+    /// Whether the function-word and phrasal paraphrase table attests the edge.
+    pub fn is_paraphrase(&self) -> bool {
+        self.sources & source::PARAPHRASE != 0
+    }
 }
 
 /// A span of words and its candidate originals.
@@ -107,17 +112,35 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
     }
 }
 
+/// Words that follow the verb of a phrasal verb ("get here", "succeed in", "carry out"). A
+/// multi-word original whose second word is not one of them is a noun phrase ("state of
+/// matter"), which takes no verbal inflection.
+const PARTICLES: &[&str] = &[
+    "about", "across", "after", "along", "around", "at", "away", "back", "by", "down", "for",
+    "forth", "forward", "from", "here", "in", "into", "off", "on", "onto", "out", "over", "round",
+    "there", "through", "to", "together", "up", "upon", "with",
+];
+
 /// Re-inflects a (possibly multi-word) original: verbs and comparatives inflect their first
-/// word ("succeed in" -> "succeeded in"), plurals their last ("press release" -> "press releases").
-fn reinflect(lex: &Lexicon, original: &str, form: Form) -> String {
+/// word ("succeed in" -> "succeeded in"), plurals their last ("press release" -> "press
+/// releases"). `None` when the inflection is not attested for that word (a noun has no past
+/// tense: no "departmented") or a noun phrase would take a verbal form.
+fn reinflect(lex: &Lexicon, original: &str, form: Form) -> Option<String> {
     let words: Vec<&str> = original.split(' ').collect();
     let at = match form {
         Form::Plural => words.len() - 1,
         _ => 0,
     };
+    let verbal = matches!(
+        form,
+        Form::Past | Form::Participle | Form::Gerund | Form::ThirdPerson
+    );
+    if verbal && words.len() > 1 && !PARTICLES.contains(&words[1]) {
+        return None;
+    }
     let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    out[at] = lex.morph.inflect(words[at], form);
-    out.join(" ")
+    out[at] = lex.morph.attested(words[at], form)?.to_owned();
+    Some(out.join(" "))
 }
 
 fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
@@ -143,10 +166,13 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                 continue;
             };
             for e in lex.originals(id) {
+                let Some(text) = reinflect(lex, lex.phrase(e.original), *form) else {
+                    continue;
+                };
                 push(
                     out,
                     Candidate {
-                        text: reinflect(lex, lex.phrase(e.original), *form),
+                        text,
                         lm: Vec::new(),
                         phrase: None,
                         sources: e.sources,

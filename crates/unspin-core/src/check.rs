@@ -122,8 +122,8 @@ impl Default for Calibration {
     /// Fitted by `unspin-eval --fit-check` on the development half (see BENCHMARKS.md).
     fn default() -> Self {
         Calibration {
-            bias: -3.5931,
-            weights: [0.3459, -0.0922, 11.574, 0.1200, -0.0608],
+            bias: -3.5426,
+            weights: [0.3200, -0.0161, 11.669, 0.1099, -0.0333],
             threshold: 0.5,
             min_words: 50,
         }
@@ -201,13 +201,24 @@ impl Restorer<'_> {
 
     /// Checks one document with `calibration`.
     pub fn check_with(&self, input: &str, calibration: &Calibration) -> CheckReport {
-        let lm = &self.model.lm;
         let (tokens, sentences) = self.prepare(input);
+        self.check_prepared(input, &tokens, &sentences, calibration)
+    }
+
+    /// Checks a document already split by [`Restorer::prepare`].
+    pub(crate) fn check_prepared(
+        &self,
+        input: &str,
+        tokens: &[text::Token],
+        sentences: &[Sentence],
+        calibration: &Calibration,
+    ) -> CheckReport {
+        let lm = &self.model.lm;
         let mut words = 0usize;
         let mut spintax = 0usize;
         let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
         let (mut lm_low, mut lm_high) = (0usize, 0usize);
-        for s in &sentences {
+        for s in sentences {
             words += s.units.len();
             spintax += s.units.iter().filter(|u| u.spintax).count();
             let ctx = WrittenContext::new(lm, s);

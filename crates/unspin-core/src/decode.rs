@@ -28,6 +28,9 @@ pub struct Params {
     pub inflected_cost: f32,
     /// Extra cost of a closed-class rewrite (contraction, number word).
     pub closed_class_cost: f32,
+    /// Cost of the spinner's choice for an edge of the paraphrase table (in place of the
+    /// fan-out term).
+    pub paraphrase_cost: f32,
     /// Extra cost per extra word of difference between spun and original length.
     pub length_cost: f32,
     /// Hypotheses kept per position.
@@ -36,6 +39,13 @@ pub struct Params {
     pub margin: f32,
     /// Bonus for using the document's chosen original for a phrase in the second pass.
     pub consistency_bonus: f32,
+    /// Nats taken off [`Params::change_cost`] in a document `check` judges spun, scaled by
+    /// its probability: where a spinner has been at work, any phrase is likelier to be spun.
+    pub spun_relax: f32,
+    /// Share of [`Params::fanout_weight`] forgiven in a spun document, scaled the same way:
+    /// a deployed spinner's groups are far smaller than a thesaurus entry, so the fan-out
+    /// over-charges common originals ("said" has hundreds of synonyms; a spinner's table a few).
+    pub spun_fanout_relief: f32,
 }
 
 impl Default for Params {
@@ -47,20 +57,39 @@ impl Default for Params {
             mutual_bonus: 3.0,
             inflected_cost: 0.5,
             closed_class_cost: 1.0,
+            paraphrase_cost: 2.0,
             length_cost: 0.5,
             beam: 8,
             margin: 2.5,
             consistency_bonus: 3.0,
+            spun_relax: 1.0,
+            spun_fanout_relief: 0.0,
         }
     }
 }
 
 impl Params {
+    /// The weights for one document that is spun with probability `p`.
+    pub fn for_spin_probability(&self, p: f32) -> Params {
+        let p = p.clamp(0.0, 1.0);
+        Params {
+            change_cost: self.change_cost - self.spun_relax * p,
+            fanout_weight: self.fanout_weight * (1.0 - self.spun_fanout_relief * p),
+            ..self.clone()
+        }
+    }
+
     /// Channel score (nats, higher is likelier) of replacing a `spun_len`-word span by `c`.
     pub fn channel(&self, c: &Candidate, spun_len: usize) -> f32 {
         let orig_len = c.text.split(' ').count();
-        let mut s = -self.change_cost + self.fanout_weight * c.log_selection
-            - self.length_cost * (orig_len.abs_diff(spun_len) as f32);
+        // The paraphrase table is a spinner-sized group: its own cost replaces the fan-out.
+        let selection = if c.is_paraphrase() {
+            -self.paraphrase_cost
+        } else {
+            self.fanout_weight * c.log_selection
+        };
+        let mut s =
+            -self.change_cost + selection - self.length_cost * (orig_len.abs_diff(spun_len) as f32);
         if c.sources & source::MOBY != 0 && c.sources & source::WORDNET != 0 {
             s += self.agreement_bonus;
         }

@@ -22,6 +22,10 @@ pub mod source {
     pub const WORDNET: u8 = 2;
     /// Closed-class rewrites written for unspin: contractions, number words, spintax.
     pub const FUNCTION: u8 = 4;
+    /// Function-word and phrasal paraphrases written for unspin ("during" / "throughout",
+    /// "ago" / "in the past", "come" / "get here"): a small, closed table, so an edge here is
+    /// judged by its own cost rather than by a thesaurus group's fan-out.
+    pub const PARAPHRASE: u8 = 8;
 }
 
 /// Everything needed to write a lexicon, as plain arrays.

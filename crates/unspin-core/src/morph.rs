@@ -109,6 +109,13 @@ impl Morphology {
         self.analyses.get(word).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// `lemma` put into `form` when the table attests that form of that lemma.
+    pub fn attested(&self, lemma: &str, form: Form) -> Option<&str> {
+        self.forms
+            .get(&(lemma.to_owned(), form))
+            .map(String::as_str)
+    }
+
     /// `lemma` put into `form`: from the table, or by the regular English rules.
     pub fn inflect(&self, lemma: &str, form: Form) -> String {
         if let Some(s) = self.forms.get(&(lemma.to_owned(), form)) {

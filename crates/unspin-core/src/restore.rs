@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::candidates::{self, Candidate, Span};
+use crate::check::Calibration;
 use crate::decode::{self, Arc, Lattice, LmWords, Params, State, Step};
 use crate::text::{self, Case, TokenKind};
 use crate::Model;
@@ -22,6 +23,8 @@ pub enum ChangeKind {
     Inflected,
     /// A contraction or number word.
     ClosedClass,
+    /// A function-word or phrasal paraphrase ("throughout" -> "during").
+    Paraphrase,
     /// A leftover spinner template `{...}`, replaced by its (first) content.
     Spintax,
 }
@@ -193,7 +196,12 @@ impl<'m> Restorer<'m> {
 
     /// Builds the lattice of a sentence; `allow(span, candidate)` filters the arcs and returns
     /// an extra channel bonus for those it keeps.
-    fn lattice(&self, s: &Sentence, allow: impl Fn(&Span, usize) -> Option<f32>) -> Lattice {
+    fn lattice(
+        &self,
+        params: &Params,
+        s: &Sentence,
+        allow: impl Fn(&Span, usize) -> Option<f32>,
+    ) -> Lattice {
         let mut lattice = Lattice {
             keep: s.units.iter().map(|u| u.lm.clone()).collect(),
             arcs: vec![Vec::new(); s.units.len()],
@@ -204,7 +212,7 @@ impl<'m> Restorer<'m> {
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
                         words: c.lm.clone(),
-                        channel: self.params.channel(c, span.len) + bonus,
+                        channel: params.channel(c, span.len) + bonus,
                         tag: (si, ci),
                     });
                 }
@@ -276,28 +284,40 @@ impl<'m> Restorer<'m> {
     /// Restores `input`.
     pub fn restore(&self, input: &str) -> Restoration {
         let (tokens, sentences) = self.prepare(input);
+        // How likely the document is spun sets how readily a word is taken for spun (the
+        // prior of the channel): a spun article has a replaced phrase every few words, a
+        // clean one none. `check` answers that from the same candidates without decoding.
+        let params = if self.params.spun_relax > 0.0 || self.params.spun_fanout_relief > 0.0 {
+            let p = self
+                .check_prepared(input, &tokens, &sentences, &Calibration::default())
+                .probability;
+            self.params.for_spin_probability(p)
+        } else {
+            self.params.clone()
+        };
+        let params = &params;
 
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let lattices: Vec<Lattice> = sentences
             .iter()
-            .map(|s| self.lattice(s, |_, _| Some(0.0)))
+            .map(|s| self.lattice(params, s, |_, _| Some(0.0)))
             .collect();
         let paths: Vec<Vec<Step>> = lattices
             .iter()
-            .map(|l| decode::best_path(&self.model.lm, l, self.params.beam))
+            .map(|l| decode::best_path(&self.model.lm, l, params.beam))
             .collect();
-        let evidence = self.evidence(&sentences, &lattices, &paths);
-        let decisions = self.decide(&evidence);
+        let evidence = self.evidence(params, &sentences, &lattices, &paths);
+        let decisions = self.decide(params, &evidence);
 
         // Pass 2: only the document's chosen original for each phrase.
-        let bonus = self.params.consistency_bonus;
+        let bonus = params.consistency_bonus;
         let mut changes = Vec::new();
         for s in &sentences {
-            let lattice = self.lattice(s, |span, ci| {
+            let lattice = self.lattice(params, s, |span, ci| {
                 let (best, _) = decisions.get(&span.spun)?;
                 (span.candidates[ci].text == *best).then_some(bonus)
             });
-            let path = decode::best_path(&self.model.lm, &lattice, self.params.beam);
+            let path = decode::best_path(&self.model.lm, &lattice, params.beam);
             for step in &path {
                 match *step {
                     Step::Replace(i, k) => {
@@ -336,6 +356,7 @@ impl<'m> Restorer<'m> {
     /// summed gain of each of its candidates over all its occurrences, judged in that context.
     fn evidence(
         &self,
+        params: &Params,
         sentences: &[Sentence],
         lattices: &[Lattice],
         paths: &[Vec<Step>],
@@ -368,7 +389,7 @@ impl<'m> Restorer<'m> {
                 let entry = evidence.entry(span.spun.clone()).or_default();
                 let kept_score = decode::window_score(&self.model.lm, before, &kept, &after);
                 for c in span.candidates.iter() {
-                    let channel = self.params.channel(c, span.len);
+                    let channel = params.channel(c, span.len);
                     let gain = decode::window_score(&self.model.lm, before, &c.lm, &after)
                         + channel
                         - kept_score;
@@ -383,6 +404,7 @@ impl<'m> Restorer<'m> {
     /// the margin.
     fn decide(
         &self,
+        params: &Params,
         evidence: &HashMap<String, HashMap<String, f32>>,
     ) -> HashMap<String, (String, f32)> {
         evidence
@@ -391,7 +413,7 @@ impl<'m> Restorer<'m> {
                 let (best, gain) = gains
                     .iter()
                     .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
-                (*gain > self.params.margin).then(|| (spun.clone(), (best.clone(), *gain)))
+                (*gain > params.margin).then(|| (spun.clone(), (best.clone(), *gain)))
             })
             .collect()
     }
@@ -425,6 +447,8 @@ impl<'m> Restorer<'m> {
             confidence: sigmoid(gains.get(&c.text).copied().unwrap_or(0.0)),
             kind: if c.is_closed_class() {
                 ChangeKind::ClosedClass
+            } else if c.is_paraphrase() && c.sources & !crate::lexicon::source::PARAPHRASE == 0 {
+                ChangeKind::Paraphrase
             } else if c.inflected {
                 ChangeKind::Inflected
             } else {

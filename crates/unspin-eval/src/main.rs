@@ -33,6 +33,9 @@ struct Args {
     /// Substitution rate of the simulated spinner.
     #[arg(long, default_value_t = 0.3)]
     rate: f64,
+    /// How strongly the simulated spinner prefers common replacements (0 = uniform choice).
+    #[arg(long, default_value_t = 0.0)]
+    readable: f64,
     /// Most articles to use.
     #[arg(long, default_value_t = 200)]
     limit: usize,
@@ -115,6 +118,9 @@ fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()>
         "length_cost" => params.length_cost = v,
         "margin" => params.margin = v,
         "consistency_bonus" => params.consistency_bonus = v,
+        "spun_relax" => params.spun_relax = v,
+        "paraphrase_cost" => params.paraphrase_cost = v,
+        "spun_fanout_relief" => params.spun_fanout_relief = v,
         "beam" => params.beam = v as usize,
         _ => anyhow::bail!("unknown parameter {k}"),
     }
@@ -133,8 +139,15 @@ fn main() -> Result<()> {
     }
     let mythes = std::fs::read_to_string(&args.mythes)
         .with_context(|| format!("reading {}", args.mythes.display()))?;
-    let dict = Dictionary::from_mythes(&mythes);
-    let spinner = Spinner::new(&dict, args.rate, args.seed);
+    let mut dict = Dictionary::from_mythes(&mythes);
+    dict.weigh(|m| {
+        model
+            .lexicon
+            .id(m)
+            .map_or(-20.0, |id| model.lexicon.unigram(id) as f64)
+    });
+    let mut spinner = Spinner::new(&dict, args.rate, args.seed);
+    spinner.readable = args.readable;
     let docs = articles(&args.corpus, &args.split, args.limit)?;
     if args.detect || args.fit_check {
         let report = if args.fit_check {

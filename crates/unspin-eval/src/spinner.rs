@@ -13,6 +13,8 @@ use unspin_core::text::{self, Case, TokenKind};
 #[derive(Default)]
 pub struct Dictionary {
     groups: HashMap<String, Vec<String>>,
+    /// Natural-log frequency of each member, when known (see [`Dictionary::weigh`]).
+    log_freq: HashMap<String, f64>,
     longest: usize,
 }
 
@@ -77,6 +79,20 @@ impl Dictionary {
     }
 }
 
+impl Dictionary {
+    /// Records the natural-log frequency of every member, for spinners that prefer readable
+    /// (common) replacements.
+    pub fn weigh(&mut self, log_freq: impl Fn(&str) -> f64) {
+        for members in self.groups.values() {
+            for m in members {
+                if !self.log_freq.contains_key(m) {
+                    self.log_freq.insert(m.clone(), log_freq(m));
+                }
+            }
+        }
+    }
+}
+
 /// Spins texts with a dictionary at a substitution rate.
 pub struct Spinner<'d> {
     dict: &'d Dictionary,
@@ -87,6 +103,10 @@ pub struct Spinner<'d> {
     /// Share of replacements that are replaced again when the replacement is itself in the
     /// dictionary (spinners apply their groups in turn: "said" -> "stated" -> "acknowledged").
     pub chain: f64,
+    /// How strongly the spinner prefers common replacements: a member is picked with weight
+    /// `frequency^readable` (0 = uniformly, as a naive table does; deployed spinners' tables
+    /// are written for readers and mostly hold everyday words).
+    pub readable: f64,
     /// Share of replacements left as a raw template `{replacement|original}`, as broken
     /// spinners leave them.
     pub spintax: f64,
@@ -108,6 +128,7 @@ impl<'d> Spinner<'d> {
             seed,
             chain: 0.0,
             spintax: 0.0,
+            readable: 0.0,
         }
     }
 
@@ -118,7 +139,25 @@ impl<'d> Spinner<'d> {
     fn choose(&self, key: &str) -> Option<String> {
         let pick = |k: &str| -> Option<&'d str> {
             let members = self.dict.groups.get(k)?;
-            Some(&members[(hash(self.seed, k, 2) % members.len() as u64) as usize])
+            if self.readable == 0.0 {
+                return Some(&members[(hash(self.seed, k, 2) % members.len() as u64) as usize]);
+            }
+            let weights: Vec<f64> = members
+                .iter()
+                .map(|m| {
+                    let lf = self.dict.log_freq.get(m).copied().unwrap_or(-20.0);
+                    (self.readable * lf).exp()
+                })
+                .collect();
+            let total: f64 = weights.iter().sum();
+            let mut target = self.roll(k, 2) * total;
+            for (m, w) in members.iter().zip(&weights) {
+                if target < *w {
+                    return Some(m);
+                }
+                target -= w;
+            }
+            members.last().map(String::as_str)
         };
         if self.roll(key, 1) >= self.rate {
             return None;

@@ -106,11 +106,15 @@ impl Builder {
         Ok(())
     }
 
-    /// Contractions, both ways.
+    /// Contractions and the function-word and phrasal paraphrases, both ways.
     pub fn add_closed_class(&mut self) {
         for (a, b) in closed_class::EQUIVALENTS {
             self.group(a, &[b.to_string()], source::FUNCTION);
             self.group(b, &[a.to_string()], source::FUNCTION);
+        }
+        for (a, b) in closed_class::PARAPHRASES {
+            self.group(a, &[b.to_string()], source::PARAPHRASE);
+            self.group(b, &[a.to_string()], source::PARAPHRASE);
         }
     }
 
