@@ -16,6 +16,8 @@ use clap::{Parser, Subcommand};
 use unspin_core::check::{CheckReport, Verdict};
 use unspin_core::restore::{Restoration, Restorer};
 use unspin_core::Model;
+use unspin_index::trace::{self, TraceReport};
+use unspin_index::{Document, Index};
 
 /// The default model, built by scripts/build-model.sh from open sources (see models/NOTICE).
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin");
@@ -62,6 +64,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build or inspect an index of original articles for `trace`.
+    Index {
+        #[command(subcommand)]
+        action: IndexAction,
+    },
+    /// Find the sources of a (spun) copy in an index, with the aligned passages.
+    Trace {
+        /// Input file, or `-` for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+        /// Index folder (made by `unspin index add`).
+        #[arg(long)]
+        index: PathBuf,
+        /// How many candidate sources to report.
+        #[arg(short = 'k', long, default_value_t = 5)]
+        top: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also list the word pairs that differ between source and copy in each passage
+        /// (source -> copy), the raw material of a spinner's table.
+        #[arg(long)]
+        pairs: bool,
+    },
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
     Score {
@@ -77,6 +103,31 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexAction {
+    /// Add original articles: text files (the path is the id), JSON Lines files with `id`,
+    /// `text` and optional `url` and `title` per line, or folders of either (searched
+    /// recursively). Documents whose id is already indexed are skipped. Each batch is one
+    /// transaction: an interrupted add keeps every finished batch and nothing half-written.
+    Add {
+        /// Files or folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Index folder (created if missing).
+        #[arg(long)]
+        index: PathBuf,
+        /// Documents per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
+    /// Print the number of documents and shingles and the size of an index (JSON).
+    Stats {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
     },
 }
 
@@ -230,10 +281,235 @@ fn check(
     })
 }
 
+/// Files under `path` (itself if a file), sorted, that `index add` reads.
+fn collect_inputs(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read folder {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir()
+                || matches!(
+                    e.extension().and_then(|x| x.to_str()),
+                    Some("txt" | "jsonl")
+                )
+            {
+                collect_inputs(&e, out)?;
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// One JSON Lines record of `index add`.
+#[derive(serde::Deserialize)]
+struct Record {
+    id: serde_json::Value,
+    text: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+/// Parses one JSON Lines record.
+fn parse_record(line: &str) -> Result<Document, serde_json::Error> {
+    let r: Record = serde_json::from_str(line)?;
+    Ok(Document {
+        id: match r.id {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        },
+        url: r.url,
+        title: r.title,
+        text: r.text,
+    })
+}
+
+/// Feeds the documents of one input file to `sink`. JSON Lines are streamed record by record
+/// (memory stays bounded however large the file); a bad record is reported with its file and
+/// line and skipped, and `failed` is set.
+fn read_documents(
+    path: &Path,
+    failed: &mut bool,
+    sink: &mut dyn FnMut(Document) -> Result<()>,
+) -> Result<()> {
+    use std::io::BufRead;
+    let name = path.to_string_lossy().into_owned();
+    if path.extension().and_then(|x| x.to_str()) != Some("jsonl") {
+        let text = read_text(&name)?;
+        return sink(Document {
+            id: name,
+            url: None,
+            title: None,
+            text,
+        });
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {name}"))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    for n in 1.. {
+        line.clear();
+        let read = (&mut reader)
+            .take(MAX_INPUT + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("cannot read {name}"))?;
+        if read == 0 {
+            break;
+        }
+        let problem = if line.len() as u64 > MAX_INPUT {
+            // Skip the rest of an oversized record.
+            let mut rest = Vec::new();
+            reader.read_until(b'\n', &mut rest).ok();
+            Some(format!("record longer than {} MiB", MAX_INPUT >> 20))
+        } else {
+            match std::str::from_utf8(&line) {
+                Err(e) => Some(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => match parse_record(text) {
+                    Ok(doc) => {
+                        sink(doc)?;
+                        None
+                    }
+                    Err(e) => Some(e.to_string()),
+                },
+            }
+        };
+        if let Some(problem) = problem {
+            *failed = true;
+            eprintln!("unspin: {name}:{n}: skipped a bad record: {problem}");
+        }
+    }
+    Ok(())
+}
+
+fn index_add(inputs: &[PathBuf], dir: &Path, batch: usize) -> Result<Outcome> {
+    let index = Index::create(dir)?;
+    let mut files = Vec::new();
+    for input in inputs {
+        collect_inputs(input, &mut files)?;
+    }
+    let mut failed = false;
+    let mut pending: Vec<Document> = Vec::new();
+    let mut total = unspin_index::AddReport::default();
+    let mut flush = |pending: &mut Vec<Document>| -> Result<()> {
+        let r = index.add_batch(pending)?;
+        total.added += r.added;
+        total.duplicates += r.duplicates;
+        total.bytes += r.bytes;
+        pending.clear();
+        Ok(())
+    };
+    for f in &files {
+        let mut sink = |doc: Document| -> Result<()> {
+            pending.push(doc);
+            if pending.len() >= batch.max(1) {
+                flush(&mut pending)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = read_documents(f, &mut failed, &mut sink) {
+            failed = true;
+            eprintln!("unspin: {e:#}");
+        }
+    }
+    flush(&mut pending)?;
+    eprintln!(
+        "unspin: added {} documents ({} duplicates skipped, {:.1} MB of text) to {}",
+        total.added,
+        total.duplicates,
+        total.bytes as f64 / 1e6,
+        dir.display()
+    );
+    Ok(if failed {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Done
+    })
+}
+
+fn print_trace(out: &mut impl Write, input: &str, report: &TraceReport, pairs: bool) -> Result<()> {
+    if report.sources.is_empty() {
+        writeln!(out, "no source found")?;
+    }
+    for (rank, s) in report.sources.iter().enumerate() {
+        writeln!(
+            out,
+            "{}. {}  score {:.2}, covers {:.0}% of the copy{}",
+            rank + 1,
+            s.id,
+            s.score,
+            100.0 * s.coverage,
+            s.title
+                .as_ref()
+                .map(|t| format!("  \"{t}\""))
+                .unwrap_or_default()
+        )?;
+        for p in s
+            .passages
+            .iter()
+            .take(if rank == 0 { usize::MAX } else { 3 })
+        {
+            let excerpt: String = input[p.copy_start..p.copy_end].chars().take(60).collect();
+            writeln!(
+                out,
+                "   copy {}..{} <-> source {}..{}  ({} shared shingles) \"{}...\"",
+                p.copy_start,
+                p.copy_end,
+                p.source_start,
+                p.source_end,
+                p.seeds,
+                excerpt.replace('\n', " ")
+            )?;
+        }
+        if pairs {
+            for w in &s.pairs {
+                writeln!(out, "   {} -> {}", w.source, w.copy)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
+        Command::Index { action } => match action {
+            IndexAction::Add {
+                inputs,
+                index,
+                batch,
+            } => return index_add(&inputs, &index, batch),
+            IndexAction::Stats { index } => {
+                let stats = Index::open(&index)?.stats()?;
+                serde_json::to_writer_pretty(&mut out, &stats)?;
+                writeln!(out)?;
+            }
+        },
+        Command::Trace {
+            input,
+            index,
+            top,
+            json,
+            pairs,
+        } => {
+            let text = read_text(&input)?;
+            let index = Index::open(&index)?;
+            let model = load_model(cli.model.as_deref())?;
+            let restorer = Restorer::new(&model);
+            let report = trace::trace(&restorer, &index, &text, top, pairs)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                writeln!(out)?;
+            } else {
+                print_trace(&mut out, &text, &report, pairs)?;
+            }
+        }
         Command::Check { inputs, json } => {
             let outcome = check(&mut out, cli.model.as_deref(), &inputs, json)?;
             out.flush()?;

@@ -14,6 +14,7 @@ pub mod candidates;
 pub mod check;
 pub mod container;
 pub mod decode;
+pub mod fingerprint;
 pub mod lexicon;
 pub mod lm;
 pub mod morph;

@@ -6,6 +6,7 @@
 mod checks;
 mod detect;
 mod spinner;
+mod tracing;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,11 @@ struct Args {
     /// baseline, and a reliability table of the calibrated probability.
     #[arg(long)]
     detect: bool,
+    /// Measure tracing: index every article of the corpus (both halves) in a scratch index,
+    /// spin the chosen split's articles and trace each copy: recall at 1 and 5 and latency,
+    /// beside plain word shingles of the copy as written (no restoration) in the same run.
+    #[arg(long)]
+    trace: bool,
     /// Fit the check calibration (logistic regression) on this split and print it.
     #[arg(long)]
     fit_check: bool,
@@ -149,6 +155,10 @@ fn main() -> Result<()> {
     let mut spinner = Spinner::new(&dict, args.rate, args.seed);
     spinner.readable = args.readable;
     let docs = articles(&args.corpus, &args.split, args.limit)?;
+    if args.trace {
+        let report = tracing::evaluate(&restorer, &spinner, &args.corpus, &docs)?;
+        return finish(&report, &args);
+    }
     if args.detect || args.fit_check {
         let report = if args.fit_check {
             checks::fit(&restorer, &dict, &docs, args.seed)

@@ -10,7 +10,14 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Fetches the data once per test process: the tests run on threads, and two fetches at once
+/// would trip over each other.
 fn ensure_data() {
+    static FETCHED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    FETCHED.get_or_init(fetch);
+}
+
+fn fetch() {
     let root = repo();
     if root.join("work-data/bbc").is_dir() && root.join("work-data/th_en_US_v2.dat").is_file() {
         return;

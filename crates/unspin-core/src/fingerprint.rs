@@ -1,0 +1,275 @@
+//! Fingerprints for tracing a copy to its source, and the alignment of a copy with a source.
+//!
+//! A spinner swaps a quarter or more of the words, so few word shingles of a spun copy match
+//! its source. Restoring first undoes much of that (see [`crate::restore`]), and what is left
+//! is matched with short shingles: word 3-grams, lowercased, hashed with
+//! xxh3 (stable across runs and machines, so hashes may be stored on disk). A query is
+//! fingerprinted from both its restored and its written words, so a source is found whether
+//! or not a swap was undone.
+//!
+//! Alignment follows the PAN text-alignment recipe: seeds are shingles shared by copy and
+//! source; seeds close to each other on both sides are merged into passages.
+
+use serde::Serialize;
+
+use crate::text::{self, TokenKind};
+
+/// Words per shingle.
+pub const SHINGLE_WORDS: usize = 3;
+
+/// One word of a text with its byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// Normalised form: lowercase, typographic apostrophes made plain.
+    pub norm: String,
+    /// Byte offset in the text.
+    pub start: usize,
+    /// Byte offset one past the word.
+    pub end: usize,
+}
+
+/// The words (and numbers) of `input`, normalised for matching.
+pub fn words(input: &str) -> Vec<Word> {
+    text::tokenize(input)
+        .into_iter()
+        .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Number))
+        .map(|t| Word {
+            norm: text::normalise_word(&input[t.start..t.end]),
+            start: t.start,
+            end: t.end,
+        })
+        .collect()
+}
+
+/// Stable hash of the shingle of `words[at..at + SHINGLE_WORDS]`.
+fn shingle_hash(words: &[Word], at: usize) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for w in &words[at..at + SHINGLE_WORDS] {
+        h.update(w.norm.as_bytes());
+        h.update(b" ");
+    }
+    h.digest()
+}
+
+/// The shingle hash starting at each word position (`words.len() - 2` of them).
+pub fn shingles(words: &[Word]) -> Vec<u64> {
+    if words.len() < SHINGLE_WORDS {
+        return Vec::new();
+    }
+    (0..=words.len() - SHINGLE_WORDS)
+        .map(|i| shingle_hash(words, i))
+        .collect()
+}
+
+/// Distinct shingle hashes of a text, sorted: what the index stores for a document.
+pub fn fingerprint(input: &str) -> Vec<u64> {
+    let mut s = shingles(&words(input));
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// A passage of the copy aligned with a passage of the source (word index ranges).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Passage {
+    /// First word of the copy's passage.
+    pub copy_first: usize,
+    /// One past the copy's last word.
+    pub copy_end: usize,
+    /// First word of the source's passage.
+    pub source_first: usize,
+    /// One past the source's last word.
+    pub source_end: usize,
+    /// Shared shingles inside the passage.
+    pub seeds: usize,
+}
+
+/// Largest gap, in words on either side, bridged when merging seeds into one passage.
+pub const MAX_GAP: usize = 12;
+
+/// Least seeds for a passage to be reported.
+pub const MIN_SEEDS: usize = 2;
+
+/// Aligns `copy` with `source`: shared shingles (seeds), merged into passages where they
+/// follow each other within [`MAX_GAP`] words on both sides. Passages are in copy order and do
+/// not overlap on the copy side.
+pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
+    let source_shingles = shingles(source);
+    let mut at: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
+    for (i, h) in source_shingles.iter().enumerate() {
+        at.entry(*h).or_default().push(i);
+    }
+    // Seeds in copy order; a copy shingle found several times in the source takes the
+    // occurrence nearest the previous seed, so repeated phrases do not scatter a passage.
+    let mut seeds: Vec<(usize, usize)> = Vec::new();
+    for (ci, h) in shingles(copy).iter().enumerate() {
+        let Some(positions) = at.get(h) else { continue };
+        let expected = seeds.last().map_or(0, |&(pc, ps)| ps + (ci - pc));
+        let best = positions
+            .iter()
+            .copied()
+            .min_by_key(|&p| p.abs_diff(expected))
+            .expect("non-empty");
+        seeds.push((ci, best));
+    }
+    let mut out: Vec<Passage> = Vec::new();
+    for (ci, si) in seeds {
+        if let Some(p) = out.last_mut() {
+            let copy_gap = ci.saturating_sub(p.copy_end);
+            let forward = si + SHINGLE_WORDS > p.source_first && si >= p.source_first;
+            let source_gap = si.saturating_sub(p.source_end);
+            if copy_gap <= MAX_GAP && forward && source_gap <= MAX_GAP {
+                p.copy_end = p.copy_end.max(ci + SHINGLE_WORDS);
+                p.source_end = p.source_end.max(si + SHINGLE_WORDS);
+                p.seeds += 1;
+                continue;
+            }
+        }
+        out.push(Passage {
+            copy_first: ci,
+            copy_end: ci + SHINGLE_WORDS,
+            source_first: si,
+            source_end: si + SHINGLE_WORDS,
+            seeds: 1,
+        });
+    }
+    out.retain(|p| p.seeds >= MIN_SEEDS);
+    // A passage's edge words belong to it even when a swap there kept them out of every shared
+    // shingle ("Officers stated on ..."): extend each edge by up to a shingle's width where
+    // both sides have room before the neighbouring passage.
+    let reach = SHINGLE_WORDS - 1;
+    for i in 0..out.len() {
+        let (copy_floor, source_floor) = if i == 0 {
+            (0, 0)
+        } else {
+            (out[i - 1].copy_end, out[i - 1].source_end)
+        };
+        let (copy_ceiling, source_ceiling) = match out.get(i + 1) {
+            Some(next) => (next.copy_first, next.source_first),
+            None => (copy.len(), source.len()),
+        };
+        let p = &mut out[i];
+        let back = reach
+            .min(p.copy_first.saturating_sub(copy_floor))
+            .min(p.source_first.saturating_sub(source_floor));
+        p.copy_first -= back;
+        p.source_first -= back;
+        let forward = reach
+            .min(copy_ceiling.saturating_sub(p.copy_end))
+            .min(source_ceiling.saturating_sub(p.source_end));
+        p.copy_end += forward;
+        p.source_end += forward;
+    }
+    out
+}
+
+/// Word pairs that differ inside aligned passages: (source words, copy words), from a
+/// word-level edit alignment of each passage. These are the substitutions a spinner made (or
+/// that restoration could not undo).
+pub fn differing_pairs(
+    copy: &[Word],
+    source: &[Word],
+    passages: &[Passage],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in passages {
+        let c: Vec<&str> = copy[p.copy_first..p.copy_end]
+            .iter()
+            .map(|w| w.norm.as_str())
+            .collect();
+        let s: Vec<&str> = source[p.source_first..p.source_end]
+            .iter()
+            .map(|w| w.norm.as_str())
+            .collect();
+        // Longest common subsequence table, then walk it to collect the runs between matches.
+        let (n, m) = (s.len(), c.len());
+        let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i][j] = if s[i] == c[j] {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        let (mut gap_s, mut gap_c): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        let mut flush = |gs: &mut Vec<&str>, gc: &mut Vec<&str>| {
+            if !gs.is_empty() && !gc.is_empty() {
+                out.push((gs.join(" "), gc.join(" ")));
+            }
+            gs.clear();
+            gc.clear();
+        };
+        while i < n && j < m {
+            if s[i] == c[j] {
+                flush(&mut gap_s, &mut gap_c);
+                i += 1;
+                j += 1;
+            } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+                gap_s.push(s[i]);
+                i += 1;
+            } else {
+                gap_c.push(c[j]);
+                j += 1;
+            }
+        }
+        gap_s.extend(&s[i..]);
+        gap_c.extend(&c[j..]);
+        flush(&mut gap_s, &mut gap_c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xxh3-64 of "a b c " (each word followed by a space).
+    const PINNED_HASH: u64 = 165_172_912_802_479_781;
+
+    #[test]
+    fn fingerprints_are_stable_and_case_and_punctuation_blind() {
+        assert_eq!(
+            fingerprint("The Colour of the sky, today."),
+            fingerprint("the colour of the sky today")
+        );
+        assert_ne!(
+            fingerprint("four of them left"),
+            fingerprint("for of them left")
+        );
+        assert_eq!(fingerprint("two words"), Vec::<u64>::new());
+        // A fixed value guards the on-disk format: change it only with a format version bump.
+        assert_eq!(shingles(&words("a b c")), vec![PINNED_HASH]);
+    }
+
+    #[test]
+    fn align_merges_nearby_seeds_and_finds_the_pairs() {
+        let source = words(
+            "officials said the war against the rebels would end soon and the talks would go on",
+        );
+        let copy = words(
+            "officers said the war against the rebels would finish soon and the talks would go on",
+        );
+        let passages = align(&copy, &source);
+        assert_eq!(passages.len(), 1, "{passages:?}");
+        let p = &passages[0];
+        // The first shared shingle starts at word 1; the edge extension takes in word 0.
+        assert_eq!((p.copy_first, p.source_first), (0, 0));
+        assert_eq!(p.copy_end, copy.len());
+        let pairs = differing_pairs(&copy, &source, &passages);
+        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        assert_eq!(
+            pairs,
+            vec![pair("officials", "officers"), pair("end", "finish")]
+        );
+    }
+
+    #[test]
+    fn unrelated_texts_do_not_align() {
+        let a = words("the quick brown fox jumps over the lazy dog near the river bank");
+        let b = words("markets fell sharply on monday as investors weighed the new tariffs");
+        assert!(align(&a, &b).is_empty());
+    }
+}

@@ -1,0 +1,407 @@
+//! The on-disk index of original articles that `unspin trace` searches.
+//!
+//! One redb file (`index.redb`) in the index folder: embedded, no server, ACID. Documents are
+//! added in batches, each batch one write transaction, so a crash or `kill -9` during an add
+//! leaves every batch that had committed and nothing of the one in flight. Documents are
+//! deduplicated by id.
+//!
+//! Tables: `docs` (document number -> JSON of the document), `ids` (id -> document number),
+//! `postings` (shingle hash -> sorted little-endian u32 document numbers; an inverted index of
+//! the shingles of [`unspin_core::fingerprint`]), `meta` (format version, next document
+//! number).
+
+pub mod trace;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
+const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
+const POSTINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("postings");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// Version of the index layout; an index written by another version is refused.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Shingles found in more documents than this are skipped at query time: they are boilerplate
+/// ("said in a statement"), not evidence of copying.
+pub const MAX_POSTINGS: usize = 5_000;
+
+/// File name of the database inside the index folder.
+pub const FILE_NAME: &str = "index.redb";
+
+/// Why the index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// No index at that place.
+    #[error("no index at {0} (create one with `unspin index add ... --index {0}`)")]
+    Missing(PathBuf),
+    /// The file is not a usable index.
+    #[error("index {path} is damaged or not an unspin index: {reason}")]
+    Corrupt {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Input/output failure.
+    #[error("index {path}: {source}")]
+    Io {
+        /// The index file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// An original article.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Caller's identifier (unique in the index).
+    pub id: String,
+    /// Where it was published, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its title, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Its text.
+    pub text: String,
+}
+
+/// What an add did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AddReport {
+    /// Documents added.
+    pub added: usize,
+    /// Documents skipped because their id was already indexed.
+    pub duplicates: usize,
+    /// Bytes of text added.
+    pub bytes: usize,
+}
+
+/// Size of the index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Documents indexed.
+    pub documents: u64,
+    /// Distinct shingles.
+    pub shingles: u64,
+    /// Size of the index file in bytes.
+    pub file_bytes: u64,
+}
+
+/// A candidate source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Document number.
+    pub doc: u32,
+    /// Query shingles the document shares.
+    pub shared: usize,
+}
+
+/// An open index.
+pub struct Index {
+    db: redb::Database,
+    path: PathBuf,
+}
+
+impl Index {
+    fn corrupt(&self, e: impl std::fmt::Display) -> IndexError {
+        IndexError::Corrupt {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Opens the index in `dir`, creating the folder and an empty index if there is none.
+    pub fn create(dir: &Path) -> Result<Index, IndexError> {
+        let path = dir.join(FILE_NAME);
+        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let db = redb::Database::create(&path).map_err(|e| IndexError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let index = Index { db, path };
+        index.init()?;
+        Ok(index)
+    }
+
+    /// Opens an existing index in `dir`.
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        let path = dir.join(FILE_NAME);
+        if !path.is_file() {
+            return Err(IndexError::Missing(dir.to_path_buf()));
+        }
+        let db = redb::Database::open(&path).map_err(|e| IndexError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let index = Index { db, path };
+        index.check_version()?;
+        Ok(index)
+    }
+
+    fn init(&self) -> Result<(), IndexError> {
+        let txn = self.db.begin_write().map_err(|e| self.corrupt(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+            let version = meta
+                .get("format")
+                .map_err(|e| self.corrupt(e))?
+                .map(|v| v.value());
+            match version {
+                None => {
+                    meta.insert("format", FORMAT_VERSION)
+                        .map_err(|e| self.corrupt(e))?;
+                    meta.insert("next_doc", 0).map_err(|e| self.corrupt(e))?;
+                }
+                Some(FORMAT_VERSION) => {}
+                Some(v) => {
+                    return Err(self.corrupt(format!(
+                        "format version {v}, this build reads {FORMAT_VERSION}"
+                    )))
+                }
+            }
+            txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+            txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
+            txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        }
+        txn.commit().map_err(|e| self.corrupt(e))
+    }
+
+    fn check_version(&self) -> Result<(), IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+        match meta.get("format").map_err(|e| self.corrupt(e))? {
+            Some(v) if v.value() == FORMAT_VERSION => Ok(()),
+            Some(v) => Err(self.corrupt(format!(
+                "format version {}, this build reads {FORMAT_VERSION}",
+                v.value()
+            ))),
+            None => Err(self.corrupt("no format version")),
+        }
+    }
+
+    /// Adds `docs` in one transaction: all of them or, on error or crash, none.
+    pub fn add_batch(&self, docs: &[Document]) -> Result<AddReport, IndexError> {
+        let mut report = AddReport::default();
+        let txn = self.db.begin_write().map_err(|e| self.corrupt(e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+            let mut ids = txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
+            let mut table = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+            let mut postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+            let mut next = meta
+                .get("next_doc")
+                .map_err(|e| self.corrupt(e))?
+                .map(|v| v.value())
+                .ok_or_else(|| self.corrupt("no document counter"))?;
+            let mut fresh: HashMap<u64, Vec<u32>> = HashMap::new();
+            for d in docs {
+                if ids
+                    .get(d.id.as_str())
+                    .map_err(|e| self.corrupt(e))?
+                    .is_some()
+                {
+                    report.duplicates += 1;
+                    continue;
+                }
+                let doc = u32::try_from(next).map_err(|_| self.corrupt("index is full"))?;
+                next += 1;
+                let json = serde_json::to_vec(d).map_err(|e| self.corrupt(e))?;
+                table
+                    .insert(doc, json.as_slice())
+                    .map_err(|e| self.corrupt(e))?;
+                ids.insert(d.id.as_str(), doc)
+                    .map_err(|e| self.corrupt(e))?;
+                for h in unspin_core::fingerprint::fingerprint(&d.text) {
+                    fresh.entry(h).or_default().push(doc);
+                }
+                report.added += 1;
+                report.bytes += d.text.len();
+            }
+            let mut keys: Vec<u64> = fresh.keys().copied().collect();
+            keys.sort_unstable();
+            for h in keys {
+                let mut list = postings
+                    .get(h)
+                    .map_err(|e| self.corrupt(e))?
+                    .map(|v| v.value().to_vec())
+                    .unwrap_or_default();
+                for doc in &fresh[&h] {
+                    list.extend_from_slice(&doc.to_le_bytes());
+                }
+                postings
+                    .insert(h, list.as_slice())
+                    .map_err(|e| self.corrupt(e))?;
+            }
+            meta.insert("next_doc", next).map_err(|e| self.corrupt(e))?;
+        }
+        txn.commit().map_err(|e| self.corrupt(e))?;
+        Ok(report)
+    }
+
+    /// Counts of the index.
+    pub fn stats(&self) -> Result<Stats, IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        Ok(Stats {
+            documents: docs.len().map_err(|e| self.corrupt(e))?,
+            shingles: postings.len().map_err(|e| self.corrupt(e))?,
+            file_bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+        })
+    }
+
+    /// The `k` documents sharing most of `fingerprint`'s shingles (shingles more common than
+    /// [`MAX_POSTINGS`] documents are ignored), best first.
+    pub fn search(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for h in fingerprint {
+            let Some(list) = postings.get(*h).map_err(|e| self.corrupt(e))? else {
+                continue;
+            };
+            let bytes = list.value();
+            if bytes.len() % 4 != 0 {
+                return Err(self.corrupt("a posting list is not a whole number of entries"));
+            }
+            if bytes.len() / 4 > MAX_POSTINGS {
+                continue;
+            }
+            for chunk in bytes.chunks_exact(4) {
+                let doc = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
+                *counts.entry(doc).or_default() += 1;
+            }
+        }
+        let mut hits: Vec<Hit> = counts
+            .into_iter()
+            .map(|(doc, shared)| Hit { doc, shared })
+            .collect();
+        hits.sort_by(|a, b| b.shared.cmp(&a.shared).then(a.doc.cmp(&b.doc)));
+        hits.truncate(k);
+        Ok(hits)
+    }
+
+    /// The document with number `doc`.
+    pub fn document(&self, doc: u32) -> Result<Document, IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+        let value = docs
+            .get(doc)
+            .map_err(|e| self.corrupt(e))?
+            .ok_or_else(|| self.corrupt(format!("document {doc} is listed but missing")))?;
+        serde_json::from_slice(value.value()).map_err(|e| self.corrupt(e))
+    }
+
+    /// Checks the invariants a crash must not break: every document number in a posting list
+    /// is a stored document, every stored document's id maps back to it, and the document
+    /// counter is past every stored document. Returns the number of documents.
+    pub fn verify(&self) -> Result<u64, IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+        let next = meta
+            .get("next_doc")
+            .map_err(|e| self.corrupt(e))?
+            .map(|v| v.value())
+            .ok_or_else(|| self.corrupt("no document counter"))?;
+        for entry in docs.iter().map_err(|e| self.corrupt(e))? {
+            let (doc, json) = entry.map_err(|e| self.corrupt(e))?;
+            let d: Document = serde_json::from_slice(json.value()).map_err(|e| self.corrupt(e))?;
+            let mapped = ids
+                .get(d.id.as_str())
+                .map_err(|e| self.corrupt(e))?
+                .map(|v| v.value());
+            if mapped != Some(doc.value()) || u64::from(doc.value()) >= next {
+                return Err(self.corrupt(format!("document {} is half-written", d.id)));
+            }
+        }
+        for entry in postings.iter().map_err(|e| self.corrupt(e))? {
+            let (_, list) = entry.map_err(|e| self.corrupt(e))?;
+            for chunk in list.value().chunks_exact(4) {
+                let doc = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
+                if docs.get(doc).map_err(|e| self.corrupt(e))?.is_none() {
+                    return Err(self.corrupt(format!("a posting names missing document {doc}")));
+                }
+            }
+        }
+        if ids.len().map_err(|e| self.corrupt(e))? != docs.len().map_err(|e| self.corrupt(e))? {
+            return Err(self.corrupt("ids and documents differ in number"));
+        }
+        docs.len().map_err(|e| self.corrupt(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document {
+            id: id.to_owned(),
+            url: None,
+            title: None,
+            text: text.to_owned(),
+        }
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("unspin-index-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn add_search_dedup_and_reopen() {
+        let dir = temp_dir("basic");
+        let index = Index::create(&dir).unwrap();
+        let r = index
+            .add_batch(&[
+                doc(
+                    "a",
+                    "officials said the war against the rebels would end soon",
+                ),
+                doc(
+                    "b",
+                    "markets fell sharply on monday as investors weighed tariffs",
+                ),
+            ])
+            .unwrap();
+        assert_eq!((r.added, r.duplicates), (2, 0));
+        let r = index
+            .add_batch(&[doc("a", "a different text under the same id")])
+            .unwrap();
+        assert_eq!((r.added, r.duplicates), (0, 1));
+        drop(index);
+        let index = Index::open(&dir).unwrap();
+        assert_eq!(index.stats().unwrap().documents, 2);
+        assert_eq!(index.verify().unwrap(), 2);
+        let q = unspin_core::fingerprint::fingerprint("the war against the rebels would end");
+        let hits = index.search(&q, 5).unwrap();
+        assert_eq!(hits[0].doc, 0);
+        assert_eq!(index.document(hits[0].doc).unwrap().id, "a");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_and_foreign_files_are_clear_errors() {
+        let dir = temp_dir("bad");
+        assert!(matches!(Index::open(&dir), Err(IndexError::Missing(_))));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), b"this is not a database at all").unwrap();
+        let err = Index::open(&dir).err().expect("refused").to_string();
+        assert!(err.contains("index.redb"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

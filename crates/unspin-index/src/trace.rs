@@ -1,0 +1,195 @@
+//! Tracing a copy to its sources: restore it, fingerprint both the restored and the written
+//! words, look the shingles up in the index, and align the best candidates passage by passage.
+
+use serde::Serialize;
+use unspin_core::fingerprint::{self, Passage, Word};
+use unspin_core::restore::{Change, Restorer};
+
+use crate::{Document, Index, IndexError};
+
+/// An aligned pair of passages, as byte ranges.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AlignedPassage {
+    /// Byte offset of the passage in the copy (the input as given).
+    pub copy_start: usize,
+    /// Byte offset one past it.
+    pub copy_end: usize,
+    /// Byte offset of the passage in the source's text.
+    pub source_start: usize,
+    /// Byte offset one past it.
+    pub source_end: usize,
+    /// Shingles shared inside the passage.
+    pub seeds: usize,
+}
+
+/// A word-level difference inside an aligned passage: what the source said and what the
+/// copy says there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WordPair {
+    /// Source words.
+    pub source: String,
+    /// Copy words.
+    pub copy: String,
+}
+
+/// One candidate source.
+#[derive(Clone, Debug, Serialize)]
+pub struct Source {
+    /// The document's id.
+    pub id: String,
+    /// Its URL, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its title, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Share of the copy's shingles found in the source (0..1).
+    pub score: f64,
+    /// Share of the copy's words inside aligned passages (0..1).
+    pub coverage: f64,
+    /// Aligned passages, in copy order.
+    pub passages: Vec<AlignedPassage>,
+    /// Differing word pairs inside the passages (only when asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<WordPair>,
+}
+
+/// The result of tracing one copy.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceReport {
+    /// Words in the copy.
+    pub words: usize,
+    /// Candidate sources, best first.
+    pub sources: Vec<Source>,
+}
+
+/// Maps a byte offset of the restored text back to the input. Offsets inside a change map to
+/// its start (`end == false`) or its end (`end == true`).
+fn to_input(changes: &[Change], pos: usize, end: bool) -> usize {
+    let mut delta: isize = 0; // restored offset - input offset, before the current change
+    for c in changes {
+        let r_start = (c.start as isize + delta) as usize;
+        let r_end = r_start + c.restored.len();
+        if pos < r_start || (end && pos == r_start) {
+            break;
+        }
+        if pos < r_end || (end && pos == r_end) {
+            return if end { c.end } else { c.start };
+        }
+        delta += c.restored.len() as isize - (c.end - c.start) as isize;
+    }
+    (pos as isize - delta) as usize
+}
+
+/// Input word indexes `[first, end)` inside the input byte range `[start, stop)`.
+fn word_range(words: &[Word], start: usize, stop: usize) -> (usize, usize) {
+    let first = words.partition_point(|w| w.end <= start);
+    let end = words.partition_point(|w| w.start < stop);
+    (first, end.max(first))
+}
+
+/// Traces `input` against `index`: the `k` best sources with aligned passages, and with
+/// `pairs` the differing word pairs of each.
+pub fn trace(
+    restorer: &Restorer,
+    index: &Index,
+    input: &str,
+    k: usize,
+    pairs: bool,
+) -> Result<TraceReport, IndexError> {
+    let restoration = restorer.restore(input);
+    let restored_words = fingerprint::words(&restoration.text);
+    let input_words = fingerprint::words(input);
+    let mut query = fingerprint::shingles(&restored_words);
+    query.extend(fingerprint::shingles(&input_words));
+    query.sort_unstable();
+    query.dedup();
+    let own = fingerprint::fingerprint(&restoration.text).len().max(1);
+    let mut sources = Vec::new();
+    for hit in index.search(&query, k)? {
+        let doc: Document = index.document(hit.doc)?;
+        let source_words = fingerprint::words(&doc.text);
+        let source_fp: std::collections::HashSet<u64> =
+            fingerprint::fingerprint(&doc.text).into_iter().collect();
+        let shared = fingerprint::fingerprint(&restoration.text)
+            .iter()
+            .filter(|h| source_fp.contains(h))
+            .count();
+        let aligned: Vec<Passage> = fingerprint::align(&restored_words, &source_words);
+        let mut passages = Vec::new();
+        let mut covered = 0usize;
+        let mut word_pairs = Vec::new();
+        for p in &aligned {
+            let r_start = restored_words[p.copy_first].start;
+            let r_end = restored_words[p.copy_end - 1].end;
+            let copy_start = to_input(&restoration.changes, r_start, false);
+            let copy_end = to_input(&restoration.changes, r_end, true);
+            let (first, end) = word_range(&input_words, copy_start, copy_end);
+            covered += end - first;
+            passages.push(AlignedPassage {
+                copy_start,
+                copy_end,
+                source_start: source_words[p.source_first].start,
+                source_end: source_words[p.source_end - 1].end,
+                seeds: p.seeds,
+            });
+            if pairs {
+                let input_passage = Passage {
+                    copy_first: first,
+                    copy_end: end,
+                    ..p.clone()
+                };
+                word_pairs.extend(
+                    fingerprint::differing_pairs(&input_words, &source_words, &[input_passage])
+                        .into_iter()
+                        .map(|(source, copy)| WordPair { source, copy }),
+                );
+            }
+        }
+        sources.push(Source {
+            id: doc.id,
+            url: doc.url,
+            title: doc.title,
+            score: shared as f64 / own as f64,
+            coverage: covered as f64 / input_words.len().max(1) as f64,
+            passages,
+            pairs: word_pairs,
+        });
+    }
+    sources.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    Ok(TraceReport {
+        words: input_words.len(),
+        sources,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(start: usize, end: usize, restored: &str) -> Change {
+        Change {
+            start,
+            end,
+            spun: String::new(),
+            restored: restored.to_owned(),
+            confidence: 1.0,
+            kind: unspin_core::restore::ChangeKind::Thesaurus,
+            alternatives: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn restored_offsets_map_back_to_the_input() {
+        // input:    "the warfare in opposition to them"
+        // restored: "the war against them"
+        let changes = [change(4, 11, "war"), change(12, 28, "against")];
+        assert_eq!(to_input(&changes, 0, false), 0);
+        assert_eq!(to_input(&changes, 4, false), 4); // "war" starts where "warfare" did
+        assert_eq!(to_input(&changes, 7, true), 11); // ... and ends where it ended
+        assert_eq!(to_input(&changes, 8, false), 12); // "against"
+        assert_eq!(to_input(&changes, 15, true), 28);
+        assert_eq!(to_input(&changes, 16, false), 29); // "them"
+        assert_eq!(to_input(&changes, 20, true), 33);
+    }
+}
