@@ -119,3 +119,43 @@ fn check_flags_thesaurus_copies_and_passes_clean_articles() {
         assert_eq!(out.status.code(), Some(if spun { 0 } else { 1 }));
     }
 }
+
+#[test]
+fn trace_finds_each_copys_source() {
+    let dir = wild_dev();
+    let index = std::env::temp_dir().join(format!("unspin-wild-trace-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&index);
+    let mut originals: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".orig.txt"))
+        .collect();
+    originals.sort();
+    assert!(originals.len() >= 4);
+    let own = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/originals.jsonl"
+    );
+    let mut args = vec!["index", "add", "--index", index.to_str().unwrap(), own];
+    args.extend(originals.iter().map(String::as_str));
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for orig in &originals {
+        let spun = orig.replace(".orig.txt", ".spun.txt");
+        let r = run(&["trace", "--json", "--index", index.to_str().unwrap(), &spun]);
+        let best = &r["sources"][0];
+        eprintln!(
+            "{spun}: {} score {} coverage {}",
+            best["id"], best["score"], best["coverage"]
+        );
+        assert_eq!(best["id"].as_str(), Some(orig.as_str()), "{spun}");
+    }
+    std::fs::remove_dir_all(&index).unwrap();
+}

@@ -60,6 +60,18 @@ struct Args {
     /// beside plain word shingles of the copy as written (no restoration) in the same run.
     #[arg(long)]
     trace: bool,
+    /// Distractor documents (JSON Lines) added to the tracing index beside the corpus.
+    #[arg(long)]
+    distractors: Option<PathBuf>,
+    /// Write this many distractor documents built from the corpus (JSON Lines) to
+    /// `--distractors` and exit: shuffled-sentence mixes, and near-duplicates of real articles
+    /// (half their sentences replaced), which are the hard ones.
+    #[arg(long)]
+    make_distractors: Option<usize>,
+    /// Write the spun copies of the chosen split (JSON Lines: the true source's id and the
+    /// spun text) to this file and exit, for baselines outside this harness.
+    #[arg(long)]
+    export_queries: Option<PathBuf>,
     /// Fit the check calibration (logistic regression) on this split and print it.
     #[arg(long)]
     fit_check: bool,
@@ -155,8 +167,24 @@ fn main() -> Result<()> {
     let mut spinner = Spinner::new(&dict, args.rate, args.seed);
     spinner.readable = args.readable;
     let docs = articles(&args.corpus, &args.split, args.limit)?;
+    if let Some(n) = args.make_distractors {
+        let out = args
+            .distractors
+            .as_ref()
+            .context("--make-distractors needs --distractors FILE")?;
+        return tracing::make_distractors(&args.corpus, n, args.seed, out);
+    }
+    if let Some(out) = &args.export_queries {
+        return tracing::export_queries(&spinner, &args.corpus, &docs, out);
+    }
     if args.trace {
-        let report = tracing::evaluate(&restorer, &spinner, &args.corpus, &docs)?;
+        let report = tracing::evaluate(
+            &restorer,
+            &spinner,
+            &args.corpus,
+            args.distractors.as_deref(),
+            &docs,
+        )?;
         return finish(&report, &args);
     }
     if args.detect || args.fit_check {
@@ -291,7 +319,7 @@ fn wild(restorer: &Restorer, dir: &Path) -> Result<()> {
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), in MiB.
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -49,17 +49,41 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// Indexes the corpus, traces a spun copy of each of `docs`, and reports recall and latency
 /// for unspin and for the written-shingles baseline.
-pub fn evaluate(r: &Restorer, spinner: &Spinner, corpus: &Path, docs: &[String]) -> Result<Value> {
+pub fn evaluate(
+    r: &Restorer,
+    spinner: &Spinner,
+    corpus: &Path,
+    distractors: Option<&Path>,
+    docs: &[String],
+) -> Result<Value> {
     let dir = std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let index = Index::create(&dir)?;
     let originals = all_articles(corpus)?;
-    let bytes: usize = originals.iter().map(|d| d.text.len()).sum();
+    let mut bytes: usize = originals.iter().map(|d| d.text.len()).sum();
+    let rss_before = crate::peak_rss_mib();
     let t = Instant::now();
     for chunk in originals.chunks(1000) {
         index.add_batch(chunk)?;
     }
+    if let Some(path) = distractors {
+        use std::io::BufRead;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut batch = Vec::with_capacity(1000);
+        for line in std::io::BufReader::new(file).lines() {
+            let d: Document = serde_json::from_str(&line?)?;
+            bytes += d.text.len();
+            batch.push(d);
+            if batch.len() == 1000 {
+                index.add_batch(&batch)?;
+                batch.clear();
+            }
+        }
+        index.add_batch(&batch)?;
+    }
     let build = t.elapsed().as_secs_f64();
+    let rss_after_build = crate::peak_rss_mib();
     let stats = index.stats()?;
     let id_of = |text: &str| {
         originals
@@ -78,6 +102,14 @@ pub fn evaluate(r: &Restorer, spinner: &Spinner, corpus: &Path, docs: &[String])
         let t = Instant::now();
         let report = trace::trace(r, &index, &spun, 5, false)?;
         ours_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        if report.sources.first().is_some_and(|s| s.id != want) {
+            let top: Vec<(String, f64)> = report
+                .sources
+                .iter()
+                .map(|s| (s.id.clone(), s.score))
+                .collect();
+            eprintln!("trace miss: wanted {want}, got {top:?}");
+        }
         if let Some(pos) = report.sources.iter().position(|s| s.id == want) {
             ours5 += 1;
             if pos == 0 {
@@ -105,6 +137,8 @@ pub fn evaluate(r: &Restorer, spinner: &Spinner, corpus: &Path, docs: &[String])
     let n_f = n.max(1) as f64;
     Ok(json!({
         "indexed_documents": stats.documents,
+        "peak_rss_mib_before_build": rss_before,
+        "peak_rss_mib_after_build": rss_after_build,
         "indexed_mb": bytes as f64 / 1e6,
         "index_build_mb_per_s": bytes as f64 / 1e6 / build,
         "index_file_mb": stats.file_bytes as f64 / 1e6,
@@ -119,4 +153,106 @@ pub fn evaluate(r: &Restorer, spinner: &Spinner, corpus: &Path, docs: &[String])
         "baseline_written_shingles_recall_at_5": base5 as f64 / n_f,
         "baseline_search_ms_p50": percentile(&base_ms, 0.5),
     }))
+}
+
+/// Writes `{"id", "text"}` for the spun copy of each of `docs` (id: its true source).
+pub fn export_queries(spinner: &Spinner, corpus: &Path, docs: &[String], out: &Path) -> Result<()> {
+    use std::io::Write;
+    let originals = all_articles(corpus)?;
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("writing {}", out.display()))?,
+    );
+    for doc in docs {
+        let Some(source) = originals.iter().find(|d| d.text == *doc) else {
+            continue;
+        };
+        let (spun, _) = spinner.spin(doc);
+        writeln!(f, "{}", serde_json::json!({"id": source.id, "text": spun}))?;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+/// Sentences of a text (split after `.`, `!` or `?` followed by a space or line break).
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for i in 0..b.len().saturating_sub(1) {
+        if matches!(b[i], b'.' | b'!' | b'?') && matches!(b[i + 1], b' ' | b'\n') {
+            let s = text[start..=i].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = i + 1;
+        }
+    }
+    let s = text[start..].trim();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// Writes `n` distractors built from the corpus: two in three are shuffled-sentence mixes of
+/// 10-25 sentences from random articles; one in three is a near-duplicate of a real article
+/// with about half of its sentences swapped for sentences of other articles.
+pub fn make_distractors(corpus: &Path, n: usize, seed: u64, out: &Path) -> Result<()> {
+    use std::io::Write;
+    let articles = all_articles(corpus)?;
+    let pool: Vec<Vec<&str>> = articles.iter().map(|d| sentences(&d.text)).collect();
+    let all: Vec<&str> = pool.iter().flatten().copied().collect();
+    let mut state = seed ^ 0x5851_f42d_4c95_7f2d;
+    let mut next = move || {
+        // xorshift64*: a fixed, dependency-free generator, so the corpus is reproducible.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("writing {}", out.display()))?,
+    );
+    for i in 0..n {
+        let text = if i % 3 == 2 {
+            // Half the sentences (at least one) are swapped, so a near-duplicate is never the
+            // article itself.
+            let base = &pool[(next() % pool.len() as u64) as usize];
+            let mut swap = vec![false; base.len()];
+            let mut left = base.len().div_ceil(2);
+            while left > 0 {
+                let at = (next() % base.len() as u64) as usize;
+                if !swap[at] {
+                    swap[at] = true;
+                    left -= 1;
+                }
+            }
+            base.iter()
+                .zip(&swap)
+                .map(|(s, &swapped)| {
+                    if swapped {
+                        all[(next() % all.len() as u64) as usize]
+                    } else {
+                        *s
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            let len = 10 + (next() % 16) as usize;
+            (0..len)
+                .map(|_| all[(next() % all.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let doc = Document {
+            id: format!("distractor-{i}"),
+            url: None,
+            title: None,
+            text,
+        };
+        writeln!(f, "{}", serde_json::to_string(&doc)?)?;
+    }
+    f.flush()?;
+    Ok(())
 }

@@ -43,8 +43,12 @@ pub struct Source {
     /// Its title, if known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Share of the copy's shingles found in the source (0..1).
+    /// Share of the copy's shingles (of its restored and its written words) found in the
+    /// source (0..1).
     pub score: f64,
+    /// Share of the source's shingles found in the copy (0..1): breaks ties between a source
+    /// and a longer text that merely contains it.
+    pub source_share: f64,
     /// Share of the copy's words inside aligned passages (0..1).
     pub coverage: f64,
     /// Aligned passages, in copy order.
@@ -104,17 +108,14 @@ pub fn trace(
     query.extend(fingerprint::shingles(&input_words));
     query.sort_unstable();
     query.dedup();
-    let own = fingerprint::fingerprint(&restoration.text).len().max(1);
+    let own = query.len().max(1);
     let mut sources = Vec::new();
     for hit in index.search(&query, k)? {
         let doc: Document = index.document(hit.doc)?;
         let source_words = fingerprint::words(&doc.text);
         let source_fp: std::collections::HashSet<u64> =
             fingerprint::fingerprint(&doc.text).into_iter().collect();
-        let shared = fingerprint::fingerprint(&restoration.text)
-            .iter()
-            .filter(|h| source_fp.contains(h))
-            .count();
+        let shared = query.iter().filter(|h| source_fp.contains(h)).count();
         let aligned: Vec<Passage> = fingerprint::align(&restored_words, &source_words);
         let mut passages = Vec::new();
         let mut covered = 0usize;
@@ -151,12 +152,18 @@ pub fn trace(
             url: doc.url,
             title: doc.title,
             score: shared as f64 / own as f64,
+            source_share: shared as f64 / source_fp.len().max(1) as f64,
             coverage: covered as f64 / input_words.len().max(1) as f64,
             passages,
             pairs: word_pairs,
         });
     }
-    sources.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    sources.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.source_share.total_cmp(&a.source_share))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(TraceReport {
         words: input_words.len(),
         sources,
