@@ -3,6 +3,7 @@
 //!
 //! Articles are split by file number: even numbers are the tuning half (`--split dev`), odd
 //! numbers the held-out half (`--split test`) on which figures are reported.
+mod changes;
 mod checks;
 mod detect;
 mod spinner;
@@ -200,9 +201,12 @@ fn main() -> Result<()> {
     }
     let (mut sum_spun, mut sum_restored, mut clean_changed, mut clean_words) =
         (0.0, 0.0, 0usize, 0usize);
+    let mut counts = changes::ChangeCounts::default();
     for doc in &docs {
         let (spun, _) = spinner.spin(doc);
-        let restored = restorer.restore(&spun).text;
+        let restoration = restorer.restore(&spun);
+        counts.add(changes::count(doc, &spun, &restoration));
+        let restored = restoration.text;
         let r = unspin_core::wer::damage_report(doc, &spun, &restored);
         sum_spun += r.wer_spun;
         sum_restored += r.wer_restored;
@@ -229,12 +233,47 @@ fn main() -> Result<()> {
         "damage_undone": 1.0 - sum_restored / sum_spun,
         "clean_changes_per_200_words": 200.0 * clean_changed as f64 / clean_words as f64,
         "clean_words_unchanged_share": 1.0 - clean_changed as f64 / clean_words as f64,
+        "changed_word_precision": counts.corrected as f64 / counts.changed.max(1) as f64,
+        "changed_word_recall": counts.corrected as f64 / counts.damaged.max(1) as f64,
     });
     finish(&report, &args)
 }
 
-/// Prints `report`, writes it to `--json`, and checks it against `--floors`.
+/// A human-readable table of a detection report, for standard error.
+fn detection_table(report: &serde_json::Value) -> String {
+    let f = |v: &serde_json::Value| v.as_f64().map_or("-".to_owned(), |x| format!("{x:.3}"));
+    let mut out = String::from(
+        "style / bucket / rate            AUC    TPR@1%FPR  baseline AUC  baseline TPR\n",
+    );
+    let rows = [
+        ("styles", "style"),
+        ("length_buckets", "bucket"),
+        ("rate_curve", "rate"),
+    ];
+    for (list, key) in rows {
+        for r in report[list].as_array().into_iter().flatten() {
+            let name = match &r[key] {
+                serde_json::Value::String(s) => s.clone(),
+                other => format!("rate {other}"),
+            };
+            out += &format!(
+                "{name:<32} {:<6} {:<10} {:<13} {}\n",
+                f(&r["auc"]),
+                f(&r["tpr_at_1pct_fpr"]),
+                f(&r["baseline_auc"]),
+                f(&r["baseline_tpr_at_1pct_fpr"])
+            );
+        }
+    }
+    out
+}
+
+/// Prints `report` (JSON on standard output, a table on standard error for detection),
+/// writes it to `--json`, and checks it against `--floors`.
 fn finish(report: &serde_json::Value, args: &Args) -> Result<()> {
+    if report.get("styles").is_some() {
+        eprint!("{}", detection_table(report));
+    }
     println!("{}", serde_json::to_string_pretty(report)?);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(report)?)
