@@ -18,7 +18,8 @@ if [ ! -x work-data/venv/bin/python ]; then
   work-data/venv/bin/pip install --quiet datasketch==2.0.0
 fi
 echo "unspin:"
-$eval --trace --split test --limit 300 --rate 0.8 --readable 1 --distractors "$distractors" \
+$eval --trace --split test --limit 300 --rate 0.8 --readable 1 --index-batch 10000 \
+  --distractors "$distractors" \
   | tee work-data/trace-unspin.json
 echo "datasketch MinHashLSH (threshold 0.3, 128 permutations):"
 work-data/venv/bin/python scripts/datasketch_baseline.py work-data/bbc "$distractors" \

@@ -69,6 +69,9 @@ struct Args {
     /// (half their sentences replaced), which are the hard ones.
     #[arg(long)]
     make_distractors: Option<usize>,
+    /// Documents per index transaction in `--trace`.
+    #[arg(long, default_value_t = 1000)]
+    index_batch: usize,
     /// Write the spun copies of the chosen split (JSON Lines: the true source's id and the
     /// spun text) to this file and exit, for baselines outside this harness.
     #[arg(long)]
@@ -184,6 +187,7 @@ fn main() -> Result<()> {
             &spinner,
             &args.corpus,
             args.distractors.as_deref(),
+            args.index_batch,
             &docs,
         )?;
         return finish(&report, &args);

@@ -54,6 +54,7 @@ pub fn evaluate(
     spinner: &Spinner,
     corpus: &Path,
     distractors: Option<&Path>,
+    batch_size: usize,
     docs: &[String],
 ) -> Result<Value> {
     let dir = std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id()));
@@ -63,19 +64,20 @@ pub fn evaluate(
     let mut bytes: usize = originals.iter().map(|d| d.text.len()).sum();
     let rss_before = crate::peak_rss_mib();
     let t = Instant::now();
-    for chunk in originals.chunks(1000) {
+    let batch_size = batch_size.max(1);
+    for chunk in originals.chunks(batch_size) {
         index.add_batch(chunk)?;
     }
     if let Some(path) = distractors {
         use std::io::BufRead;
         let file =
             std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut batch = Vec::with_capacity(1000);
+        let mut batch = Vec::with_capacity(batch_size);
         for line in std::io::BufReader::new(file).lines() {
             let d: Document = serde_json::from_str(&line?)?;
             bytes += d.text.len();
             batch.push(d);
-            if batch.len() == 1000 {
+            if batch.len() == batch_size {
                 index.add_batch(&batch)?;
                 batch.clear();
             }
@@ -137,6 +139,7 @@ pub fn evaluate(
     let n_f = n.max(1) as f64;
     Ok(json!({
         "indexed_documents": stats.documents,
+        "index_batch": batch_size,
         "peak_rss_mib_before_build": rss_before,
         "peak_rss_mib_after_build": rss_after_build,
         "indexed_mb": bytes as f64 / 1e6,
