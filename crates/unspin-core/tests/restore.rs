@@ -208,3 +208,27 @@ fn check_tells_spun_from_plain_prose() {
     assert_eq!(s.verdict, unspin_core::check::Verdict::Spun);
     assert_eq!(p.verdict, unspin_core::check::Verdict::Clean);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Aligned passages stay inside both texts, follow the copy's order without overlapping,
+    /// and each word pair they yield is made of words of the two texts.
+    #[test]
+    fn alignment_passages_are_in_bounds_and_ordered(copy in document(), source in document()) {
+        use unspin_core::fingerprint::{align, differing_pairs, words};
+        let (c, s) = (words(&copy), words(&source));
+        let passages = align(&c, &s);
+        let mut last_end = 0;
+        for p in &passages {
+            prop_assert!(p.copy_first < p.copy_end && p.copy_end <= c.len());
+            prop_assert!(p.source_first < p.source_end && p.source_end <= s.len());
+            prop_assert!(p.copy_first >= last_end);
+            last_end = p.copy_end;
+        }
+        for (from, to) in differing_pairs(&c, &s, &passages) {
+            prop_assert!(from.split(' ').all(|w| s.iter().any(|x| x.norm == w)));
+            prop_assert!(to.split(' ').all(|w| c.iter().any(|x| x.norm == w)));
+        }
+    }
+}

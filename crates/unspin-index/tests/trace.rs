@@ -1,0 +1,103 @@
+//! Property: whatever the copy, every aligned passage names byte ranges that slice the copy
+//! and the source on character boundaries (restored offsets always map back to the input).
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use unspin_core::restore::Restorer;
+use unspin_core::Model;
+use unspin_index::{trace, Document, Index};
+
+const SOURCE: &str = "City officials said the war against the rebels would end soon. \\
+    The department said the White House had no comment on the talks, which went on for weeks.";
+
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/en-default.unspin"
+        );
+        Model::open(std::path::Path::new(path)).expect("the default model loads")
+    })
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("unspin-index-prop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let index = Index::create(&dir).unwrap();
+        index
+            .add_batch(&[Document {
+                id: "source".into(),
+                url: None,
+                title: None,
+                text: SOURCE.into(),
+            }])
+            .unwrap();
+        index
+    })
+}
+
+fn word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "City",
+        "officials",
+        "officers",
+        "said",
+        "stated",
+        "the",
+        "war",
+        "warfare",
+        "against",
+        "in opposition to",
+        "rebels",
+        "would",
+        "end",
+        "finish",
+        "soon.",
+        "department",
+        "division",
+        "White",
+        "House",
+        "Home",
+        "had",
+        "no",
+        "comment",
+        "remark",
+        "on",
+        "talks,",
+        "which",
+        "went",
+        "for",
+        "weeks.",
+        "é",
+        "🙂",
+        "—",
+        "{that a}",
+    ])
+    .prop_map(str::to_owned)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn passages_slice_copy_and_source(words in prop::collection::vec(word(), 0..60)) {
+        let copy = words.join(" ");
+        let restorer = Restorer::new(model());
+        let report = trace::trace(&restorer, index(), &copy, 3, true).unwrap();
+        for s in &report.sources {
+            prop_assert!((0.0..=1.0).contains(&s.score));
+            prop_assert!((0.0..=1.0).contains(&s.coverage));
+            for p in &s.passages {
+                prop_assert!(p.copy_start < p.copy_end && p.copy_end <= copy.len());
+                prop_assert!(copy.is_char_boundary(p.copy_start) && copy.is_char_boundary(p.copy_end));
+                prop_assert!(p.source_start < p.source_end && p.source_end <= SOURCE.len());
+                prop_assert!(SOURCE.is_char_boundary(p.source_start));
+                prop_assert!(SOURCE.is_char_boundary(p.source_end));
+            }
+        }
+    }
+}
