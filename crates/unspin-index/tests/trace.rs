@@ -25,7 +25,9 @@ fn model() -> &'static Model {
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("unspin-index-prop-{}", std::process::id()));
+        // Under target/ (cargo clean removes it), one folder per test process.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("unspin-index-prop-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let index = Index::create(&dir).unwrap();
         index
