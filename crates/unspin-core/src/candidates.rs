@@ -23,8 +23,6 @@ pub struct Candidate {
     pub phrase: Option<crate::lexicon::PhraseId>,
     /// Sources attesting the synonym edge (see [`source`]).
     pub sources: u8,
-    /// Size of the original's synonym group.
-    pub fanout: u16,
     /// ln P(spun | original, spun at all): how likely the spinner was to pick this phrase
     /// out of the original's group (see [`Lexicon::log_selection`]).
     pub log_selection: f32,
@@ -63,10 +61,6 @@ pub struct Span {
 /// Most candidates kept per span; the rest are rarely right and cost decode time.
 pub const MAX_CANDIDATES: usize = 24;
 
-fn push(out: &mut Vec<Candidate>, c: Candidate) {
-    out.push(c);
-}
-
 /// Merges candidates with the same text (found directly and via a lemma, or from two
 /// sources); the result is sorted by text.
 fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
@@ -95,19 +89,15 @@ fn mutual(lex: &Lexicon, spun: u32, original: u32) -> bool {
 fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
     if let Some(id) = lex.id(phrase) {
         for e in lex.originals(id) {
-            push(
-                out,
-                Candidate {
-                    text: lex.phrase(e.original).to_owned(),
-                    lm: Vec::new(),
-                    phrase: Some(e.original),
-                    sources: e.sources,
-                    fanout: lex.fanout(e.original),
-                    log_selection: lex.log_selection(id, e.original),
-                    inflected: false,
-                    mutual: mutual(lex, id, e.original),
-                },
-            );
+            out.push(Candidate {
+                text: lex.phrase(e.original).to_owned(),
+                lm: Vec::new(),
+                phrase: Some(e.original),
+                sources: e.sources,
+                log_selection: lex.log_selection(id, e.original),
+                inflected: false,
+                mutual: mutual(lex, id, e.original),
+            });
         }
     }
 }
@@ -169,19 +159,15 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                 let Some(text) = reinflect(lex, lex.phrase(e.original), *form) else {
                     continue;
                 };
-                push(
-                    out,
-                    Candidate {
-                        text,
-                        lm: Vec::new(),
-                        phrase: None,
-                        sources: e.sources,
-                        fanout: lex.fanout(e.original),
-                        log_selection: lex.log_selection(id, e.original),
-                        inflected: true,
-                        mutual: mutual(lex, id, e.original),
-                    },
-                );
+                out.push(Candidate {
+                    text,
+                    lm: Vec::new(),
+                    phrase: None,
+                    sources: e.sources,
+                    log_selection: lex.log_selection(id, e.original),
+                    inflected: true,
+                    mutual: mutual(lex, id, e.original),
+                });
             }
         }
     }

@@ -304,16 +304,3 @@ pub fn window_score(
     let (b, _) = score_words(lm, s, after);
     a + b
 }
-
-/// Gain (nats) of writing `arc_words` with channel score `channel` in place of `kept` between
-/// the histories `before` and the words that follow (`after`, up to two LM tokens).
-pub fn local_gain(
-    lm: &LanguageModel,
-    before: State,
-    kept: &[Option<WordId>],
-    arc_words: &[Option<WordId>],
-    channel: f32,
-    after: &[Option<WordId>],
-) -> f32 {
-    window_score(lm, before, arc_words, after) + channel - window_score(lm, before, kept, after)
-}

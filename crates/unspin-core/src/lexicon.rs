@@ -77,10 +77,8 @@ pub struct Lexicon {
     rev_target: Vec<u32>,
     rev_source: Vec<u8>,
     fanout: Vec<u16>,
-    /// Natural-log frequency of each phrase (sum of its words' unigram log-probabilities),
-    /// scaled by [`SELECTION_SHARPNESS`]; empty until [`Lexicon::attach_lm`] runs.
-    weight: Vec<f32>,
-    /// Per original: ln of the summed `exp(weight)` of the phrases in its group.
+    /// Per original: ln of the summed selection weights (`exp(SELECTION_SHARPNESS x unigram)`)
+    /// of the phrases in its group; empty until [`Lexicon::attach_lm`] runs.
     log_norm: Vec<f32>,
     /// Language-model tokens of every phrase, flattened: phrase `p`'s are
     /// `lm_tokens[lm_start[p]..lm_start[p + 1]]`. Filled by [`Lexicon::attach_lm`].
@@ -150,7 +148,6 @@ impl Lexicon {
             rev_target,
             rev_source,
             fanout,
-            weight: Vec::new(),
             log_norm: Vec::new(),
             lm_start: Vec::new(),
             lm_tokens: Vec::new(),
@@ -193,16 +190,15 @@ impl Lexicon {
             self.lm_tokens.extend(words);
         }
         self.lm_start.push(self.lm_tokens.len() as u32);
-        self.weight = self
+        // Log-sum-exp per original, shifted by the largest weight for stability.
+        let shift = self
             .unigram
             .iter()
             .map(|u| SELECTION_SHARPNESS * u)
-            .collect();
-        // Log-sum-exp per original, shifted by the largest weight for stability.
-        let shift = self.weight.iter().copied().fold(f32::MIN, f32::max);
+            .fold(f32::MIN, f32::max);
         let mut sums = vec![0.0f64; self.phrases.len()];
         for spun in 0..self.phrases.len() {
-            let w = ((self.weight[spun] - shift) as f64).exp();
+            let w = ((SELECTION_SHARPNESS * self.unigram[spun] - shift) as f64).exp();
             let lo = self.rev_start[spun] as usize;
             let hi = self.rev_start[spun + 1] as usize;
             for &original in &self.rev_target[lo..hi] {
@@ -220,10 +216,10 @@ impl Lexicon {
     /// [`Lexicon::attach_lm`].
     pub fn log_selection(&self, spun: PhraseId, original: PhraseId) -> f32 {
         match (
-            self.weight.get(spun as usize),
+            self.unigram.get(spun as usize),
             self.log_norm.get(original as usize),
         ) {
-            (Some(w), Some(n)) => w - n,
+            (Some(u), Some(n)) => SELECTION_SHARPNESS * u - n,
             _ => -(self.fanout(original).max(1) as f32).ln(),
         }
     }

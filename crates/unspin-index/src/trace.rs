@@ -114,7 +114,7 @@ pub fn trace(
         let doc: Document = index.document(hit.doc)?;
         let source_words = fingerprint::words(&doc.text);
         let source_fp: std::collections::HashSet<u64> =
-            fingerprint::fingerprint(&doc.text).into_iter().collect();
+            fingerprint::shingles(&source_words).into_iter().collect();
         let shared = query.iter().filter(|h| source_fp.contains(h)).count();
         let aligned: Vec<Passage> = fingerprint::align(&restored_words, &source_words);
         let mut passages = Vec::new();
