@@ -157,7 +157,7 @@ fn read_text(input: &str) -> Result<String> {
         );
     }
     if bytes.is_empty() {
-        bail!("{name} is empty; there is nothing to restore");
+        bail!("{name} is empty; there is nothing to read");
     }
     if bytes.contains(&0) {
         bail!("{name} looks binary (it contains NUL bytes); unspin reads text");
