@@ -19,6 +19,8 @@ use unspin_core::Model;
 use unspin_index::trace::{self, TraceReport};
 use unspin_index::{Document, Index};
 
+mod scan;
+
 /// The default model, built by scripts/build-model.sh from open sources (see models/NOTICE).
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin");
 
@@ -87,6 +89,38 @@ enum Command {
         /// (source -> copy), the raw material of a spinner's table.
         #[arg(long)]
         pairs: bool,
+    },
+    /// Check whole crawls: WARC files (gzip or plain), HTML pages, JSON Lines, text files,
+    /// folders of these, or `-`. One JSON line per record (to --out or standard output), a
+    /// progress bar on a terminal, and a summary at the end (standard error, --summary FILE).
+    /// Damaged records are reported with their offset and skipped. Exit status 0 when every
+    /// record could be read, 2 when some could not, 130 when interrupted.
+    Scan {
+        /// WARC, HTML, JSON Lines or text files, folders, or `-` for standard input.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// Index folder: also report each document's best source, and group families by
+        /// source.
+        #[arg(long)]
+        index: Option<PathBuf>,
+        /// Write the per-record JSON Lines here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the summary as JSON here.
+        #[arg(long)]
+        summary: Option<PathBuf>,
+        /// JSON Lines field holding the text.
+        #[arg(long, default_value = "text")]
+        text_field: String,
+        /// JSON Lines field holding the id.
+        #[arg(long, default_value = "id")]
+        id_field: String,
+        /// JSON Lines field holding the URL.
+        #[arg(long, default_value = "url")]
+        url_field: String,
+        /// No progress bar and no summary on standard error.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
@@ -170,7 +204,7 @@ fn read_text(input: &str) -> Result<String> {
     })
 }
 
-fn load_model(path: Option<&Path>) -> Result<Model> {
+pub(crate) fn load_model(path: Option<&Path>) -> Result<Model> {
     match path {
         Some(p) => Model::open(p).with_context(|| format!("cannot load model {}", p.display())),
         None => Model::from_bytes(DEFAULT_MODEL).context("the embedded model is damaged"),
@@ -197,13 +231,15 @@ fn print_diff(out: &mut impl Write, input: &str, r: &Restoration, colour: bool) 
 }
 
 /// Outcome of a successful run, mapped to the exit status.
-enum Outcome {
+pub(crate) enum Outcome {
     /// Success (exit 0).
     Done,
     /// `check` found nothing spun (exit 1).
     NothingSpun,
     /// Some input could not be processed; the others were (exit 2).
     PartialFailure,
+    /// Stopped by Ctrl-C after writing what was done (exit 130).
+    Interrupted,
 }
 
 fn print_check(out: &mut impl Write, name: &str, r: &CheckReport) -> Result<()> {
@@ -511,6 +547,30 @@ fn run(cli: Cli) -> Result<Outcome> {
                 print_trace(&mut out, &text, &report, pairs)?;
             }
         }
+        Command::Scan {
+            inputs,
+            index,
+            out: out_path,
+            summary,
+            text_field,
+            id_field,
+            url_field,
+            quiet,
+        } => {
+            let fields = unspin_scan::JsonFields {
+                text: text_field,
+                id: id_field,
+                url: url_field,
+            };
+            let options = scan::Options {
+                index,
+                out: out_path,
+                summary,
+                quiet,
+            };
+            drop(out);
+            return scan::run(cli.model.as_deref(), &inputs, &fields, &options);
+        }
         Command::Check { inputs, json } => {
             let outcome = check(&mut out, cli.model.as_deref(), &inputs, json)?;
             out.flush()?;
@@ -569,6 +629,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NothingSpun) => ExitCode::from(1),
         Ok(Outcome::PartialFailure) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             // A closed pipe (`unspin restore x | head`) is not an error worth reporting.
             if e.downcast_ref::<std::io::Error>()

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use unspin_core::fingerprint::{self, Passage, Word};
-use unspin_core::restore::{Change, Restorer};
+use unspin_core::restore::{Change, Restoration, Restorer};
 
 use crate::{Document, Index, IndexError};
 
@@ -101,7 +101,18 @@ pub fn trace(
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
-    let restoration = restorer.restore(input);
+    trace_restored(index, input, &restorer.restore(input), k, pairs)
+}
+
+/// [`trace`] for a copy already restored (`restoration` is `input` restored): callers that
+/// need the restoration themselves restore once.
+pub fn trace_restored(
+    index: &Index,
+    input: &str,
+    restoration: &Restoration,
+    k: usize,
+    pairs: bool,
+) -> Result<TraceReport, IndexError> {
     let restored_words = fingerprint::words(&restoration.text);
     let input_words = fingerprint::words(input);
     let mut query = fingerprint::shingles(&restored_words);

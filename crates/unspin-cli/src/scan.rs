@@ -1,0 +1,103 @@
+//! `unspin scan`: wiring of `unspin-scan` to files, the terminal and Ctrl-C.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use unspin_core::restore::Restorer;
+use unspin_index::Index;
+use unspin_scan::{Analyser, JsonFields, Outcome as ScanOutcome};
+
+use crate::{load_model, Outcome};
+
+/// Options of `unspin scan` besides the inputs.
+pub struct Options {
+    /// Index to trace against.
+    pub index: Option<PathBuf>,
+    /// Per-record output file (default standard output).
+    pub out: Option<PathBuf>,
+    /// Summary JSON file.
+    pub summary: Option<PathBuf>,
+    /// No progress bar or summary on standard error.
+    pub quiet: bool,
+}
+
+/// Runs the scan and maps what happened to the exit status.
+pub fn run(
+    model: Option<&Path>,
+    inputs: &[String],
+    fields: &JsonFields,
+    options: &Options,
+) -> Result<Outcome> {
+    let model = load_model(model)?;
+    let restorer = Restorer::new(&model);
+    let index = match &options.index {
+        Some(dir) => Some(Index::open(dir)?),
+        None => None,
+    };
+    let analyser = Analyser::new(&restorer, index.as_ref());
+    let mut out: Box<dyn Write> = match &options.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+
+    // Ctrl-C stops reading; what was read is still analysed, written and summarised.
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // A second handler cannot be installed (tests call run once per process).
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+
+    let bar = if !options.quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} {bytes} read ({bytes_per_sec}) {msg}",
+            )
+            .expect("valid template"),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut progress = |p: unspin_scan::Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.bytes);
+            bar.set_message(format!("{} records, {} spun", p.records, p.spun));
+        }
+    };
+    let mut emit = |o: &ScanOutcome| -> std::io::Result<()> {
+        serde_json::to_writer(&mut out, o)?;
+        out.write_all(b"\n")
+    };
+    let result = unspin_scan::scan(inputs, fields, &analyser, &stop, &mut progress, &mut emit);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Done),
+        Err(e) => return Err(e).context("cannot write the scan results"),
+    };
+    out.flush().context("cannot write the scan results")?;
+    if let Some(p) = &options.summary {
+        let json = serde_json::to_vec_pretty(&summary)?;
+        std::fs::write(p, json).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if !options.quiet {
+        eprint!("{}", summary.human());
+    }
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else if summary.malformed > 0 {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Done
+    })
+}
