@@ -6,6 +6,7 @@
 mod changes;
 mod checks;
 mod detect;
+mod scanning;
 mod spinner;
 mod tracing;
 
@@ -90,6 +91,33 @@ struct Args {
     /// `NNN.orig.txt` + `NNN.spun.txt`, `NNN.clean.txt`) instead of the synthetic corpus.
     #[arg(long)]
     wild: Option<PathBuf>,
+    /// Write N web pages in several site templates (NNN.html) with their article text
+    /// (NNN.txt) to --pages-dir and exit: material for extraction measurements.
+    #[arg(long)]
+    make_pages: Option<usize>,
+    /// Folder of pages for --make-pages and --extraction.
+    #[arg(long, default_value = "work-data/pages")]
+    pages_dir: PathBuf,
+    /// Measure main-text extraction (bag-of-words precision, recall, F1 against the article
+    /// text, and speed) over --pages-dir.
+    #[arg(long)]
+    extraction: bool,
+    /// Write a synthetic crawl (gzip WARC) of about --megabytes MB to this file and exit.
+    #[arg(long)]
+    make_warc: Option<PathBuf>,
+    /// Size of --make-warc in MB.
+    #[arg(long, default_value_t = 1000)]
+    megabytes: u64,
+    /// Share of spun pages in --make-warc.
+    #[arg(long, default_value_t = 0.2)]
+    spun_share: f64,
+    /// Time the scan stages over this WARC side by side (read; read + extract; full scan).
+    #[arg(long)]
+    scan_bench: Option<PathBuf>,
+    /// Measure family grouping: the first 50 articles of the split spun 3 times each with
+    /// different seeds, mixed with the next 500 clean (see --limit), purity and completeness.
+    #[arg(long)]
+    families: bool,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -170,7 +198,33 @@ fn main() -> Result<()> {
     });
     let mut spinner = Spinner::new(&dict, args.rate, args.seed);
     spinner.readable = args.readable;
+    if let Some(n) = args.make_pages {
+        return scanning::make_pages(&args.corpus, &args.pages_dir, n);
+    }
+    if args.extraction {
+        let report = scanning::extraction_report(&args.pages_dir)?;
+        return finish(&report, &args);
+    }
+    if let Some(out) = &args.make_warc {
+        return scanning::make_warc(
+            &args.corpus,
+            &dict,
+            out,
+            args.megabytes,
+            args.spun_share,
+            args.seed,
+        );
+    }
+    if let Some(warc) = &args.scan_bench {
+        let report = scanning::scan_bench(&restorer, warc)?;
+        return finish(&report, &args);
+    }
     let docs = articles(&args.corpus, &args.split, args.limit)?;
+    if args.families {
+        let clean = docs.len().saturating_sub(50);
+        let report = scanning::families_report(&restorer, &dict, &docs, 50, 3, clean, args.seed);
+        return finish(&report, &args);
+    }
     if let Some(n) = args.make_distractors {
         let out = args
             .distractors

@@ -63,3 +63,14 @@ fn detection_stays_above_its_floors() {
         "crates/unspin-eval/floors/detect.json",
     ]);
 }
+
+#[test]
+fn families_come_out_whole() {
+    eval(&[
+        "--families",
+        "--limit",
+        "150",
+        "--floors",
+        "crates/unspin-eval/floors/families.json",
+    ]);
+}
