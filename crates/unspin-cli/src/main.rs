@@ -122,6 +122,23 @@ enum Command {
         #[arg(long, short = 'q')]
         quiet: bool,
     },
+    /// Serve the JSON API (/v1/check, /v1/restore, /v1/trace, /v1/extract, /healthz,
+    /// /v1/openapi.json) and the analyst page (/) until Ctrl-C. Prints the address it
+    /// listens on.
+    Serve {
+        /// Address to listen on (loopback by default; port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Index folder, for /v1/trace and the source panel of the page.
+        #[arg(long)]
+        index: Option<PathBuf>,
+        /// Largest request body in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+        /// Seconds a request may take before it is answered with a timeout error.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
     Score {
@@ -570,6 +587,38 @@ fn run(cli: Cli) -> Result<Outcome> {
             };
             drop(out);
             return scan::run(cli.model.as_deref(), &inputs, &fields, &options);
+        }
+        Command::Serve {
+            addr,
+            index,
+            max_body,
+            timeout,
+        } => {
+            drop(out);
+            let model: &'static Model = Box::leak(Box::new(load_model(cli.model.as_deref())?));
+            let index = match index {
+                Some(dir) => Some(Index::open(&dir)?),
+                None => None,
+            };
+            let limits = unspin_server::Limits {
+                body_bytes: max_body,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                ..Default::default()
+            };
+            let state = unspin_server::AppState::new(model, index, limits);
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the server runtime")?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                let local = listener.local_addr()?;
+                println!("unspin: listening on http://{local}/");
+                std::io::stdout().flush()?;
+                unspin_server::serve(listener, state).await?;
+                anyhow::Ok(())
+            })?;
+            return Ok(Outcome::Done);
         }
         Command::Check { inputs, json } => {
             let outcome = check(&mut out, cli.model.as_deref(), &inputs, json)?;

@@ -1,0 +1,130 @@
+//! The analyst page in a real browser: `unspin serve` on a free loopback port, Debian's
+//! headless Chromium loads the page with `?demo` (which pastes the bundled example into the
+//! text box and presses Analyse, the same code path as a person), and the rendered DOM must
+//! show highlighted spun phrases and the restored text. Screenshots at desktop and phone
+//! width are kept in `target/artifacts/`.
+//!
+//! Needs Chromium (`/usr/bin/chromium`, or `CHROMIUM=path`); `scripts/test.sh` installs it.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `unspin serve` on a free port and returns it with its base URL.
+fn start_server() -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("unspin serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("unspin: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    (Server(child), url)
+}
+
+fn chromium() -> PathBuf {
+    let path =
+        PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    assert!(
+        path.exists(),
+        "Chromium not found at {}: run scripts/test.sh (it installs Debian's chromium) or set CHROMIUM",
+        path.display()
+    );
+    path
+}
+
+/// Runs headless Chromium on `url` with extra arguments; returns standard output.
+fn headless(url: &str, args: &[String]) -> String {
+    let profile =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-profile-{}", args.len()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            // Virtual time runs the page's scripts and waits for its requests to finish.
+            "--virtual-time-budget=30000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_page_highlights_spun_phrases_and_shows_the_restored_text() {
+    let (_server, base) = start_server();
+    let url = format!("{base}?demo");
+
+    let dom = headless(&url, &["--dump-dom".to_string()]);
+    assert!(
+        dom.contains("data-state=\"done\""),
+        "the analysis did not finish:\n{dom}"
+    );
+    let highlights = dom.matches("<mark class=\"spin").count();
+    assert!(
+        highlights >= 5,
+        "the page shows {highlights} highlighted phrases:\n{dom}"
+    );
+    assert!(
+        dom.contains("Likely original: “said”"),
+        "no tooltip for 'stated':\n{dom}"
+    );
+    assert!(
+        dom.contains("<ins title=\"was “stated”\">said</ins>"),
+        "restored text not marked:\n{dom}"
+    );
+    assert!(dom.contains("Spun: probability"), "no verdict:\n{dom}");
+
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    for (name, size) in [
+        ("serve-desktop.png", "1280,1000"),
+        ("serve-phone.png", "390,1400"),
+    ] {
+        let shot = artifacts.join(name);
+        let _ = std::fs::remove_file(&shot);
+        headless(
+            &url,
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size={size}"),
+            ],
+        );
+        let bytes = std::fs::read(&shot).expect("screenshot written");
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{name} is not a real screenshot"
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! unspin over HTTP: a JSON API under `/v1/` and the analyst page at `/`, every asset served
+//! from the binary (no CDN; works offline).
+//!
+//! Requests are parsed on the async runtime; the analysis itself (CPU-bound) runs on
+//! blocking threads, at most [`Limits::workers`] at a time, each with a deadline. Every
+//! failure is a JSON body `{"error": {"code", "message"}}` with a fitting status.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use unspin_core::restore::Restorer;
+use unspin_core::Model;
+use unspin_index::Index;
+
+/// The analyst page.
+const PAGE: &str = include_str!("../assets/index.html");
+/// The OpenAPI description of the API.
+const OPENAPI: &str = include_str!("../assets/openapi.json");
+/// The page's bundled example: a short spun text written for unspin.
+const EXAMPLE: &str = include_str!("../../../examples/spun-news.txt");
+
+/// Resource limits of the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest request body in bytes.
+    pub body_bytes: usize,
+    /// Longest a request may take, waiting for a worker included.
+    pub timeout: Duration,
+    /// Analyses running at once (more wait their turn, within the timeout).
+    pub workers: usize,
+    /// Requests in the server at once, waiting ones included; more are refused with 503.
+    pub queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Limits {
+            body_bytes: 1 << 20,
+            timeout: Duration::from_secs(30),
+            workers: cores,
+            queue: 256,
+        }
+    }
+}
+
+/// What the handlers share.
+pub struct AppState {
+    restorer: Restorer<'static>,
+    index: Option<Index>,
+    workers: Arc<Semaphore>,
+    limits: Limits,
+}
+
+impl AppState {
+    /// Server state over a model (kept for the life of the process) and an optional index.
+    pub fn new(model: &'static Model, index: Option<Index>, limits: Limits) -> Arc<Self> {
+        Arc::new(AppState {
+            restorer: Restorer::new(model),
+            index,
+            workers: Arc::new(Semaphore::new(limits.workers.max(1))),
+            limits,
+        })
+    }
+}
+
+/// A JSON error with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let code = match &r {
+            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            JsonRejection::JsonSyntaxError(_) => "bad_json",
+            JsonRejection::JsonDataError(_) => "bad_request",
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            _ => "bad_request",
+        };
+        ApiError::new(status, code, r.body_text())
+    }
+}
+
+/// Body of `/v1/check`, `/v1/restore` and `/v1/trace`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextRequest {
+    /// The text to analyse.
+    pub text: String,
+    /// Candidate sources to return (`/v1/trace` only; default 3, at most 20).
+    #[serde(default)]
+    pub k: Option<usize>,
+    /// Include the differing word pairs in each source (`/v1/trace` only).
+    #[serde(default)]
+    pub pairs: bool,
+}
+
+/// Body of `/v1/extract`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlRequest {
+    /// An HTML page.
+    pub html: String,
+}
+
+/// Reply of `/v1/extract`.
+#[derive(Debug, Serialize)]
+pub struct Extracted {
+    /// Page title, if any.
+    pub title: Option<String>,
+    /// Main text.
+    pub text: String,
+}
+
+/// Reply of `/healthz`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: &'static str,
+    /// Whether `/v1/trace` is available.
+    pub index: bool,
+    /// unspin's version.
+    pub version: &'static str,
+}
+
+type Shared = State<Arc<AppState>>;
+
+/// Runs `work` on a blocking thread once a worker is free, within the request deadline.
+async fn run_limited<T: Send + 'static>(
+    state: &Arc<AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let deadline = state.limits.timeout;
+    let timeout = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", deadline.as_secs_f32()),
+        )
+    };
+    let task = {
+        let state = Arc::clone(state);
+        async move {
+            let permit = Arc::clone(&state.workers)
+                .acquire_owned()
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "shutting_down",
+                        "the server is stopping",
+                    )
+                })?;
+            let worker_state = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                // The permit travels with the work: a timed-out request's analysis still
+                // counts against the limit until it really ends.
+                let _permit = permit;
+                work(&worker_state)
+            })
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the analysis failed",
+                )
+            })?
+        }
+    };
+    tokio::time::timeout(deadline, task)
+        .await
+        .map_err(|_| timeout())?
+}
+
+fn non_empty(text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_text",
+            "the text is empty; there is nothing to analyse",
+        ));
+    }
+    Ok(())
+}
+
+async fn check(
+    State(state): Shared,
+    body: Result<Json<TextRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    non_empty(&req.text)?;
+    let report = run_limited(&state, move |s| Ok(s.restorer.check(&req.text))).await?;
+    Ok(Json(report).into_response())
+}
+
+async fn restore(
+    State(state): Shared,
+    body: Result<Json<TextRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    non_empty(&req.text)?;
+    let restoration = run_limited(&state, move |s| Ok(s.restorer.restore(&req.text))).await?;
+    Ok(Json(restoration).into_response())
+}
+
+async fn trace(
+    State(state): Shared,
+    body: Result<Json<TextRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    if state.index.is_none() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_index",
+            "no index is loaded; start the server with --index DIR",
+        ));
+    }
+    non_empty(&req.text)?;
+    let k = req.k.unwrap_or(3).clamp(1, 20);
+    let report = run_limited(&state, move |s| {
+        let index = s.index.as_ref().expect("checked above");
+        unspin_index::trace::trace(&s.restorer, index, &req.text, k, req.pairs).map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "index_error",
+                e.to_string(),
+            )
+        })
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}
+
+async fn extract(
+    State(state): Shared,
+    body: Result<Json<HtmlRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    let extracted = run_limited(&state, move |_| {
+        unspin_scan::extract::extract_html(&req.html, None)
+            .map(|e| Extracted {
+                title: e.title,
+                text: e.text,
+            })
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "no_main_text",
+                    "no readable main text was found in the page",
+                )
+            })
+    })
+    .await?;
+    Ok(Json(extracted).into_response())
+}
+
+async fn health(State(state): Shared) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        index: state.index.is_some(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see /v1/openapi.json",
+    )
+}
+
+/// The application: API, page and assets, with the body limit and the concurrency bound.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limits = state.limits;
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", PAGE) }),
+        )
+        .route(
+            "/example.txt",
+            get(|| async { asset("text/plain; charset=utf-8", EXAMPLE) }),
+        )
+        .route(
+            "/v1/openapi.json",
+            get(|| async { asset("application/json", OPENAPI) }),
+        )
+        .route("/healthz", get(health))
+        .route("/v1/check", post(check))
+        .route("/v1/restore", post(restore))
+        .route("/v1/trace", post(trace))
+        .route("/v1/extract", post(extract))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(
+                    |_: tower::BoxError| async {
+                        ApiError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "overloaded",
+                            "too many requests at once; retry shortly",
+                        )
+                    },
+                ))
+                .load_shed()
+                .concurrency_limit(limits.queue),
+        )
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("SIGTERM handler");
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        })
+        .await
+}

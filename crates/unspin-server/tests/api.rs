@@ -1,0 +1,330 @@
+//! The HTTP API end to end through the router (no sockets): every endpoint, and the error
+//! cases a client can cause (oversize body, bad JSON, wrong content type, bad UTF-8, empty
+//! text, unknown fields and routes, a deadline too short).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use unspin_core::Model;
+use unspin_server::{router, AppState, Limits};
+
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Model::open(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/en-default.unspin"
+        )))
+        .expect("the default model loads")
+    })
+}
+
+const EXAMPLE: &str = include_str!("../../../examples/spun-news.txt");
+
+fn app(limits: Limits, index: Option<unspin_index::Index>) -> axum::Router {
+    router(AppState::new(model(), index, limits))
+}
+
+fn default_app() -> axum::Router {
+    app(Limits::default(), None)
+}
+
+async fn send(app: axum::Router, req: Request<Body>) -> (StatusCode, String, serde_json::Value) {
+    let response = app.oneshot(req).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, content_type, json)
+}
+
+fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn text_body(text: &str) -> String {
+    serde_json::json!({ "text": text }).to_string()
+}
+
+fn assert_error(status: StatusCode, json: &serde_json::Value, want: StatusCode, code: &str) {
+    assert_eq!(status, want, "{json}");
+    assert_eq!(json["error"]["code"], code, "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{json}"
+    );
+}
+
+#[tokio::test]
+async fn health_reports_ok_and_whether_an_index_is_loaded() {
+    let (status, content_type, json) = send(
+        default_app(),
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["index"], false);
+}
+
+#[tokio::test]
+async fn check_flags_the_example_with_evidence() {
+    let (status, _, json) = send(default_app(), post_json("/v1/check", text_body(EXAMPLE))).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert!(json["probability"].as_f64().unwrap() > 0.5, "{json}");
+    let evidence = json["evidence"].as_array().unwrap();
+    assert!(!evidence.is_empty());
+    // Offsets index the submitted text's bytes.
+    for e in evidence {
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&EXAMPLE[s..t], e["spun"].as_str().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn restore_returns_the_text_and_its_changes() {
+    let (status, _, json) = send(default_app(), post_json("/v1/restore", text_body(EXAMPLE))).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let changes = json["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["spun"] == "stated" && c["restored"] == "said"),
+        "{json}"
+    );
+    assert_ne!(json["text"], EXAMPLE);
+}
+
+#[tokio::test]
+async fn trace_needs_an_index_and_finds_the_source_in_one() {
+    let (status, _, json) = send(default_app(), post_json("/v1/trace", text_body(EXAMPLE))).await;
+    assert_error(status, &json, StatusCode::SERVICE_UNAVAILABLE, "no_index");
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("server-index");
+    let _ = std::fs::remove_dir_all(&dir);
+    let index = unspin_index::Index::create(&dir).unwrap();
+    let originals = include_str!("../../../examples/originals.jsonl");
+    let docs: Vec<unspin_index::Document> = originals
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            unspin_index::Document {
+                id: v["id"].as_str().unwrap().to_string(),
+                url: None,
+                title: v["title"].as_str().map(String::from),
+                text: v["text"].as_str().unwrap().to_string(),
+            }
+        })
+        .collect();
+    index.add_batch(&docs).unwrap();
+    let app = app(Limits::default(), Some(index));
+    let (status, _, health) = send(
+        app.clone(),
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, health["index"].clone()),
+        (StatusCode::OK, serde_json::json!(true))
+    );
+    let body = serde_json::json!({"text": EXAMPLE, "k": 2}).to_string();
+    let (status, _, json) = send(app, post_json("/v1/trace", body)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let sources = json["sources"].as_array().unwrap();
+    assert!(!sources.is_empty() && sources.len() <= 2, "{json}");
+    assert!(sources[0]["score"].as_f64().unwrap() > 0.3, "{json}");
+    assert!(!sources[0]["passages"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn extract_returns_the_main_text_of_a_page() {
+    let body = "The council voted on Tuesday to close the old bridge to traffic. ".repeat(8);
+    let page = unspin_scan::warc_writer::html_page("Bridge", &format!("{body}\n\n{body}"));
+    let req = post_json(
+        "/v1/extract",
+        serde_json::json!({ "html": page }).to_string(),
+    );
+    let (status, _, json) = send(default_app(), req).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert!(json["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("The council voted"));
+    assert!(!json["text"].as_str().unwrap().contains("Contact us"));
+
+    let req = post_json(
+        "/v1/extract",
+        serde_json::json!({ "html": "<html></html>" }).to_string(),
+    );
+    let (status, _, json) = send(default_app(), req).await;
+    assert_error(
+        status,
+        &json,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no_main_text",
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_structured_errors() {
+    let small = Limits {
+        body_bytes: 1000,
+        ..Limits::default()
+    };
+    let (s, _, j) = send(
+        app(small, None),
+        post_json("/v1/check", text_body(&"word ".repeat(400))),
+    )
+    .await;
+    assert_error(s, &j, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+
+    let (s, _, j) = send(default_app(), post_json("/v1/check", "{\"text\": ")).await;
+    assert_error(s, &j, StatusCode::BAD_REQUEST, "bad_json");
+
+    let req = Request::post("/v1/restore")
+        .header("content-type", "text/plain")
+        .body(Body::from(text_body("hello")))
+        .unwrap();
+    let (s, _, j) = send(default_app(), req).await;
+    assert_error(
+        s,
+        &j,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+
+    let mut bad_utf8 = b"{\"text\": \"caf".to_vec();
+    bad_utf8.extend_from_slice(&[0xff, 0xfe]);
+    bad_utf8.extend_from_slice(b"\"}");
+    let (s, _, j) = send(default_app(), post_json("/v1/check", bad_utf8)).await;
+    assert!(s == StatusCode::BAD_REQUEST, "{s} {j}");
+    assert_eq!(j["error"]["code"], "bad_json");
+
+    let (s, _, j) = send(default_app(), post_json("/v1/check", text_body("  \n"))).await;
+    assert_error(s, &j, StatusCode::UNPROCESSABLE_ENTITY, "empty_text");
+
+    let (s, _, j) = send(
+        default_app(),
+        post_json("/v1/check", "{\"txt\": \"hello\"}"),
+    )
+    .await;
+    assert_error(s, &j, StatusCode::UNPROCESSABLE_ENTITY, "bad_request");
+
+    let (s, _, j) = send(default_app(), post_json("/v1/check", "[1, 2]")).await;
+    assert_error(s, &j, StatusCode::UNPROCESSABLE_ENTITY, "bad_request");
+
+    let (s, _, j) = send(
+        default_app(),
+        Request::get("/v2/nothing").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_error(s, &j, StatusCode::NOT_FOUND, "not_found");
+
+    let (s, _, _) = send(
+        default_app(),
+        Request::get("/v1/check").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_is_a_timeout_error() {
+    let hurried = Limits {
+        timeout: Duration::from_millis(1),
+        ..Limits::default()
+    };
+    let long = EXAMPLE.repeat(200);
+    let (s, _, j) = send(
+        app(hurried, None),
+        post_json("/v1/restore", text_body(&long)),
+    )
+    .await;
+    assert_error(s, &j, StatusCode::SERVICE_UNAVAILABLE, "timeout");
+}
+
+#[tokio::test]
+async fn openapi_lists_every_endpoint_the_router_serves() {
+    let (status, content_type, spec) = send(
+        default_app(),
+        Request::get("/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    let paths = spec["paths"].as_object().unwrap();
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(path)
+                .header("content-type", "application/json")
+                .body(Body::from(text_body(EXAMPLE)))
+                .unwrap();
+            let (s, _, j) = send(default_app(), req).await;
+            assert_ne!(s, StatusCode::NOT_FOUND, "{method} {path}: {j}");
+            assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        }
+    }
+    for path in [
+        "/v1/check",
+        "/v1/restore",
+        "/v1/trace",
+        "/v1/extract",
+        "/healthz",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI description"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_page_and_example_are_served_from_the_binary() {
+    let response = default_app()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(page.contains("id=\"analyse\""));
+    // No asset from elsewhere: the page must work offline.
+    for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!page.contains(external), "the page loads {external}...");
+    }
+    let response = default_app()
+        .oneshot(Request::get("/example.txt").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let example = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(example, EXAMPLE.as_bytes());
+}
