@@ -108,6 +108,10 @@ struct Args {
     /// Size of --make-warc in MB.
     #[arg(long, default_value_t = 1000)]
     megabytes: u64,
+    /// Use only the first N articles in --make-warc (they repeat, so copies form families)
+    /// and write their originals beside it (`<file>.originals.jsonl`).
+    #[arg(long)]
+    articles: Option<usize>,
     /// Share of spun pages in --make-warc.
     #[arg(long, default_value_t = 0.2)]
     spun_share: f64,
@@ -213,6 +217,7 @@ fn main() -> Result<()> {
             args.megabytes,
             args.spun_share,
             args.seed,
+            args.articles,
         );
     }
     if let Some(warc) = &args.scan_bench {

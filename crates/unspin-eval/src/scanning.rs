@@ -213,8 +213,22 @@ pub fn make_warc(
     megabytes: u64,
     spun_share: f64,
     seed: u64,
+    only: Option<usize>,
 ) -> Result<()> {
-    let articles = corpus_articles(corpus)?;
+    let mut articles = corpus_articles(corpus)?;
+    if let Some(n) = only {
+        // A small crawl that repeats a few articles, so that copies form families; their
+        // originals go beside it as JSON Lines for an index.
+        articles.truncate(n);
+        let mut lines = String::new();
+        for (i, (title, body)) in articles.iter().enumerate() {
+            let doc = serde_json::json!({"id": format!("bbc-{i}"), "title": title, "text": body});
+            lines.push_str(&doc.to_string());
+            lines.push('\n');
+        }
+        let originals = out.with_extension("originals.jsonl");
+        std::fs::write(&originals, lines)?;
+    }
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let mut w = WarcWriter::new(BufWriter::with_capacity(1 << 20, file), true);
     w.write_info("unspin-eval --make-warc")?;

@@ -20,7 +20,10 @@ pub const SKETCH_SIZE: usize = 64;
 pub const MIN_SIMILARITY: f64 = 0.15;
 
 /// Sketch hashes shared by more documents than this are boilerplate, not evidence.
-const MAX_POSTING: usize = 256;
+pub const MAX_POSTING: usize = 256;
+
+/// Sketch hashes two documents must share before their similarity is estimated.
+pub const MIN_SHARED: usize = 3;
 
 /// The `SKETCH_SIZE` smallest distinct hashes, ascending: a bottom-k sketch.
 pub fn sketch(shingles: &[u64]) -> Vec<u64> {
@@ -136,7 +139,7 @@ impl FamilyBuilder {
             let mut near: Vec<usize> = shared
                 .into_iter()
                 .filter(|&(j, count)| {
-                    count >= 3 && similarity(s, &self.sketches[j]) >= MIN_SIMILARITY
+                    count >= MIN_SHARED && similarity(s, &self.sketches[j]) >= MIN_SIMILARITY
                 })
                 .map(|(j, _)| j)
                 .collect();

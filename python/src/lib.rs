@@ -1,0 +1,510 @@
+//! `unspin._unspin`: the engine for Python. Single texts in and JSON out (the `unspin`
+//! package turns it into dicts), and Arrow record batches in and out for data engines
+//! (Spark's `mapInArrow`, Ray Data's `map_batches(batch_format="pyarrow")`). The GIL is
+//! released while Rust works. Integers are int64 throughout: Spark's Arrow bridge rejects
+//! unsigned types, so 64-bit hashes are bit-cast.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use arrow::array::{
+    Array, ArrayRef, Float64Builder, Int64Builder, ListArray, ListBuilder, RecordBatch,
+    StringArray, StringBuilder,
+};
+use arrow::datatypes::{Field, Schema};
+use arrow::pyarrow::PyArrowType;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use unspin_core::restore::Restorer;
+use unspin_core::{fingerprint, Model};
+use unspin_index::Index;
+use unspin_scan::families::{similarity, sketch};
+use unspin_scan::{Analyser, JsonFields, Outcome};
+
+/// The default model, the same file the `unspin` binary embeds.
+static MODEL_BYTES: &[u8] = include_bytes!("../../models/en-default.unspin");
+
+fn restorer() -> PyResult<&'static Restorer<'static>> {
+    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+    static RESTORER: OnceLock<Restorer<'static>> = OnceLock::new();
+    let model = MODEL
+        .get_or_init(|| Model::from_bytes(MODEL_BYTES).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| PyRuntimeError::new_err(format!("the embedded model is damaged: {e}")))?;
+    Ok(RESTORER.get_or_init(|| Restorer::new(model)))
+}
+
+/// Opened indexes, one per path per process (a Spark executor reuses it across batches).
+fn index(path: &str) -> PyResult<Arc<Index>> {
+    static INDEXES: OnceLock<Mutex<HashMap<String, Arc<Index>>>> = OnceLock::new();
+    let mut map = INDEXES
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("index cache poisoned"))?;
+    if let Some(i) = map.get(path) {
+        return Ok(Arc::clone(i));
+    }
+    let opened = Arc::new(
+        Index::open(std::path::Path::new(path))
+            .map_err(|e| PyValueError::new_err(format!("cannot open index {path}: {e}")))?,
+    );
+    map.insert(path.to_string(), Arc::clone(&opened));
+    Ok(opened)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Check one text: JSON of the report (probability, verdict, words, evidence).
+#[pyfunction]
+fn check_json(py: Python<'_>, text: String) -> PyResult<String> {
+    let r = restorer()?;
+    py.detach(|| to_json(&r.check(&text)))
+}
+
+/// Restore one text: JSON of the restored text and its changes.
+#[pyfunction]
+fn restore_json(py: Python<'_>, text: String) -> PyResult<String> {
+    let r = restorer()?;
+    py.detach(|| to_json(&r.restore(&text)))
+}
+
+/// Trace one text against the index at `index_path`: JSON of the sources.
+#[pyfunction]
+#[pyo3(signature = (text, index_path, k = 3))]
+fn trace_json(py: Python<'_>, text: String, index_path: String, k: usize) -> PyResult<String> {
+    let r = restorer()?;
+    let idx = index(&index_path)?;
+    py.detach(|| {
+        let report = unspin_index::trace::trace(r, &idx, &text, k, false)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_json(&report)
+    })
+}
+
+/// Main text and title of an HTML page, or None when it has no readable content.
+#[pyfunction]
+fn extract_text(py: Python<'_>, html: String) -> Option<(Option<String>, String)> {
+    py.detach(|| unspin_scan::extract::extract_html(&html, None).map(|e| (e.title, e.text)))
+}
+
+fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a StringArray> {
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("the batch has no column {name:?}")))?;
+    col.as_any().downcast_ref::<StringArray>().ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "column {name:?} is {}, not a string column (utf8)",
+            col.data_type()
+        ))
+    })
+}
+
+/// `batch` with `columns` appended.
+fn with_columns(batch: &RecordBatch, columns: Vec<(&str, ArrayRef)>) -> PyResult<RecordBatch> {
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
+    for (name, array) in columns {
+        fields.push(Field::new(name, array.data_type().clone(), true));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+fn sketch_array(sketches: &[Vec<u64>]) -> ArrayRef {
+    let mut b = ListBuilder::new(Int64Builder::new());
+    for s in sketches {
+        for &h in s {
+            b.values().append_value(h as i64);
+        }
+        b.append(true);
+    }
+    Arc::new(b.finish())
+}
+
+/// Appends `title` and `text` (main text, null when none) extracted from the HTML column.
+#[pyfunction]
+#[pyo3(signature = (batch, column = "html".to_string()))]
+fn extract_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    column: String,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    py.detach(|| {
+        let html = text_column(&batch, &column)?;
+        let (mut titles, mut texts) = (StringBuilder::new(), StringBuilder::new());
+        for i in 0..html.len() {
+            let e = (!html.is_null(i))
+                .then(|| unspin_scan::extract::extract_html(html.value(i), None))
+                .flatten();
+            titles.append_option(e.as_ref().and_then(|e| e.title.as_deref()));
+            texts.append_option(e.as_ref().map(|e| e.text.as_str()));
+        }
+        let columns = vec![
+            ("title", Arc::new(titles.finish()) as ArrayRef),
+            ("text", Arc::new(texts.finish()) as ArrayRef),
+        ];
+        with_columns(&batch, columns).map(PyArrowType)
+    })
+}
+
+/// Appends `spun_probability`, `verdict`, `words` and `evidence` (JSON) for the text column.
+#[pyfunction]
+#[pyo3(signature = (batch, column = "text".to_string()))]
+fn check_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    column: String,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let r = restorer()?;
+    let batch = batch.0;
+    py.detach(|| {
+        let texts = text_column(&batch, &column)?;
+        let mut probability = Float64Builder::new();
+        let mut verdict = StringBuilder::new();
+        let mut words = Int64Builder::new();
+        let mut evidence = StringBuilder::new();
+        for i in 0..texts.len() {
+            if texts.is_null(i) {
+                probability.append_null();
+                verdict.append_null();
+                words.append_null();
+                evidence.append_null();
+                continue;
+            }
+            let report = r.check(texts.value(i));
+            probability.append_value(f64::from(report.probability));
+            let v = serde_json::to_value(report.verdict).unwrap_or_default();
+            verdict.append_value(v.as_str().unwrap_or(""));
+            words.append_value(report.words as i64);
+            evidence.append_value(to_json(&report.evidence)?);
+        }
+        let columns = vec![
+            (
+                "spun_probability",
+                Arc::new(probability.finish()) as ArrayRef,
+            ),
+            ("verdict", Arc::new(verdict.finish()) as ArrayRef),
+            ("words", Arc::new(words.finish()) as ArrayRef),
+            ("evidence", Arc::new(evidence.finish()) as ArrayRef),
+        ];
+        with_columns(&batch, columns).map(PyArrowType)
+    })
+}
+
+/// Appends `restored` (text) and `changes` (JSON) for the text column.
+#[pyfunction]
+#[pyo3(signature = (batch, column = "text".to_string()))]
+fn restore_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    column: String,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let r = restorer()?;
+    let batch = batch.0;
+    py.detach(|| {
+        let texts = text_column(&batch, &column)?;
+        let (mut restored, mut changes) = (StringBuilder::new(), StringBuilder::new());
+        for i in 0..texts.len() {
+            if texts.is_null(i) {
+                restored.append_null();
+                changes.append_null();
+                continue;
+            }
+            let res = r.restore(texts.value(i));
+            restored.append_value(&res.text);
+            changes.append_value(to_json(&res.changes)?);
+        }
+        let columns = vec![
+            ("restored", Arc::new(restored.finish()) as ArrayRef),
+            ("changes", Arc::new(changes.finish()) as ArrayRef),
+        ];
+        with_columns(&batch, columns).map(PyArrowType)
+    })
+}
+
+/// Appends `sketch`: the bottom-64 sketch (int64) of the word 3-grams of the text, restored
+/// first when `restore` is true (what `scan` uses for families).
+#[pyfunction]
+#[pyo3(signature = (batch, column = "text".to_string(), restore = true))]
+fn fingerprint_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    column: String,
+    restore: bool,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let r = restorer()?;
+    let batch = batch.0;
+    py.detach(|| {
+        let texts = text_column(&batch, &column)?;
+        let sketches: Vec<Vec<u64>> = (0..texts.len())
+            .map(|i| {
+                if texts.is_null(i) {
+                    return Vec::new();
+                }
+                let text = texts.value(i);
+                let words = if restore {
+                    fingerprint::words(&r.restore(text).text)
+                } else {
+                    fingerprint::words(text)
+                };
+                sketch(&fingerprint::shingles(&words))
+            })
+            .collect();
+        with_columns(&batch, vec![("sketch", sketch_array(&sketches))]).map(PyArrowType)
+    })
+}
+
+fn list_values(list: &ListArray, i: usize) -> Vec<u64> {
+    if list.is_null(i) {
+        return Vec::new();
+    }
+    let values = list.value(i);
+    match values.as_any().downcast_ref::<arrow::array::Int64Array>() {
+        Some(a) => a.values().iter().map(|&v| v as u64).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Appends `similarity`: the estimated Jaccard similarity of two sketch columns (as used to
+/// join copies into families).
+#[pyfunction]
+#[pyo3(signature = (batch, left = "sketch_a".to_string(), right = "sketch_b".to_string()))]
+fn similarity_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    left: String,
+    right: String,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let batch = batch.0;
+    py.detach(|| {
+        let get = |name: &str| -> PyResult<ListArray> {
+            let col = batch
+                .column_by_name(name)
+                .ok_or_else(|| PyValueError::new_err(format!("no column {name:?}")))?;
+            col.as_any()
+                .downcast_ref::<ListArray>()
+                .cloned()
+                .ok_or_else(|| PyValueError::new_err(format!("column {name:?} is not a list")))
+        };
+        let (a, b) = (get(&left)?, get(&right)?);
+        let mut out = Float64Builder::new();
+        for i in 0..batch.num_rows() {
+            out.append_value(similarity(&list_values(&a, i), &list_values(&b, i)));
+        }
+        with_columns(
+            &batch,
+            vec![("similarity", Arc::new(out.finish()) as ArrayRef)],
+        )
+        .map(PyArrowType)
+    })
+}
+
+/// Scans the files named in the `path` column (WARC, HTML, JSON Lines, text, folders) as
+/// `unspin scan` does, one output row per record: where it was read, its label, URL, id,
+/// site, words, spun probability, verdict, evidence (JSON), skip reason or error, the best
+/// source with `index_path`, and the family sketch of spun documents.
+#[pyfunction]
+#[pyo3(signature = (batch, column = "path".to_string(), index_path = None))]
+fn scan_files_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    column: String,
+    index_path: Option<String>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let r = restorer()?;
+    let idx = index_path.as_deref().map(index).transpose()?;
+    let batch = batch.0;
+    py.detach(|| {
+        let paths = text_column(&batch, &column)?;
+        let inputs: Vec<String> = (0..paths.len())
+            .filter(|&i| !paths.is_null(i))
+            .map(|i| paths.value(i).to_string())
+            .collect();
+        let analyser = Analyser::new(r, idx.as_deref());
+        let mut outcomes = Vec::new();
+        let stop = AtomicBool::new(false);
+        unspin_scan::scan(
+            &inputs,
+            &JsonFields::default(),
+            &analyser,
+            &stop,
+            &mut |_| {},
+            &mut |o: &Outcome| {
+                outcomes.push(o.clone());
+                Ok::<(), std::convert::Infallible>(())
+            },
+        )
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        outcomes_batch(&outcomes).map(PyArrowType)
+    })
+}
+
+/// The output schema of [`scan_files_batch`].
+fn outcomes_batch(outcomes: &[Outcome]) -> PyResult<RecordBatch> {
+    let s = |_: &str| StringBuilder::new();
+    let (mut input, mut label, mut url, mut id, mut site) = (s(""), s(""), s(""), s(""), s(""));
+    let (mut verdict, mut evidence, mut skipped, mut detail, mut error) =
+        (s(""), s(""), s(""), s(""), s(""));
+    let mut source_id = s("");
+    let (mut offset, mut line, mut words) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    let (mut probability, mut source_score, mut source_coverage) = (
+        Float64Builder::new(),
+        Float64Builder::new(),
+        Float64Builder::new(),
+    );
+    let mut sketches = Vec::new();
+    for o in outcomes {
+        let at = match o {
+            Outcome::Report(r) => &r.at,
+            Outcome::Skipped { at, .. } | Outcome::Malformed { at, .. } => at,
+        };
+        input.append_value(&at.input);
+        offset.append_option(at.offset.map(|v| v as i64));
+        line.append_option(at.line.map(|v| v as i64));
+        match o {
+            Outcome::Report(r) => {
+                label.append_value(r.label());
+                url.append_option(r.url.as_deref());
+                id.append_option(r.id.as_deref());
+                site.append_option(r.site.as_deref());
+                words.append_value(r.words as i64);
+                probability.append_value(r.spun_probability);
+                verdict.append_value(r.verdict);
+                evidence.append_value(to_json(&r.evidence)?);
+                skipped.append_null();
+                detail.append_null();
+                error.append_null();
+                source_id.append_option(r.source.as_ref().map(|s| s.id.as_str()));
+                source_score.append_option(r.source.as_ref().map(|s| s.score));
+                source_coverage.append_option(r.source.as_ref().map(|s| s.coverage));
+                sketches.push(r.sketch.clone());
+            }
+            Outcome::Skipped {
+                url: u,
+                reason,
+                detail: d,
+                ..
+            } => {
+                label.append_value(u.clone().unwrap_or_else(|| at.to_string()));
+                url.append_option(u.as_deref());
+                id.append_null();
+                site.append_option(u.as_deref().and_then(unspin_scan::analyse::site_of));
+                words.append_null();
+                probability.append_null();
+                verdict.append_null();
+                evidence.append_null();
+                skipped.append_value(reason.as_str());
+                detail.append_option(d.as_deref());
+                error.append_null();
+                source_id.append_null();
+                source_score.append_null();
+                source_coverage.append_null();
+                sketches.push(Vec::new());
+            }
+            Outcome::Malformed { message, .. } => {
+                label.append_value(at.to_string());
+                url.append_null();
+                id.append_null();
+                site.append_null();
+                words.append_null();
+                probability.append_null();
+                verdict.append_null();
+                evidence.append_null();
+                skipped.append_null();
+                detail.append_null();
+                error.append_value(message);
+                source_id.append_null();
+                source_score.append_null();
+                source_coverage.append_null();
+                sketches.push(Vec::new());
+            }
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("input", Arc::new(input.finish())),
+        ("offset", Arc::new(offset.finish())),
+        ("line", Arc::new(line.finish())),
+        ("label", Arc::new(label.finish())),
+        ("url", Arc::new(url.finish())),
+        ("id", Arc::new(id.finish())),
+        ("site", Arc::new(site.finish())),
+        ("words", Arc::new(words.finish())),
+        ("spun_probability", Arc::new(probability.finish())),
+        ("verdict", Arc::new(verdict.finish())),
+        ("evidence", Arc::new(evidence.finish())),
+        ("skipped", Arc::new(skipped.finish())),
+        ("detail", Arc::new(detail.finish())),
+        ("error", Arc::new(error.finish())),
+        ("source_id", Arc::new(source_id.finish())),
+        ("source_score", Arc::new(source_score.finish())),
+        ("source_coverage", Arc::new(source_coverage.finish())),
+        ("sketch", sketch_array(&sketches)),
+    ];
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The schema of [`scan_files_batch`]'s output, as a pyarrow schema (for Spark's
+/// `mapInArrow`, which needs it up front).
+#[pyfunction]
+fn scan_schema(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let empty = outcomes_batch(&[])?;
+    let schema: PyArrowType<Schema> = PyArrowType(empty.schema().as_ref().clone());
+    Ok(schema.into_pyobject(py)?.unbind())
+}
+
+/// Largest posting, estimated-similarity threshold and minimum shared hashes of the family
+/// grouping, so that engines outside Rust group exactly as `unspin scan` does.
+#[pyfunction]
+fn family_parameters() -> (usize, f64, usize) {
+    (
+        unspin_scan::families::MAX_POSTING,
+        unspin_scan::families::MIN_SIMILARITY,
+        unspin_scan::families::MIN_SHARED,
+    )
+}
+
+/// Version of the engine.
+#[pyfunction]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[pymodule]
+fn _unspin(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(check_json, m)?)?;
+    m.add_function(wrap_pyfunction!(restore_json, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_json, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_text, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(check_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(restore_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_files_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(family_parameters, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    Ok(())
+}

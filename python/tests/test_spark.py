@@ -1,0 +1,124 @@
+"""The Python wheel and the Spark job against `unspin scan` on the same data.
+
+Builds two small WARC files of news pages (30 held-out BBC articles repeated, a third of the
+pages spun, with `unspin-eval --make-warc`), indexes the 30 originals, then runs `unspin scan`
+and the Spark job (`local[2]`) with and without the index, and requires the same verdict for
+every record and the same families. Also checks the single-text and batch functions.
+
+Run by scripts/test-python.sh (which builds and installs the wheel):
+    python python/tests/test_spark.py TARGET_DIR UNSPIN_BIN UNSPIN_EVAL_BIN
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+
+import unspin
+
+
+def sh(*args):
+    subprocess.run(args, check=True)
+
+
+def scan_results(path):
+    """(file name, offset) -> verdict, for every record of a `unspin scan` JSON Lines file."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            out[(os.path.basename(r["input"]), r.get("offset"))] = r.get("verdict") or r.get("skipped") or "error"
+    return out
+
+
+def spark_results(folder):
+    import pyarrow.parquet as pq
+    table = pq.read_table(os.path.join(folder, "records")).to_pylist()
+    return {
+        (os.path.basename(r["input"]), r["offset"]): r["verdict"] or r["skipped"] or "error"
+        for r in table
+    }
+
+
+def family_sets(families):
+    return sorted(
+        (f["source"] or "", tuple(sorted(m["document"] for m in f["members"]))) for f in families
+    )
+
+
+def test_single_texts_and_batches():
+    text = open(os.path.join(os.path.dirname(__file__), "../../examples/spun-news.txt")).read()
+    report = unspin.check(text)
+    assert report["verdict"] == "spun", report
+    restored = unspin.restore(text)
+    assert any(c["spun"] == "stated" and c["restored"] == "said" for c in restored["changes"])
+    batch = pa.RecordBatch.from_pydict({"text": [text, None, "Too short."]})
+    checked = unspin.check_batch(batch)
+    assert checked.column("verdict").to_pylist() == ["spun", None, "too-short"]
+    assert checked.schema.field("words").type == pa.int64()
+    sketched = unspin.fingerprint_batch(batch)
+    assert sketched.schema.field("sketch").type == pa.list_(pa.int64())
+    assert 20 < len(sketched.column("sketch")[0]) <= 64
+    page = "<html><body><article><h1>T</h1>" + "<p>The council voted on Tuesday to close the old bridge.</p>" * 12 + "</article></body></html>"
+    extracted = unspin.extract_batch(pa.RecordBatch.from_pydict({"html": [page]}))
+    assert "The council voted" in extracted.column("text")[0].as_py()
+    try:
+        unspin.check_batch(pa.RecordBatch.from_pydict({"n": [1]}), "n")
+    except ValueError as e:
+        assert "no column" in str(e) or "not a string" in str(e)
+    else:
+        raise AssertionError("a missing column must raise ValueError")
+
+
+def test_spark_matches_scan(work, unspin_bin, eval_bin):
+    from pyspark.sql import SparkSession
+    import unspin.spark
+
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    warcs = []
+    for seed in (1, 2):
+        path = os.path.join(work, f"crawl-{seed}.warc.gz")
+        sh(eval_bin, "--make-warc", path, "--megabytes", "2", "--articles", "30",
+           "--spun-share", "0.3", "--seed", str(seed))
+        warcs.append(path)
+    index = os.path.join(work, "index")
+    sh(unspin_bin, "index", "add", os.path.join(work, "crawl-1.warc.originals.jsonl"), "--index", index)
+
+    spark = SparkSession.builder.master("local[2]").appName("unspin-test").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        for with_index in (False, True):
+            tag = "index" if with_index else "plain"
+            scan_out = os.path.join(work, f"scan-{tag}.jsonl")
+            summary = os.path.join(work, f"scan-{tag}-summary.json")
+            args = [unspin_bin, "scan", *warcs, "--quiet", "--out", scan_out, "--summary", summary]
+            if with_index:
+                args += ["--index", index]
+            sh(*args)
+            out = os.path.join(work, f"spark-{tag}")
+            unspin.spark.run(spark, warcs, out, index if with_index else None)
+
+            expected, got = scan_results(scan_out), spark_results(out)
+            assert expected == got, f"{tag}: verdicts differ on {[k for k in expected if expected[k] != got.get(k)][:5]}"
+            assert sum(v == "spun" for v in got.values()) > 10, f"{tag}: too few spun pages to test families"
+            scan_families = json.load(open(summary))["families"]
+            spark_families = json.load(open(os.path.join(out, "families.json")))
+            assert family_sets(scan_families) == family_sets(spark_families), f"{tag}: families differ"
+            assert len(spark_families) >= 10, f"{tag}: only {len(spark_families)} families"
+            if with_index:
+                assert all(f["source"] for f in spark_families), "with an index every family has a source"
+            print(f"{tag}: {len(got)} records, {sum(v == 'spun' for v in got.values())} spun, "
+                  f"{len(spark_families)} families, identical to unspin scan")
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    work, unspin_bin, eval_bin = sys.argv[1:4]
+    test_single_texts_and_batches()
+    print("single texts and batches: ok")
+    test_spark_matches_scan(work, unspin_bin, eval_bin)
+    print("spark job: ok")

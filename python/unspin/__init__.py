@@ -1,0 +1,69 @@
+"""unspin: find machine-spun text, restore its original wording, trace it to its source.
+
+Single texts::
+
+    >>> import unspin
+    >>> unspin.check("City officers stated on Tuesday ...")["verdict"]
+    'spun'
+
+Arrow record batches (Spark ``mapInArrow``, Ray Data ``map_batches(batch_format="pyarrow")``)::
+
+    unspin.check_batch(batch, column="text")      # + spun_probability, verdict, words, evidence
+    unspin.restore_batch(batch, column="text")    # + restored, changes
+    unspin.extract_batch(batch, column="html")    # + title, text
+    unspin.fingerprint_batch(batch, column="text")  # + sketch (list<int64>)
+    unspin.scan_files_batch(batch, column="path", index_path=None)  # one row per record
+
+The engine runs in Rust with the GIL released; the default model is embedded in the module.
+"""
+import json
+from typing import Optional
+
+from ._unspin import (  # noqa: F401  (re-exported)
+    check_batch,
+    check_json,
+    extract_batch,
+    extract_text,
+    family_parameters,
+    fingerprint_batch,
+    restore_batch,
+    restore_json,
+    scan_files_batch,
+    scan_schema,
+    similarity_batch,
+    trace_json,
+    version,
+)
+
+__all__ = [
+    "check", "restore", "trace", "extract",
+    "check_batch", "restore_batch", "extract_batch", "fingerprint_batch", "similarity_batch",
+    "scan_files_batch", "scan_schema", "family_parameters", "version",
+]
+
+
+def check(text: str) -> dict:
+    """Is ``text`` spun? The same report as ``unspin check --json``: ``probability``,
+    ``verdict`` (``spun``, ``clean`` or ``too-short``), ``words`` and ``evidence`` (byte offsets
+    into the UTF-8 text, the spun phrase, its likely original and the gain in nats)."""
+    return json.loads(check_json(text))
+
+
+def restore(text: str) -> dict:
+    """The most likely original of ``text``: ``{"text": ..., "changes": [...]}`` as
+    ``unspin restore --json`` prints it."""
+    return json.loads(restore_json(text))
+
+
+def trace(text: str, index_path: str, k: int = 3) -> dict:
+    """Sources of ``text`` in the index at ``index_path`` (made by ``unspin index add``)."""
+    return json.loads(trace_json(text, index_path, k))
+
+
+def extract(html: str) -> Optional[dict]:
+    """Main text and title of an HTML page, or None when it has no readable content."""
+    found = extract_text(html)
+    if found is None:
+        return None
+    title, text = found
+    return {"title": title, "text": text}

@@ -1,0 +1,31 @@
+"""Type stubs of the Rust extension module."""
+from typing import Optional, Tuple
+
+import pyarrow
+
+def check_json(text: str) -> str:
+    """JSON of the check report of one text."""
+def restore_json(text: str) -> str:
+    """JSON of the restoration of one text."""
+def trace_json(text: str, index_path: str, k: int = 3) -> str:
+    """JSON of the trace report of one text against an index."""
+def extract_text(html: str) -> Optional[Tuple[Optional[str], str]]:
+    """(title, main text) of an HTML page, or None."""
+def extract_batch(batch: pyarrow.RecordBatch, column: str = "html") -> pyarrow.RecordBatch:
+    """Appends ``title`` and ``text`` extracted from an HTML column."""
+def check_batch(batch: pyarrow.RecordBatch, column: str = "text") -> pyarrow.RecordBatch:
+    """Appends ``spun_probability`` (float64), ``verdict``, ``words`` (int64), ``evidence`` (JSON)."""
+def restore_batch(batch: pyarrow.RecordBatch, column: str = "text") -> pyarrow.RecordBatch:
+    """Appends ``restored`` and ``changes`` (JSON)."""
+def fingerprint_batch(batch: pyarrow.RecordBatch, column: str = "text", restore: bool = True) -> pyarrow.RecordBatch:
+    """Appends ``sketch``: bottom-64 sketch (list<int64>) of the (restored) text's word 3-grams."""
+def similarity_batch(batch: pyarrow.RecordBatch, left: str = "sketch_a", right: str = "sketch_b") -> pyarrow.RecordBatch:
+    """Appends ``similarity``: estimated Jaccard similarity of two sketch columns."""
+def scan_files_batch(batch: pyarrow.RecordBatch, column: str = "path", index_path: Optional[str] = None) -> pyarrow.RecordBatch:
+    """Scans the files named in a column as ``unspin scan`` does: one row per record."""
+def scan_schema() -> pyarrow.Schema:
+    """Schema of ``scan_files_batch``'s output."""
+def family_parameters() -> Tuple[int, float, int]:
+    """(largest posting, similarity threshold, minimum shared hashes) of family grouping."""
+def version() -> str:
+    """Engine version."""
