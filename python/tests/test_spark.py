@@ -58,6 +58,9 @@ def test_single_texts_and_batches():
     checked = unspin.check_batch(batch)
     assert checked.column("verdict").to_pylist() == ["spun", None, "too-short"]
     assert checked.schema.field("words").type == pa.int64()
+    # Ray Data hands over Tables: the same functions take them and return Tables.
+    table = unspin.check_batch(pa.Table.from_batches([batch, batch]))
+    assert isinstance(table, pa.Table) and table.column("verdict").to_pylist() == ["spun", None, "too-short"] * 2
     sketched = unspin.fingerprint_batch(batch)
     assert sketched.schema.field("sketch").type == pa.list_(pa.int64())
     assert 20 < len(sketched.column("sketch")[0]) <= 64

@@ -6,7 +6,7 @@ Single texts::
     >>> unspin.check("City officers stated on Tuesday ...")["verdict"]
     'spun'
 
-Arrow record batches (Spark ``mapInArrow``, Ray Data ``map_batches(batch_format="pyarrow")``)::
+Arrow record batches or tables (Spark ``mapInArrow``, Ray Data ``map_batches(batch_format="pyarrow")``)::
 
     unspin.check_batch(batch, column="text")      # + spun_probability, verdict, words, evidence
     unspin.restore_batch(batch, column="text")    # + restored, changes
@@ -19,21 +19,43 @@ The engine runs in Rust with the GIL released; the default model is embedded in 
 import json
 from typing import Optional
 
+import functools
+
+import pyarrow as pa
+
+from . import _unspin
 from ._unspin import (  # noqa: F401  (re-exported)
-    check_batch,
     check_json,
-    extract_batch,
     extract_text,
     family_parameters,
-    fingerprint_batch,
-    restore_batch,
     restore_json,
-    scan_files_batch,
     scan_schema,
-    similarity_batch,
     trace_json,
     version,
 )
+
+
+def _tables_too(batch_function):
+    """Lets a batch function take a pyarrow Table as well (Ray Data hands over Tables):
+    each record batch of the table is processed and the results form a Table again."""
+    @functools.wraps(batch_function)
+    def wrapper(data, *args, **kwargs):
+        if isinstance(data, pa.Table):
+            batches = [batch_function(b, *args, **kwargs) for b in data.to_batches()]
+            if not batches:  # an empty table: run one empty batch for the schema
+                empty = pa.RecordBatch.from_pylist([], schema=data.schema)
+                batches = [batch_function(empty, *args, **kwargs)]
+            return pa.Table.from_batches(batches)
+        return batch_function(data, *args, **kwargs)
+    return wrapper
+
+
+check_batch = _tables_too(_unspin.check_batch)
+restore_batch = _tables_too(_unspin.restore_batch)
+extract_batch = _tables_too(_unspin.extract_batch)
+fingerprint_batch = _tables_too(_unspin.fingerprint_batch)
+similarity_batch = _tables_too(_unspin.similarity_batch)
+scan_files_batch = _tables_too(_unspin.scan_files_batch)
 
 __all__ = [
     "check", "restore", "trace", "extract",
