@@ -293,3 +293,59 @@ fn missing_input_is_reported_and_the_rest_scanned() {
     assert_eq!(lines[0]["input"], "/nonexistent/crawl.warc.gz");
     assert_eq!(lines[1]["verdict"], "too-short");
 }
+
+#[test]
+fn ctrl_c_stops_reading_and_keeps_what_was_done() {
+    let dir = scratch("scan-interrupt");
+    let text = "City officers stated on Tuesday that the council will open an inquiry in \
+                opposition to the developer, and the mayor's workplace declined to remark. "
+        .repeat(8);
+    let mut w = WarcWriter::new(
+        std::fs::File::create(dir.join("big.warc.gz")).unwrap(),
+        true,
+    );
+    for i in 0..20_000 {
+        let page = html_page(&format!("Page {i}"), &text);
+        w.write_response(
+            &format!("https://a.example/{i}"),
+            "text/html",
+            page.as_bytes(),
+        )
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let summary = dir.join("summary.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["scan", "-q", "--summary"])
+        .arg(&summary)
+        .arg(dir.join("big.warc.gz"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once results are flowing (the handler is installed before the scan starts).
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "an interrupted scan exits 130");
+    let lines: Vec<serde_json::Value> = format!("{first}{rest}")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every written line is whole JSON"))
+        .collect();
+    assert!(
+        !lines.is_empty() && lines.len() < 20_000,
+        "{} lines",
+        lines.len()
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["records"].as_u64().unwrap() as usize, lines.len());
+}
