@@ -349,3 +349,23 @@ fn ctrl_c_stops_reading_and_keeps_what_was_done() {
     assert_eq!(summary["interrupted"], true);
     assert_eq!(summary["records"].as_u64().unwrap() as usize, lines.len());
 }
+
+#[test]
+fn named_empty_or_binary_files_are_errors_not_skips() {
+    let dir = scratch("scan-named-bad");
+    let empty = dir.join("empty.txt");
+    let binary = dir.join("blob.dat");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1]).unwrap();
+    let (out, lines) = scan(&[empty.to_str().unwrap(), binary.to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        lines[0]["error"].as_str().unwrap().contains("empty"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[0]["input"], empty.to_str().unwrap());
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("binary"),
+        "{lines:?}"
+    );
+}

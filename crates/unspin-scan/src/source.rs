@@ -303,7 +303,10 @@ fn read_file(
             }
             if n == 0 {
                 let at = locator(&name, None, None);
-                return sink(skipped(at, None, SkipReason::Empty, None), size);
+                return sink(
+                    refuse_unusable(skipped(at, None, SkipReason::Empty, None)),
+                    size,
+                );
             }
             InputKind::sniff(&head[..n])
         }
@@ -314,7 +317,14 @@ fn read_file(
         InputKind::Html | InputKind::Text => {
             let at = locator(&name, None, None);
             let item = whole_document(at, file, kind == InputKind::Html);
-            sink(item, size)
+            sink(
+                if in_folder {
+                    item
+                } else {
+                    refuse_unusable(item)
+                },
+                size,
+            )
         }
     }
 }
@@ -337,6 +347,32 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// An input named by the user that is empty, binary or too large is an error, not a skip:
+/// the user asked for that file. (Inside folders and crawls such files are counted as skips.)
+fn refuse_unusable(item: Item) -> Item {
+    match item {
+        Item::Skipped { at, reason, .. }
+            if matches!(
+                reason,
+                SkipReason::Empty | SkipReason::Binary | SkipReason::TooLarge
+            ) =>
+        {
+            let message = match reason {
+                SkipReason::Empty => "empty; there is nothing to read".to_string(),
+                SkipReason::Binary => {
+                    "looks binary (it contains NUL bytes); unspin reads text".to_string()
+                }
+                _ => format!(
+                    "larger than {} MiB as one document; split it first",
+                    MAX_DOCUMENT >> 20
+                ),
+            };
+            Item::Malformed { at, message }
+        }
+        other => other,
+    }
 }
 
 /// A whole file (or standard input) as one document.
@@ -402,10 +438,8 @@ fn read_stdin(
         }
     };
     if head.is_empty() {
-        return sink(
-            skipped(locator(name, None, None), None, SkipReason::Empty, None),
-            0,
-        );
+        let item = skipped(locator(name, None, None), None, SkipReason::Empty, None);
+        return sink(refuse_unusable(item), 0);
     }
     match InputKind::sniff(head) {
         InputKind::Warc => {
@@ -432,7 +466,11 @@ fn read_stdin(
         }
         InputKind::JsonLines => read_json_lines(name, reader, fields, stop, sink),
         kind => sink(
-            whole_document(locator(name, None, None), reader, kind == InputKind::Html),
+            refuse_unusable(whole_document(
+                locator(name, None, None),
+                reader,
+                kind == InputKind::Html,
+            )),
             0,
         ),
     }
