@@ -349,6 +349,63 @@ fn scan_files_batch(
     })
 }
 
+/// Analyses texts already in a table (a Parquet crawl export, say) as `unspin scan` analyses
+/// JSON Lines records: one output row per input row, in the schema of [`scan_files_batch`]
+/// (`input` is `source`, `line` the row number within the batch plus `first_row`).
+#[pyfunction]
+#[pyo3(signature = (batch, text = "text".to_string(), id = None, url = None, source = "table".to_string(), first_row = 0, index_path = None))]
+#[allow(clippy::too_many_arguments)]
+fn scan_texts_batch(
+    py: Python<'_>,
+    batch: PyArrowType<RecordBatch>,
+    text: String,
+    id: Option<String>,
+    url: Option<String>,
+    source: String,
+    first_row: i64,
+    index_path: Option<String>,
+) -> PyResult<PyArrowType<RecordBatch>> {
+    let r = restorer()?;
+    let idx = index_path.as_deref().map(index).transpose()?;
+    let batch = batch.0;
+    py.detach(|| {
+        let texts = text_column(&batch, &text)?;
+        let ids = id.as_deref().map(|c| text_column(&batch, c)).transpose()?;
+        let urls = url.as_deref().map(|c| text_column(&batch, c)).transpose()?;
+        let analyser = Analyser::new(r, idx.as_deref());
+        let value = |col: Option<&StringArray>, i: usize| {
+            col.filter(|c| !c.is_null(i))
+                .map(|c| c.value(i).to_string())
+        };
+        let outcomes: Vec<Outcome> = (0..texts.len())
+            .map(|i| {
+                let at = unspin_scan::Locator {
+                    input: source.clone(),
+                    offset: None,
+                    line: Some((first_row + i as i64 + 1) as u64),
+                };
+                if texts.is_null(i) || texts.value(i).trim().is_empty() {
+                    return Outcome::Skipped {
+                        at,
+                        url: value(urls, i),
+                        reason: unspin_scan::source::SkipReason::Empty,
+                        detail: None,
+                    };
+                }
+                analyser.analyse(unspin_scan::Item::Document(
+                    unspin_scan::source::RawDocument {
+                        at,
+                        url: value(urls, i),
+                        id: value(ids, i),
+                        body: unspin_scan::source::Body::Text(texts.value(i).to_string()),
+                    },
+                ))
+            })
+            .collect();
+        outcomes_batch(&outcomes).map(PyArrowType)
+    })
+}
+
 /// The output schema of [`scan_files_batch`].
 fn outcomes_batch(outcomes: &[Outcome]) -> PyResult<RecordBatch> {
     let s = |_: &str| StringBuilder::new();
@@ -503,6 +560,7 @@ fn _unspin(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint_batch, m)?)?;
     m.add_function(wrap_pyfunction!(similarity_batch, m)?)?;
     m.add_function(wrap_pyfunction!(scan_files_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_texts_batch, m)?)?;
     m.add_function(wrap_pyfunction!(scan_schema, m)?)?;
     m.add_function(wrap_pyfunction!(family_parameters, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

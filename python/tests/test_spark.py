@@ -115,6 +115,25 @@ def test_spark_matches_scan(work, unspin_bin, eval_bin):
                 assert all(f["source"] for f in spark_families), "with an index every family has a source"
             print(f"{tag}: {len(got)} records, {sum(v == 'spun' for v in got.values())} spun, "
                   f"{len(spark_families)} families, identical to unspin scan")
+
+        # A Parquet table of texts reads like the same records as JSON Lines.
+        import pyarrow.parquet as pq
+        here = os.path.dirname(__file__)
+        texts = [json.loads(l) for l in open(os.path.join(work, "crawl-1.warc.originals.jsonl"))]
+        texts += [{"id": "spun-example", "text": open(os.path.join(here, "../../examples/spun-news.txt")).read()}]
+        jsonl = os.path.join(work, "texts.jsonl")
+        with open(jsonl, "w") as f:
+            f.writelines(json.dumps({"id": t["id"], "text": t["text"]}) + "\n" for t in texts)
+        table = os.path.join(work, "texts.parquet")
+        pq.write_table(pa.table({"id": [t["id"] for t in texts], "text": [t["text"] for t in texts]}), table)
+        sh(unspin_bin, "scan", jsonl, "--quiet", "--out", os.path.join(work, "texts-scan.jsonl"))
+        expected = [json.loads(l) for l in open(os.path.join(work, "texts-scan.jsonl"))]
+        out = os.path.join(work, "spark-parquet")
+        unspin.spark.run(spark, [table], out, id_column="id")
+        got = sorted(pq.read_table(os.path.join(out, "records")).to_pylist(), key=lambda r: r["line"])
+        assert [(r["line"], r["id"], r["verdict"]) for r in expected] == \
+               [(r["line"], r["id"], r["verdict"]) for r in got], "parquet: verdicts differ"
+        print(f"parquet: {len(got)} rows, identical to unspin scan of the same JSON Lines")
     finally:
         spark.stop()
 

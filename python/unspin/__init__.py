@@ -56,11 +56,12 @@ extract_batch = _tables_too(_unspin.extract_batch)
 fingerprint_batch = _tables_too(_unspin.fingerprint_batch)
 similarity_batch = _tables_too(_unspin.similarity_batch)
 scan_files_batch = _tables_too(_unspin.scan_files_batch)
+scan_texts_batch = _tables_too(_unspin.scan_texts_batch)
 
 __all__ = [
     "check", "restore", "trace", "extract",
     "check_batch", "restore_batch", "extract_batch", "fingerprint_batch", "similarity_batch",
-    "scan_files_batch", "scan_schema", "family_parameters", "version",
+    "scan_files_batch", "scan_texts_batch", "scan_schema", "family_parameters", "version",
 ]
 
 

@@ -23,6 +23,8 @@ def similarity_batch(batch: pyarrow.RecordBatch, left: str = "sketch_a", right: 
     """Appends ``similarity``: estimated Jaccard similarity of two sketch columns."""
 def scan_files_batch(batch: pyarrow.RecordBatch, column: str = "path", index_path: Optional[str] = None) -> pyarrow.RecordBatch:
     """Scans the files named in a column as ``unspin scan`` does: one row per record."""
+def scan_texts_batch(batch: pyarrow.RecordBatch, text: str = "text", id: Optional[str] = None, url: Optional[str] = None, source: str = "table", first_row: int = 0, index_path: Optional[str] = None) -> pyarrow.RecordBatch:
+    """Analyses a text column as ``unspin scan`` analyses JSON Lines records: one row per input row."""
 def scan_schema() -> pyarrow.Schema:
     """Schema of ``scan_files_batch``'s output."""
 def family_parameters() -> Tuple[int, float, int]:

@@ -5,7 +5,8 @@
 
 Stages:
 
-A. ``mapInArrow`` over the input files (WARC, HTML, JSON Lines, text; one task per file):
+A. ``mapInArrow`` over the input files (WARC, HTML, JSON Lines, text; one task per file), and
+   over the rows of Parquet inputs (``--text-column``, ``--id-column``, ``--url-column``):
    the Rust engine reads, extracts, checks every record -- and for spun ones restores and
    sketches the restored text, and with ``--index`` traces each document -- exactly as
    ``unspin scan`` does. Output: one row per record (``results/records``, Parquet).
@@ -55,6 +56,21 @@ def _scan_partition(index_path: Optional[str], rust_seconds=None):
     return run
 
 
+def _scan_table_partition(source: str, text: str, id_col: Optional[str], url_col: Optional[str],
+                          index_path: Optional[str], rust_seconds=None):
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            first_row = batch.column("__row")[0].as_py()
+            started = time.perf_counter()
+            out = unspin.scan_texts_batch(batch, text, id_col, url_col, source, first_row, index_path)
+            if rust_seconds is not None:
+                rust_seconds.add(time.perf_counter() - started)
+            yield out
+    return run
+
+
 def _similarity_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         yield unspin.similarity_batch(batch, "sketch_a", "sketch_b")
@@ -78,22 +94,38 @@ class _UnionFind:
 
 
 def run(spark, inputs: List[str], out: str, index_path: Optional[str] = None,
-        partitions: Optional[int] = None) -> dict:
+        partitions: Optional[int] = None, text_column: str = "text",
+        id_column: Optional[str] = None, url_column: Optional[str] = None) -> dict:
     """Runs the three stages; writes ``out/records`` and ``out/families*``; returns timings
-    and counts."""
+    and counts. Inputs ending in ``.parquet`` (files or folders) are tables with a text column
+    (and optionally id and URL columns), analysed like JSON Lines records; all other inputs
+    are files the engine reads itself (WARC, HTML, JSON Lines, text, folders of these)."""
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     timings = {}
     started = time.perf_counter()
-    files = _input_files(inputs)
-    if not files:
+    tables = [i for i in inputs if i.rstrip("/").endswith(".parquet")]
+    files = _input_files([i for i in inputs if i not in tables])
+    if not files and not tables:
         raise SystemExit("unspin.spark: no input files")
-    n = partitions or max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
-    paths = spark.createDataFrame([(f,) for f in files], "path string").repartition(n)
-    schema = unspin.scan_schema()
-    from pyspark.sql.pandas.types import from_arrow_schema
+    schema = from_arrow_schema(unspin.scan_schema())
     rust_seconds = spark.sparkContext.accumulator(0.0)
-    records = paths.mapInArrow(_scan_partition(index_path, rust_seconds), from_arrow_schema(schema)).cache()
+    parts = []
+    if files:
+        n = partitions or max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
+        paths = spark.createDataFrame([(f,) for f in files], "path string").repartition(n)
+        parts.append(paths.mapInArrow(_scan_partition(index_path, rust_seconds), schema))
+    for table in tables:
+        columns = [c for c in (text_column, id_column, url_column) if c]
+        df = spark.read.parquet(table).select(*columns).withColumn("__row", F.monotonically_increasing_id())
+        parts.append(df.mapInArrow(
+            _scan_table_partition(os.path.abspath(table), text_column, id_column, url_column,
+                                  index_path, rust_seconds), schema))
+    records = parts[0]
+    for p in parts[1:]:
+        records = records.unionByName(p)
+    records = records.cache()
     records.write.mode("overwrite").parquet(os.path.join(out, "records"))
     timings["stage_a_seconds"] = time.perf_counter() - started
     # Time inside the engine (reading, extraction, check, restore, trace) summed over tasks,
@@ -187,6 +219,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--index", help="index folder (made by `unspin index add`), on storage every executor reads")
     parser.add_argument("--master", help="Spark master when not run by spark-submit, e.g. local[2]")
     parser.add_argument("--partitions", type=int, help="tasks for stage A (default: files, up to 4 per core)")
+    parser.add_argument("--text-column", default="text", help="text column of .parquet inputs")
+    parser.add_argument("--id-column", help="id column of .parquet inputs")
+    parser.add_argument("--url-column", help="URL column of .parquet inputs")
     args = parser.parse_args(argv)
 
     from pyspark.sql import SparkSession
@@ -197,7 +232,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     spark.sparkContext.setLogLevel("WARN")
     try:
         summary = run(spark, args.input, args.out, os.path.abspath(args.index) if args.index else None,
-                      args.partitions)
+                      args.partitions, args.text_column, args.id_column, args.url_column)
     finally:
         spark.stop()
     json.dump(summary, sys.stdout, indent=1)
