@@ -5,20 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 use unspin_scan::warc_writer::{gzip_member, html_page, WarcWriter};
 
-fn wild_dev() -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/wild-dev"
-    ));
-    assert!(
-        dir.join("index.tsv").exists(),
-        "wild-dev data not found at {}: the repository expects ../shared/ beside it",
-        dir.display()
-    );
-    dir
-}
+use common::wild_dev;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -6,18 +6,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn wild_dev() -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/wild-dev"
-    ));
-    assert!(
-        dir.join("index.tsv").exists(),
-        "wild-dev data not found at {}: the repository expects ../shared/ beside it",
-        dir.display()
-    );
-    dir
-}
+mod common;
+
+use common::wild_dev;
 
 fn run(args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_unspin"))

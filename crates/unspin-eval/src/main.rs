@@ -127,6 +127,21 @@ struct Args {
     set: Vec<String>,
 }
 
+/// Every article file under `dir` (topic folders of numbered files), in path order.
+pub(crate) fn corpus_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for topic in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let topic = topic?.path();
+        if topic.is_dir() {
+            for f in std::fs::read_dir(&topic)? {
+                paths.push(f?.path());
+            }
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
 fn articles(dir: &Path, split: &str, limit: usize) -> Result<Vec<String>> {
     let mut paths = Vec::new();
     for topic in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {

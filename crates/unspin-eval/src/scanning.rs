@@ -19,16 +19,7 @@ use crate::spinner::{Dictionary, Spinner};
 
 /// Every article of the corpus (both halves), path order: (title, body).
 pub fn corpus_articles(dir: &Path) -> Result<Vec<(String, String)>> {
-    let mut paths = Vec::new();
-    for topic in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let topic = topic?.path();
-        if topic.is_dir() {
-            for f in std::fs::read_dir(&topic)? {
-                paths.push(f?.path());
-            }
-        }
-    }
-    paths.sort();
+    let paths = crate::corpus_paths(dir)?;
     paths
         .iter()
         .map(|p| {

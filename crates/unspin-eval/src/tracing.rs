@@ -14,18 +14,7 @@ use crate::spinner::Spinner;
 
 /// Every article under `corpus` (topic folders of numbered files), with its path as id.
 fn all_articles(corpus: &Path) -> Result<Vec<Document>> {
-    let mut paths = Vec::new();
-    for topic in
-        std::fs::read_dir(corpus).with_context(|| format!("reading {}", corpus.display()))?
-    {
-        let topic = topic?.path();
-        if topic.is_dir() {
-            for f in std::fs::read_dir(&topic)? {
-                paths.push(f?.path());
-            }
-        }
-    }
-    paths.sort();
+    let paths = crate::corpus_paths(corpus)?;
     paths
         .into_iter()
         .map(|p| {
