@@ -183,8 +183,7 @@ fn check_batch(
             }
             let report = r.check(texts.value(i));
             probability.append_value(f64::from(report.probability));
-            let v = serde_json::to_value(report.verdict).unwrap_or_default();
-            verdict.append_value(v.as_str().unwrap_or(""));
+            verdict.append_value(report.verdict.as_str());
             words.append_value(report.words as i64);
             evidence.append_value(to_json(&report.evidence)?);
         }
@@ -440,7 +439,7 @@ fn outcomes_batch(outcomes: &[Outcome]) -> PyResult<RecordBatch> {
                 site.append_option(r.site.as_deref());
                 words.append_value(r.words as i64);
                 probability.append_value(r.spun_probability);
-                verdict.append_value(r.verdict);
+                verdict.append_value(r.verdict.as_str());
                 evidence.append_value(to_json(&r.evidence)?);
                 skipped.append_null();
                 detail.append_null();

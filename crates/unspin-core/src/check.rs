@@ -31,6 +31,17 @@ pub enum Verdict {
     TooShort,
 }
 
+impl Verdict {
+    /// The verdict as written in JSON reports (`spun`, `clean`, `too-short`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Spun => "spun",
+            Verdict::Clean => "clean",
+            Verdict::TooShort => "too-short",
+        }
+    }
+}
+
 /// A phrase that reads better restored.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evidence {

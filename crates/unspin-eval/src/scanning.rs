@@ -410,7 +410,7 @@ pub fn families_report(
         builder.add(o);
         if let Outcome::Report(r) = o {
             let id = r.id.clone().unwrap_or_default();
-            if r.verdict == "spun" {
+            if r.verdict == unspin_core::check::Verdict::Spun {
                 if let Some(rest) = id.strip_prefix("copy-") {
                     let article = rest.split('-').next().unwrap_or("").to_string();
                     *flagged.entry(article).or_default() += 1;

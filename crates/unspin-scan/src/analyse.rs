@@ -67,7 +67,7 @@ pub struct DocumentReport {
     /// Calibrated probability that the text was spun.
     pub spun_probability: f64,
     /// `spun`, `clean` or `too-short`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     /// The strongest evidence.
     pub evidence: Vec<EvidenceBrief>,
     /// The best source in the index (only with an index, and only above
@@ -203,11 +203,7 @@ impl<'a> Analyser<'a> {
             title,
             words: check.words,
             spun_probability: (f64::from(check.probability) * 1000.0).round() / 1000.0,
-            verdict: match check.verdict {
-                Verdict::Spun => "spun",
-                Verdict::Clean => "clean",
-                Verdict::TooShort => "too-short",
-            },
+            verdict: check.verdict,
             evidence: check
                 .evidence
                 .iter()

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use unspin_core::check::Verdict;
 
 use crate::analyse::Outcome;
 use crate::families::{Family, FamilyBuilder, Member};
@@ -110,13 +111,13 @@ impl SummaryBuilder {
         match outcome {
             Outcome::Report(r) => {
                 s.documents += 1;
-                let spun = r.verdict == "spun";
+                let spun = r.verdict == Verdict::Spun;
                 match r.verdict {
-                    "spun" => s.spun += 1,
-                    "clean" => s.clean += 1,
-                    _ => s.too_short += 1,
+                    Verdict::Spun => s.spun += 1,
+                    Verdict::Clean => s.clean += 1,
+                    Verdict::TooShort => s.too_short += 1,
                 }
-                if r.verdict != "too-short" {
+                if r.verdict != Verdict::TooShort {
                     let bin = ((r.spun_probability * BINS as f64) as usize).min(BINS - 1);
                     self.bins[bin] += 1;
                 }
