@@ -33,7 +33,7 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(2048)];
     let lower: Vec<u8> = head.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(i) = find(&lower[from..], b"charset=") {
+    while let Some(i) = memchr::memmem::find(&lower[from..], b"charset=") {
         let start = from + i + b"charset=".len();
         let rest = &lower[start..];
         let rest = rest
@@ -57,10 +57,6 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
         from = start;
     }
     None
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The main text of a page.

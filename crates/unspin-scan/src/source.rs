@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use fastwarc::warc::iter::{ArchiveIterator, ArchiveIteratorOptions};
 use fastwarc::warc::record::{SharedWarcRecord, WarcRecordType};
+use memchr::memmem;
 use serde::Serialize;
 
 /// Largest page or text read as one document; larger ones are skipped as too large, which
@@ -747,12 +748,10 @@ fn read_warc_stream(
 /// A block that holds the start of another WARC record was cut short: its declared length
 /// ran on into the next record.
 fn is_truncated(block: &[u8]) -> bool {
-    memchr_find(block, b"\r\nWARC/1.0\r\n").is_some()
-        || memchr_find(block, b"\r\nWARC/1.1\r\n").is_some()
-}
-
-fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memmem::find_iter(block, b"\r\nWARC/1.").any(|i| {
+        let version = &block[i + 9..];
+        version.starts_with(b"0\r\n") || version.starts_with(b"1\r\n")
+    })
 }
 
 /// Offset of the first record boundary at or after `from`: a gzip member header, or a
@@ -782,12 +781,25 @@ fn next_boundary(file: &mut File, from: u64, gzip: bool) -> Option<u64> {
         let window_start = offset - window.len() as u64;
         window.extend_from_slice(buf);
         let n = buf.len();
-        if let Some(i) = memchr_find(&window, needle) {
+        if let Some(i) = memmem::find(&window, needle) {
             return Some(window_start + i as u64 + adjust);
         }
         reader.consume(n);
         offset += n as u64;
         let keep = needle.len() - 1;
         carry = window[window.len().saturating_sub(keep)..].to_vec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_truncated;
+
+    #[test]
+    fn a_block_holding_a_record_header_is_truncated() {
+        assert!(is_truncated(b"<html>cut\r\nWARC/1.0\r\nWARC-Type: response"));
+        assert!(is_truncated(b"<html>cut\r\nWARC/1.1\r\n"));
+        assert!(!is_truncated(b"<p>see WARC/1.0 and \r\nWARC/1.2\r\n</p>"));
+        assert!(!is_truncated(b"ends with \r\nWARC/1."));
     }
 }
