@@ -424,70 +424,42 @@ fn outcomes_batch(outcomes: &[Outcome]) -> PyResult<RecordBatch> {
     );
     let mut sketches = Vec::new();
     for o in outcomes {
-        let at = match o {
-            Outcome::Report(r) => &r.at,
-            Outcome::Skipped { at, .. } | Outcome::Malformed { at, .. } => at,
-        };
+        let at = o.at();
         input.append_value(&at.input);
         offset.append_option(at.offset.map(|v| v as i64));
         line.append_option(at.line.map(|v| v as i64));
+        label.append_value(o.label());
+        url.append_option(o.url());
+        site.append_option(o.url().and_then(unspin_scan::analyse::site_of));
+        let report = match o {
+            Outcome::Report(r) => Some(r),
+            _ => None,
+        };
+        let source = report.and_then(|r| r.source.as_ref());
+        id.append_option(report.and_then(|r| r.id.as_deref()));
+        words.append_option(report.map(|r| r.words as i64));
+        probability.append_option(report.map(|r| r.spun_probability));
+        verdict.append_option(report.map(|r| r.verdict.as_str()));
+        evidence.append_option(report.map(|r| to_json(&r.evidence)).transpose()?);
+        source_id.append_option(source.map(|s| s.id.as_str()));
+        source_score.append_option(source.map(|s| s.score));
+        source_coverage.append_option(source.map(|s| s.coverage));
+        sketches.push(report.map(|r| r.sketch.clone()).unwrap_or_default());
         match o {
-            Outcome::Report(r) => {
-                label.append_value(r.label());
-                url.append_option(r.url.as_deref());
-                id.append_option(r.id.as_deref());
-                site.append_option(r.site.as_deref());
-                words.append_value(r.words as i64);
-                probability.append_value(r.spun_probability);
-                verdict.append_value(r.verdict.as_str());
-                evidence.append_value(to_json(&r.evidence)?);
-                skipped.append_null();
-                detail.append_null();
-                error.append_null();
-                source_id.append_option(r.source.as_ref().map(|s| s.id.as_str()));
-                source_score.append_option(r.source.as_ref().map(|s| s.score));
-                source_coverage.append_option(r.source.as_ref().map(|s| s.coverage));
-                sketches.push(r.sketch.clone());
-            }
             Outcome::Skipped {
-                url: u,
-                reason,
-                detail: d,
-                ..
+                reason, detail: d, ..
             } => {
-                label.append_value(u.clone().unwrap_or_else(|| at.to_string()));
-                url.append_option(u.as_deref());
-                id.append_null();
-                site.append_option(u.as_deref().and_then(unspin_scan::analyse::site_of));
-                words.append_null();
-                probability.append_null();
-                verdict.append_null();
-                evidence.append_null();
                 skipped.append_value(reason.as_str());
                 detail.append_option(d.as_deref());
-                error.append_null();
-                source_id.append_null();
-                source_score.append_null();
-                source_coverage.append_null();
-                sketches.push(Vec::new());
             }
-            Outcome::Malformed { message, .. } => {
-                label.append_value(at.to_string());
-                url.append_null();
-                id.append_null();
-                site.append_null();
-                words.append_null();
-                probability.append_null();
-                verdict.append_null();
-                evidence.append_null();
+            _ => {
                 skipped.append_null();
                 detail.append_null();
-                error.append_value(message);
-                source_id.append_null();
-                source_score.append_null();
-                source_coverage.append_null();
-                sketches.push(Vec::new());
             }
+        }
+        match o {
+            Outcome::Malformed { message, .. } => error.append_value(message),
+            _ => error.append_null(),
         }
     }
     let columns: Vec<(&str, ArrayRef)> = vec![

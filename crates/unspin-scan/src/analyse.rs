@@ -121,6 +121,35 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Where the record was read.
+    pub fn at(&self) -> &Locator {
+        match self {
+            Outcome::Report(r) => &r.at,
+            Outcome::Skipped { at, .. } | Outcome::Malformed { at, .. } => at,
+        }
+    }
+
+    /// Its URL, if known.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Outcome::Report(r) => r.url.as_deref(),
+            Outcome::Skipped { url, .. } => url.as_deref(),
+            Outcome::Malformed { .. } => None,
+        }
+    }
+
+    /// A short name for the record: URL, else id, else where it was read.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Report(r) => r.label(),
+            other => other
+                .url()
+                .map_or_else(|| other.at().to_string(), str::to_string),
+        }
+    }
+}
+
 /// The host of a URL, without a leading `www.`.
 pub fn site_of(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();

@@ -797,7 +797,9 @@ mod tests {
 
     #[test]
     fn a_block_holding_a_record_header_is_truncated() {
-        assert!(is_truncated(b"<html>cut\r\nWARC/1.0\r\nWARC-Type: response"));
+        assert!(is_truncated(
+            b"<html>cut\r\nWARC/1.0\r\nWARC-Type: response"
+        ));
         assert!(is_truncated(b"<html>cut\r\nWARC/1.1\r\n"));
         assert!(!is_truncated(b"<p>see WARC/1.0 and \r\nWARC/1.2\r\n</p>"));
         assert!(!is_truncated(b"ends with \r\nWARC/1."));
