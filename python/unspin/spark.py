@@ -162,8 +162,8 @@ def run(spark, inputs: List[str], out: str, index_path: Optional[str] = None,
     edges = verified.where(F.col("similarity") >= min_similarity).select("label_a", "label_b").collect()
 
     members = spun.select("label", "site", "source_id", "input", "offset", "line").collect()
-    order = sorted(members, key=lambda r: (files.index(r["input"]) if r["input"] in files else 0,
-                                           r["offset"] or 0, r["line"] or 0))
+    file_order = {f: i for i, f in enumerate(files)}
+    order = sorted(members, key=lambda r: (file_order.get(r["input"], 0), r["offset"] or 0, r["line"] or 0))
     uf = _UnionFind()
     first_of_source: Dict[str, str] = {}
     for r in order:

@@ -586,7 +586,19 @@ fn read_warc_file(
         if file.seek(SeekFrom::Start(start)).is_err() {
             return true;
         }
-        let reader = BufReader::with_capacity(1 << 20, file.try_clone().expect("file handle"));
+        let reader = match file.try_clone() {
+            Ok(f) => BufReader::with_capacity(1 << 20, f),
+            Err(e) => {
+                let message = format!("cannot read: {e}");
+                return sink(
+                    Item::Malformed {
+                        at: locator(name, Some(start), None),
+                        message,
+                    },
+                    0,
+                );
+            }
+        };
         let mut last = start;
         let mut gap_reported = true;
         let result = read_warc_stream(name, reader, start, &mut last, stop, &mut |item, pos| {

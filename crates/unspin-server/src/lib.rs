@@ -370,13 +370,16 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> s
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("SIGTERM handler");
-                tokio::select! {
-                    _ = ctrl_c => {},
-                    _ = term.recv() => {},
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = ctrl_c => {},
+                        _ = term.recv() => {},
+                    }
+                }
+                // Without a SIGTERM handler the server still stops on Ctrl-C.
+                Err(_) => {
+                    let _ = ctrl_c.await;
                 }
             }
             #[cfg(not(unix))]
