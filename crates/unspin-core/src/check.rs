@@ -131,6 +131,11 @@ pub struct Calibration {
     pub threshold: f32,
     /// Documents with fewer words get [`Verdict::TooShort`].
     pub min_words: usize,
+    /// Change cost (nats) of the channel the features are measured with. The weights were
+    /// fitted under it, so check keeps it whatever cost restore uses.
+    pub change_cost: f32,
+    /// Gain (nats) above which a phrase counts towards [`Features::phrase_density`].
+    pub strong_gain: f32,
 }
 
 impl Default for Calibration {
@@ -141,6 +146,8 @@ impl Default for Calibration {
             weights: [0.3588, -0.2120, 11.325, 0.1100, 0.0146],
             threshold: 0.5,
             min_words: 50,
+            change_cost: 5.5,
+            strong_gain: 2.5,
         }
     }
 }
@@ -250,12 +257,13 @@ impl Restorer<'_> {
                     (first, last)
                 });
                 let mut best_lm = f32::MIN;
+                let recost = self.params.change_cost - calibration.change_cost;
                 // The words as written are scored once per span, not once per candidate.
                 let kept_score = decode::window_score(lm, before, kept, &after);
                 for c in span.candidates.iter().take(CHECK_CANDIDATES) {
                     let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
                     best_lm = best_lm.max(lm_gain);
-                    let gain = lm_gain + self.params.channel(c, span.len);
+                    let gain = lm_gain + self.params.channel(c, span.len) + recost;
                     *entry.gains.entry(c.text.clone()).or_default() += gain;
                 }
                 lm_low += usize::from(best_lm > LM_GAIN_LOW);
@@ -278,7 +286,7 @@ impl Restorer<'_> {
                 continue;
             }
             gain_sum += gain;
-            if *gain > self.params.margin {
+            if *gain > calibration.strong_gain {
                 strong += 1;
             }
             let (start, end) = e.first.unwrap_or((0, 0));

@@ -46,12 +46,18 @@ pub struct Params {
     /// a deployed spinner's groups are far smaller than a thesaurus entry, so the fan-out
     /// over-charges common originals ("said" has hundreds of synonyms; a spinner's table a few).
     pub spun_fanout_relief: f32,
+    /// Cost (nats) of restoring an original that the document still has, kept as written,
+    /// elsewhere: a spinner replaces every occurrence of what it spins.
+    pub kept_original_cost: f32,
+    /// Words at least this likely (unigram natural-log probability) are exempt from
+    /// [`Params::kept_original_cost`]: spinners rewrite them inside longer phrases only.
+    pub common_word_logprob: f32,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
-            change_cost: 5.5,
+            change_cost: 7.0,
             fanout_weight: 1.0,
             agreement_bonus: 1.0,
             mutual_bonus: 3.0,
@@ -62,8 +68,10 @@ impl Default for Params {
             beam: 8,
             margin: 2.5,
             consistency_bonus: 3.0,
-            spun_relax: 1.0,
+            spun_relax: 4.0,
             spun_fanout_relief: 0.0,
+            kept_original_cost: 6.0,
+            common_word_logprob: -5.0,
         }
     }
 }

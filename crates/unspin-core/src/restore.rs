@@ -237,6 +237,26 @@ impl<'m> Restorer<'m> {
         .collect()
     }
 
+    /// The candidates of `phrase` (lowercase words) taken as one span, best prior first, each
+    /// with its channel score under the current weights and the sources of its edge: what a
+    /// developer needs to see why an original was or was not proposed.
+    pub fn explain_candidates(&self, phrase: &str) -> Vec<(String, f32, u8, bool)> {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        candidates::candidates_for(
+            &self.model.lexicon,
+            &self.model.lm,
+            &words,
+            phrase,
+            &|c, n| self.prior(c, n),
+        )
+        .into_iter()
+        .map(|c| {
+            let channel = self.params.channel(&c, words.len());
+            (c.text, channel, c.sources, c.inflected)
+        })
+        .collect()
+    }
+
     /// The model this restorer reads.
     pub fn model(&self) -> &'m Model {
         self.model
@@ -370,6 +390,7 @@ impl<'m> Restorer<'m> {
                 }
             }
         }
+        let kept = kept_phrases(sentences, paths);
         let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
         for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
             let outputs = path_outputs(l, p);
@@ -394,6 +415,25 @@ impl<'m> Restorer<'m> {
                         + channel
                         - kept_score;
                     *entry.entry(c.text.clone()).or_default() += gain;
+                }
+            }
+        }
+        // A spinner replaces every occurrence of a phrase it spins, so an original that is
+        // still written somewhere in the document (and not itself taken for spun) was not
+        // spun away here. Very common words are exempt: spinners rewrite them inside longer
+        // phrases ("in the" -> "within the") and leave their other occurrences alone.
+        if params.kept_original_cost > 0.0 {
+            let lm = &self.model.lm;
+            let common = |text: &str| {
+                decode::lm_words(lm, text)
+                    .iter()
+                    .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
+            };
+            for gains in evidence.values_mut() {
+                for (text, gain) in gains.iter_mut() {
+                    if kept.contains(text.as_str()) && !common(text) {
+                        *gain -= params.kept_original_cost;
+                    }
                 }
             }
         }
@@ -464,6 +504,35 @@ impl<'m> Restorer<'m> {
                 .collect(),
         }
     }
+}
+
+/// Every phrase of up to [`candidates::MAX_SPAN`] words that the decoded paths keep as
+/// written (no replaced word or sentence break inside it).
+fn kept_phrases(sentences: &[Sentence], paths: &[Vec<Step>]) -> std::collections::HashSet<String> {
+    let mut kept = std::collections::HashSet::new();
+    for (s, p) in sentences.iter().zip(paths) {
+        let mut run: Vec<&str> = Vec::new();
+        let mut flush = |run: &mut Vec<&str>| {
+            for first in 0..run.len() {
+                for len in 1..=candidates::MAX_SPAN.min(run.len() - first) {
+                    kept.insert(run[first..first + len].join(" "));
+                }
+            }
+            run.clear();
+        };
+        for step in p {
+            match *step {
+                Step::Keep(i) if !s.units[i].spintax && !s.breaks[i] => run.push(&s.units[i].norm),
+                Step::Keep(i) if !s.units[i].spintax => {
+                    flush(&mut run);
+                    run.push(&s.units[i].norm);
+                }
+                _ => flush(&mut run),
+            }
+        }
+        flush(&mut run);
+    }
+    kept
 }
 
 /// The output of each step of a path: (first word, words covered, LM tokens written).

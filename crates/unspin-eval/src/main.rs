@@ -39,6 +39,11 @@ struct Args {
     /// How strongly the simulated spinner prefers common replacements (0 = uniform choice).
     #[arg(long, default_value_t = 0.0)]
     readable: f64,
+    /// The simulated spinner's table: `senses` (each MyThes headword replaced by a member of
+    /// its first sense) or `groups` (closed groups, any member for any other, as deployed
+    /// spinners' tables are written; see `Dictionary::from_mythes_groups`).
+    #[arg(long, default_value = "senses")]
+    style: String,
     /// Most articles to use.
     #[arg(long, default_value_t = 200)]
     limit: usize,
@@ -122,6 +127,10 @@ struct Args {
     /// different seeds, mixed with the next 500 clean (see --limit), purity and completeness.
     #[arg(long)]
     families: bool,
+    /// Print the candidate originals of each of these phrases (lowercase words), best prior
+    /// first, with their channel scores, and exit: a diagnostic of candidate generation.
+    #[arg(long, num_args = 1..)]
+    candidates: Vec<String>,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -190,6 +199,8 @@ fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()>
         "spun_relax" => params.spun_relax = v,
         "paraphrase_cost" => params.paraphrase_cost = v,
         "spun_fanout_relief" => params.spun_fanout_relief = v,
+        "kept_original_cost" => params.kept_original_cost = v,
+        "common_word_logprob" => params.common_word_logprob = v,
         "beam" => params.beam = v as usize,
         _ => anyhow::bail!("unknown parameter {k}"),
     }
@@ -203,18 +214,33 @@ fn main() -> Result<()> {
     for kv in &args.set {
         apply_param(&mut restorer.params, kv)?;
     }
+    if !args.candidates.is_empty() {
+        for phrase in &args.candidates {
+            let found = restorer.explain_candidates(phrase);
+            println!(
+                "{}",
+                serde_json::json!({"phrase": phrase, "candidates": found})
+            );
+        }
+        return Ok(());
+    }
     if let Some(dir) = &args.wild {
         return wild(&restorer, dir);
     }
     let mythes = std::fs::read_to_string(&args.mythes)
         .with_context(|| format!("reading {}", args.mythes.display()))?;
-    let mut dict = Dictionary::from_mythes(&mythes);
-    dict.weigh(|m| {
+    let log_freq = |m: &str| {
         model
             .lexicon
             .id(m)
             .map_or(-20.0, |id| model.lexicon.unigram(id) as f64)
-    });
+    };
+    let mut dict = match args.style.as_str() {
+        "senses" => Dictionary::from_mythes(&mythes),
+        "groups" => Dictionary::from_mythes_groups(&mythes, 8, log_freq),
+        other => anyhow::bail!("unknown --style {other:?}: senses or groups"),
+    };
+    dict.weigh(log_freq);
     let mut spinner = Spinner::new(&dict, args.rate, args.seed);
     spinner.readable = args.readable;
     if let Some(n) = args.make_pages {

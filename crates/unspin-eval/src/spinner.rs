@@ -56,6 +56,54 @@ impl Dictionary {
         d
     }
 
+    /// Closed synonym groups, as a deployed spinner's table holds them (`{house|home|residence}`):
+    /// every member may replace every other, so the spun word says which group it came from
+    /// but not which member was the original. Built from MyThes first senses, headwords in
+    /// descending `log_freq` order; each word joins the first group that claims it, and a group
+    /// keeps at most `max_members` words (hand-made tables are short).
+    pub fn from_mythes_groups(
+        dat: &str,
+        max_members: usize,
+        log_freq: impl Fn(&str) -> f64,
+    ) -> Self {
+        let senses = Dictionary::from_mythes(dat);
+        let mut heads: Vec<(&String, &Vec<String>)> = senses.groups.iter().collect();
+        let freq: HashMap<&str, f64> = heads
+            .iter()
+            .map(|(h, _)| (h.as_str(), log_freq(h)))
+            .collect();
+        heads.sort_by(|a, b| {
+            freq[b.0.as_str()]
+                .total_cmp(&freq[a.0.as_str()])
+                .then_with(|| a.0.cmp(b.0))
+        });
+        let mut claimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut d = Dictionary::default();
+        for (head, members) in heads {
+            if claimed.contains(head.as_str()) {
+                continue;
+            }
+            let group: Vec<&String> = std::iter::once(head)
+                .chain(members.iter().filter(|m| !claimed.contains(m.as_str())))
+                .take(max_members)
+                .collect();
+            if group.len() < 2 {
+                continue;
+            }
+            for &m in &group {
+                claimed.insert(m.as_str());
+                d.longest = d.longest.max(m.split(' ').count());
+                let others = group
+                    .iter()
+                    .filter(|o| **o != m)
+                    .map(|o| (*o).clone())
+                    .collect();
+                d.groups.insert(m.clone(), others);
+            }
+        }
+        d
+    }
+
     /// Groups read forward from a model's reverse lexicon: every phrase whose edge `keep`
     /// accepts becomes a replacement of its original. With every edge this is the restorer's
     /// own dictionary (the in-dictionary, closed-loop case); with WordNet edges alone, taken
@@ -237,6 +285,18 @@ mod tests {
         assert_eq!(n, 3);
         let none = Spinner::new(&d, 0.0, 7);
         assert_eq!(none.spin("War is war.").0, "War is war.");
+    }
+
+    #[test]
+    fn closed_groups_let_every_member_replace_every_other() {
+        let dat = "UTF-8\nhouse|1\n(noun)|home|residence\nhome|1\n(noun)|abode|house\n";
+        let d = Dictionary::from_mythes_groups(dat, 8, |w| if w == "house" { -5.0 } else { -9.0 });
+        // "house" is commoner, so its sense makes the group and "home" cannot start another.
+        let mut home = d.groups["home"].clone();
+        home.sort();
+        assert_eq!(home, ["house", "residence"]);
+        assert!(!d.groups.contains_key("abode"));
+        assert_eq!(d.groups["residence"].len(), 2);
     }
 
     #[test]
