@@ -390,7 +390,6 @@ impl<'m> Restorer<'m> {
                 }
             }
         }
-        let kept = kept_phrases(sentences, paths);
         let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
         for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
             let outputs = path_outputs(l, p);
@@ -423,6 +422,14 @@ impl<'m> Restorer<'m> {
         // spun away here. Very common words are exempt: spinners rewrite them inside longer
         // phrases ("in the" -> "within the") and leave their other occurrences alone.
         if params.kept_original_cost > 0.0 {
+            let wanted: std::collections::HashSet<&str> = evidence
+                .values()
+                .flat_map(|gains| gains.keys().map(String::as_str))
+                .collect();
+            let kept: std::collections::HashSet<String> = kept_phrases(sentences, paths, &wanted)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             let lm = &self.model.lm;
             let common = |text: &str| {
                 decode::lm_words(lm, text)
@@ -506,25 +513,38 @@ impl<'m> Restorer<'m> {
     }
 }
 
-/// Every phrase of up to [`candidates::MAX_SPAN`] words that the decoded paths keep as
-/// written (no replaced word or sentence break inside it).
-fn kept_phrases(sentences: &[Sentence], paths: &[Vec<Step>]) -> std::collections::HashSet<String> {
+/// The phrases of `wanted` that the decoded paths keep as written somewhere (no replaced word
+/// or sentence break inside them).
+fn kept_phrases<'w>(
+    sentences: &[Sentence],
+    paths: &[Vec<Step>],
+    wanted: &std::collections::HashSet<&'w str>,
+) -> std::collections::HashSet<&'w str> {
     let mut kept = std::collections::HashSet::new();
+    let mut phrase = String::new();
     for (s, p) in sentences.iter().zip(paths) {
         let mut run: Vec<&str> = Vec::new();
         let mut flush = |run: &mut Vec<&str>| {
             for first in 0..run.len() {
-                for len in 1..=candidates::MAX_SPAN.min(run.len() - first) {
-                    kept.insert(run[first..first + len].join(" "));
+                phrase.clear();
+                for (n, word) in run[first..].iter().take(candidates::MAX_SPAN).enumerate() {
+                    if n > 0 {
+                        phrase.push(' ');
+                    }
+                    phrase.push_str(word);
+                    if let Some(w) = wanted.get(phrase.as_str()) {
+                        kept.insert(*w);
+                    }
                 }
             }
             run.clear();
         };
         for step in p {
             match *step {
-                Step::Keep(i) if !s.units[i].spintax && !s.breaks[i] => run.push(&s.units[i].norm),
                 Step::Keep(i) if !s.units[i].spintax => {
-                    flush(&mut run);
+                    if s.breaks[i] {
+                        flush(&mut run);
+                    }
                     run.push(&s.units[i].norm);
                 }
                 _ => flush(&mut run),

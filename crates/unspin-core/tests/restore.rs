@@ -232,3 +232,30 @@ proptest! {
         }
     }
 }
+
+/// A spinner rewrites every occurrence of what it spins, so an original the document still
+/// has, written as is, is not put back elsewhere; without that rule the same text is restored.
+#[test]
+fn an_original_still_written_elsewhere_is_not_restored() {
+    let spun = "City officers stated on Tuesday that the council will open an inquiry in \
+                opposition to the developer. A spokesperson stated the warfare over housing had \
+                gone on for too lengthy.";
+    let text = &format!("{spun} It was a long year.");
+    let spun_away = |r: &unspin_core::restore::Restoration| {
+        r.changes
+            .iter()
+            .any(|c| c.spun == "lengthy" && c.restored == "long")
+    };
+    let mut without_rule = Restorer::new(model());
+    without_rule.params.kept_original_cost = 0.0;
+    assert!(
+        spun_away(&without_rule.restore(text)),
+        "control: the rule is what matters"
+    );
+    let with_rule = Restorer::new(model());
+    assert!(
+        spun_away(&with_rule.restore(spun)),
+        "control: restored when \"long\" is absent"
+    );
+    assert!(!spun_away(&with_rule.restore(text)));
+}
