@@ -52,6 +52,9 @@ pub struct Params {
     /// Words at least this likely (unigram natural-log probability) are exempt from
     /// [`Params::kept_original_cost`]: spinners rewrite them inside longer phrases only.
     pub common_word_logprob: f32,
+    /// Phrases per 100 words reading better restored at and above which a spun document gets
+    /// the whole of [`Params::spun_relax`]; below it, a share in proportion (0 = always all).
+    pub full_relax_density: f32,
 }
 
 impl Default for Params {
@@ -72,16 +75,26 @@ impl Default for Params {
             spun_fanout_relief: 0.0,
             kept_original_cost: 6.0,
             common_word_logprob: -5.0,
+            full_relax_density: 2.0,
         }
     }
 }
 
 impl Params {
-    /// The weights for one document that is spun with probability `p`.
-    pub fn for_spin_probability(&self, p: f32) -> Params {
+    /// The weights for one document that is spun with probability `p` and has
+    /// `phrase_density` phrases per 100 words that read better restored (see
+    /// [`crate::check::Features::phrase_density`]).
+    pub fn for_spin_probability(&self, p: f32, phrase_density: f32) -> Params {
         let p = p.clamp(0.0, 1.0);
+        // A lightly spun document is spun, but most of its phrases are not: the relaxation
+        // grows with how much of the text reads as spun, up to `full_relax_density`.
+        let extent = if self.full_relax_density > 0.0 {
+            (phrase_density / self.full_relax_density).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         Params {
-            change_cost: self.change_cost - self.spun_relax * p,
+            change_cost: self.change_cost - self.spun_relax * p * extent,
             fanout_weight: self.fanout_weight * (1.0 - self.spun_fanout_relief * p),
             ..self.clone()
         }

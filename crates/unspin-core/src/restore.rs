@@ -308,10 +308,9 @@ impl<'m> Restorer<'m> {
         // prior of the channel): a spun article has a replaced phrase every few words, a
         // clean one none. `check` answers that from the same candidates without decoding.
         let params = if self.params.spun_relax > 0.0 || self.params.spun_fanout_relief > 0.0 {
-            let p = self
-                .check_prepared(input, &tokens, &sentences, &Calibration::default())
-                .probability;
-            self.params.for_spin_probability(p)
+            let report = self.check_prepared(input, &tokens, &sentences, &Calibration::default());
+            self.params
+                .for_spin_probability(report.probability, report.features.phrase_density)
         } else {
             self.params.clone()
         };

@@ -201,6 +201,7 @@ fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()>
         "spun_fanout_relief" => params.spun_fanout_relief = v,
         "kept_original_cost" => params.kept_original_cost = v,
         "common_word_logprob" => params.common_word_logprob = v,
+        "full_relax_density" => params.full_relax_density = v,
         "beam" => params.beam = v as usize,
         _ => anyhow::bail!("unknown parameter {k}"),
     }
