@@ -221,40 +221,39 @@ impl<'m> Restorer<'m> {
         lattice
     }
 
+    /// The candidates of `phrase` (lowercase words) taken as one span, best prior first.
+    fn phrase_candidates(&self, phrase: &str) -> Vec<Candidate> {
+        let words: Vec<&str> = phrase.split(' ').collect();
+        candidates::candidates_for(
+            &self.model.lexicon,
+            &self.model.lm,
+            &words,
+            phrase,
+            &|c, n| self.prior(c, n),
+        )
+    }
+
     /// Every original the candidate generator proposes for `phrase` (lowercase words) taken
     /// as one span: the set any restoration of that phrase must come from.
     pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
-        let words: Vec<&str> = phrase.split(' ').collect();
-        candidates::candidates_for(
-            &self.model.lexicon,
-            &self.model.lm,
-            &words,
-            phrase,
-            &|c, n| self.prior(c, n),
-        )
-        .into_iter()
-        .map(|c| c.text)
-        .collect()
+        self.phrase_candidates(phrase)
+            .into_iter()
+            .map(|c| c.text)
+            .collect()
     }
 
-    /// The candidates of `phrase` (lowercase words) taken as one span, best prior first, each
-    /// with its channel score under the current weights and the sources of its edge: what a
-    /// developer needs to see why an original was or was not proposed.
-    pub fn explain_candidates(&self, phrase: &str) -> Vec<(String, f32, u8, bool)> {
-        let words: Vec<&str> = phrase.split(' ').collect();
-        candidates::candidates_for(
-            &self.model.lexicon,
-            &self.model.lm,
-            &words,
-            phrase,
-            &|c, n| self.prior(c, n),
-        )
-        .into_iter()
-        .map(|c| {
-            let channel = self.params.channel(&c, words.len());
-            (c.text, channel, c.sources, c.inflected)
-        })
-        .collect()
+    /// The candidates of `phrase` taken as one span, best prior first, each with its channel
+    /// score under the current weights: what a developer needs to see why an original was or
+    /// was not proposed, and what it costs.
+    pub fn explain_candidates(&self, phrase: &str) -> Vec<(Candidate, f32)> {
+        let len = phrase.split(' ').count();
+        self.phrase_candidates(phrase)
+            .into_iter()
+            .map(|c| {
+                let channel = self.params.channel(&c, len);
+                (c, channel)
+            })
+            .collect()
     }
 
     /// The model this restorer reads.

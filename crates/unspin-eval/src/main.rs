@@ -217,7 +217,14 @@ fn main() -> Result<()> {
     }
     if !args.candidates.is_empty() {
         for phrase in &args.candidates {
-            let found = restorer.explain_candidates(phrase);
+            let found: Vec<serde_json::Value> = restorer
+                .explain_candidates(phrase)
+                .into_iter()
+                .map(|(c, channel)| {
+                    serde_json::json!({"text": c.text, "channel": channel,
+                        "sources": c.sources, "inflected": c.inflected, "mutual": c.mutual})
+                })
+                .collect();
             println!(
                 "{}",
                 serde_json::json!({"phrase": phrase, "candidates": found})
