@@ -240,6 +240,8 @@ impl Restorer<'_> {
         let mut spintax = 0usize;
         let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
         let (mut lm_low, mut lm_high) = (0usize, 0usize);
+        // Restore's change cost may differ; the features are measured at the calibration's.
+        let recost = self.params.change_cost - calibration.change_cost;
         for s in sentences {
             words += s.units.len();
             spintax += s.units.iter().filter(|u| u.spintax).count();
@@ -257,7 +259,6 @@ impl Restorer<'_> {
                     (first, last)
                 });
                 let mut best_lm = f32::MIN;
-                let recost = self.params.change_cost - calibration.change_cost;
                 // The words as written are scored once per span, not once per candidate.
                 let kept_score = decode::window_score(lm, before, kept, &after);
                 for c in span.candidates.iter().take(CHECK_CANDIDATES) {

@@ -35,11 +35,11 @@ pub struct LanguageModel {
     tri_prob_bins: Vec<f32>,
     bos: Option<WordId>,
     eos: Option<WordId>,
-    /// Open-addressing table from (word, previous word) to its bigram entry, built at load:
-    /// the runs of common words hold thousands of entries, and a binary search through them
-    /// was a fifth of restore's time.
-    /// Each slot holds `previous word << 32 | entry`, so a probe compares within the table
-    /// instead of reading `bi_word` at a random place.
+    /// Open-addressing table from (word, previous word) to its bigram entry, built at load
+    /// (not stored: 32 MiB that compress poorly): the runs of common words hold thousands of
+    /// entries, and a binary search through them was a fifth of restore's time. Each slot
+    /// holds `previous word << 32 | entry`, so a probe compares within the table instead of
+    /// reading `bi_word` at a random place.
     bigram_slots: Vec<u64>,
     /// `64 - log2(bigram_slots.len())`: the shift that maps a hash to a slot.
     bigram_shift: u32,

@@ -424,19 +424,21 @@ impl<'m> Restorer<'m> {
                 .values()
                 .flat_map(|gains| gains.keys().map(String::as_str))
                 .collect();
-            let kept: std::collections::HashSet<String> = kept_phrases(sentences, paths, &wanted)
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
             let lm = &self.model.lm;
             let common = |text: &str| {
                 decode::lm_words(lm, text)
                     .iter()
                     .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
             };
+            let excluded: std::collections::HashSet<String> =
+                kept_phrases(sentences, paths, &wanted)
+                    .into_iter()
+                    .filter(|text| !common(text))
+                    .map(str::to_owned)
+                    .collect();
             for gains in evidence.values_mut() {
                 for (text, gain) in gains.iter_mut() {
-                    if kept.contains(text.as_str()) && !common(text) {
+                    if excluded.contains(text.as_str()) {
                         *gain -= params.kept_original_cost;
                     }
                 }

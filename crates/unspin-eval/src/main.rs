@@ -152,25 +152,17 @@ pub(crate) fn corpus_paths(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn articles(dir: &Path, split: &str, limit: usize) -> Result<Vec<String>> {
-    let mut paths = Vec::new();
-    for topic in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let topic = topic?.path();
-        if !topic.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&topic)? {
-            let p = f?.path();
+    let mut paths: Vec<PathBuf> = corpus_paths(dir)?
+        .into_iter()
+        .filter(|p| {
             let n: usize = p
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            if n.is_multiple_of(2) == (split == "dev") {
-                paths.push(p);
-            }
-        }
-    }
-    paths.sort();
+            n.is_multiple_of(2) == (split == "dev")
+        })
+        .collect();
     // Interleave topics deterministically so a small limit still covers all of them.
     paths.sort_by_key(|p| xxhash_rust::xxh3::xxh3_64(p.to_string_lossy().as_bytes()));
     paths
