@@ -176,8 +176,12 @@ fn articles(dir: &Path, split: &str, limit: usize) -> Result<Vec<String>> {
 }
 
 fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()> {
-    let (k, v) = kv.split_once('=').context("expected name=value")?;
-    let v: f32 = v.parse()?;
+    let (k, v) = kv
+        .split_once('=')
+        .with_context(|| format!("--set {kv:?}: expected name=value"))?;
+    let v: f32 = v
+        .parse()
+        .with_context(|| format!("--set {kv:?}: the value is not a number"))?;
     match k {
         "change_cost" => params.change_cost = v,
         "fanout_weight" => params.fanout_weight = v,
