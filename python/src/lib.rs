@@ -24,12 +24,23 @@ use unspin_scan::{Analyser, JsonFields, Outcome};
 
 /// The default model, the same file the `unspin` binary embeds.
 static MODEL_BYTES: &[u8] = include_bytes!("../../models/en-default.unspin");
+/// The default spinner table, the same file the `unspin` binary embeds.
+static SPINNER_BYTES: &[u8] = include_bytes!("../../models/en-thesaurus-a.spinner");
+
+/// The default model with the default spinner table, as `unspin` loads it.
+fn load_default() -> Result<Model, String> {
+    let mut model = Model::from_bytes(MODEL_BYTES).map_err(|e| e.to_string())?;
+    let table = unspin_core::spinner::SpinnerTable::from_bytes(SPINNER_BYTES)
+        .map_err(|e| format!("spinner table: {e}"))?;
+    model.add_spinner(&table);
+    Ok(model)
+}
 
 fn restorer() -> PyResult<&'static Restorer<'static>> {
     static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
     static RESTORER: OnceLock<Restorer<'static>> = OnceLock::new();
     let model = MODEL
-        .get_or_init(|| Model::from_bytes(MODEL_BYTES).map_err(|e| e.to_string()))
+        .get_or_init(load_default)
         .as_ref()
         .map_err(|e| PyRuntimeError::new_err(format!("the embedded model is damaged: {e}")))?;
     Ok(RESTORER.get_or_init(|| Restorer::new(model)))

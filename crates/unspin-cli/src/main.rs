@@ -15,14 +15,19 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use unspin_core::check::{CheckReport, Verdict};
 use unspin_core::restore::{Restoration, Restorer};
+use unspin_core::spinner::SpinnerTable;
 use unspin_core::Model;
 use unspin_index::trace::{self, TraceReport};
 use unspin_index::{Document, Index};
 
+mod learn;
 mod scan;
 
 /// The default model, built by scripts/build-model.sh from open sources (see models/NOTICE).
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin");
+/// The spinner table of the family seen most in the wild (wild-train's thesaurus-A pages),
+/// learned without originals by scripts/build-spinner.sh.
+static DEFAULT_SPINNER: &[u8] = include_bytes!("../../../models/en-thesaurus-a.spinner");
 
 /// Largest input read in one piece; larger files are refused with a clear message rather than
 /// risking unbounded memory (restore needs the whole document for per-document consistency).
@@ -38,8 +43,25 @@ struct Cli {
     /// Model file to use instead of the embedded default.
     #[arg(long, global = true)]
     model: Option<PathBuf>,
+    /// A learned spinner table (`unspin learn`) to restore and check with; repeatable. Added
+    /// to the embedded table of the most common family unless --no-default-spinner.
+    #[arg(long, global = true)]
+    spinner: Vec<PathBuf>,
+    /// Do not load the embedded spinner table: the generic thesaurus channel only.
+    #[arg(long, global = true)]
+    no_default_spinner: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Which model and spinner tables a command runs with.
+pub(crate) struct ModelChoice {
+    /// Model file, or the embedded default.
+    pub(crate) model: Option<PathBuf>,
+    /// Extra spinner tables.
+    pub(crate) spinners: Vec<PathBuf>,
+    /// Whether to load the embedded spinner table.
+    pub(crate) default_spinner: bool,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +161,26 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
+    /// Learn a spinner's table from its output alone: spun text files, or folders of them
+    /// (`*.txt`, searched recursively), e.g. the pages `scan` flagged. Writes a spinner table
+    /// for --spinner. Learning starts from the generic channel, never from a loaded table.
+    Learn {
+        /// Spun text files or folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Spinner table file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name of the spinner family, kept in the table.
+        #[arg(long, default_value = "learned")]
+        family: String,
+        /// Tables to merge the learned one into (their evidence adds up).
+        #[arg(long)]
+        merge: Vec<PathBuf>,
+        /// Print the summary as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
     Score {
@@ -185,7 +227,7 @@ enum IndexAction {
 
 /// Reads a text input (`-` is standard input), refusing binary data, invalid UTF-8 and
 /// inputs over [`MAX_INPUT`] with a message that names the input.
-fn read_text(input: &str) -> Result<String> {
+pub(crate) fn read_text(input: &str) -> Result<String> {
     let name = if input == "-" {
         "standard input"
     } else {
@@ -221,11 +263,22 @@ fn read_text(input: &str) -> Result<String> {
     })
 }
 
-pub(crate) fn load_model(path: Option<&Path>) -> Result<Model> {
-    match path {
-        Some(p) => Model::open(p).with_context(|| format!("cannot load model {}", p.display())),
-        None => Model::from_bytes(DEFAULT_MODEL).context("the embedded model is damaged"),
+pub(crate) fn load_model(choice: &ModelChoice) -> Result<Model> {
+    let mut model = match &choice.model {
+        Some(p) => Model::open(p).with_context(|| format!("cannot load model {}", p.display()))?,
+        None => Model::from_bytes(DEFAULT_MODEL).context("the embedded model is damaged")?,
+    };
+    if choice.default_spinner {
+        let table = SpinnerTable::from_bytes(DEFAULT_SPINNER)
+            .context("the embedded spinner table is damaged")?;
+        model.add_spinner(&table);
     }
+    for p in &choice.spinners {
+        let table = SpinnerTable::open(p)
+            .with_context(|| format!("cannot load spinner table {}", p.display()))?;
+        model.add_spinner(&table);
+    }
+    Ok(model)
 }
 
 fn print_diff(out: &mut impl Write, input: &str, r: &Restoration, colour: bool) -> Result<()> {
@@ -288,7 +341,7 @@ fn print_check(out: &mut impl Write, name: &str, r: &CheckReport) -> Result<()> 
 /// `unspin check`: every input in turn; an unreadable one is reported and skipped.
 fn check(
     out: &mut impl Write,
-    model: Option<&Path>,
+    model: &ModelChoice,
     inputs: &[String],
     json: bool,
 ) -> Result<Outcome> {
@@ -532,7 +585,33 @@ fn print_trace(out: &mut impl Write, input: &str, report: &TraceReport, pairs: b
 fn run(cli: Cli) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let choice = ModelChoice {
+        model: cli.model,
+        spinners: cli.spinner,
+        default_spinner: !cli.no_default_spinner,
+    };
     match cli.command {
+        Command::Learn {
+            inputs,
+            out: table_path,
+            family,
+            merge,
+            json,
+        } => {
+            let options = learn::Options {
+                out: table_path,
+                family,
+                merge,
+                json,
+            };
+            // Learning starts from the generic channel: a loaded table would teach itself.
+            let generic = ModelChoice {
+                default_spinner: false,
+                spinners: Vec::new(),
+                ..choice
+            };
+            learn::run(&mut out, &generic, &inputs, &options)?;
+        }
         Command::Index { action } => match action {
             IndexAction::Add {
                 inputs,
@@ -554,7 +633,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         } => {
             let text = read_text(&input)?;
             let index = Index::open(&index)?;
-            let model = load_model(cli.model.as_deref())?;
+            let model = load_model(&choice)?;
             let restorer = Restorer::new(&model);
             let report = trace::trace(&restorer, &index, &text, top, pairs)?;
             if json {
@@ -586,7 +665,7 @@ fn run(cli: Cli) -> Result<Outcome> {
                 quiet,
             };
             drop(out);
-            return scan::run(cli.model.as_deref(), &inputs, &fields, &options);
+            return scan::run(&choice, &inputs, &fields, &options);
         }
         Command::Serve {
             addr,
@@ -595,7 +674,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             timeout,
         } => {
             drop(out);
-            let model: &'static Model = Box::leak(Box::new(load_model(cli.model.as_deref())?));
+            let model: &'static Model = Box::leak(Box::new(load_model(&choice)?));
             let index = match index {
                 Some(dir) => Some(Index::open(&dir)?),
                 None => None,
@@ -621,13 +700,13 @@ fn run(cli: Cli) -> Result<Outcome> {
             return Ok(Outcome::Done);
         }
         Command::Check { inputs, json } => {
-            let outcome = check(&mut out, cli.model.as_deref(), &inputs, json)?;
+            let outcome = check(&mut out, &choice, &inputs, json)?;
             out.flush()?;
             return Ok(outcome);
         }
         Command::Restore { input, diff, json } => {
             let text = read_text(&input)?;
-            let model = load_model(cli.model.as_deref())?;
+            let model = load_model(&choice)?;
             let r = Restorer::new(&model).restore(&text);
             if json {
                 serde_json::to_writer_pretty(&mut out, &r)?;
@@ -650,7 +729,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             let restored = match restored {
                 Some(p) => read(&p)?,
                 None => {
-                    let model = load_model(cli.model.as_deref())?;
+                    let model = load_model(&choice)?;
                     Restorer::new(&model).restore(&spun).text
                 }
             };

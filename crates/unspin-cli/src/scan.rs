@@ -1,7 +1,7 @@
 //! `unspin scan`: wiring of `unspin-scan` to files, the terminal and Ctrl-C.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use unspin_core::restore::Restorer;
 use unspin_index::Index;
 use unspin_scan::{Analyser, JsonFields, Outcome as ScanOutcome};
 
-use crate::{load_model, Outcome};
+use crate::{load_model, ModelChoice, Outcome};
 
 /// Options of `unspin scan` besides the inputs.
 pub struct Options {
@@ -27,7 +27,7 @@ pub struct Options {
 
 /// Runs the scan and maps what happened to the exit status.
 pub fn run(
-    model: Option<&Path>,
+    model: &ModelChoice,
     inputs: &[String],
     fields: &JsonFields,
     options: &Options,

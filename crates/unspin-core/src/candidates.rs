@@ -8,6 +8,7 @@
 
 use crate::lexicon::{source, Lexicon};
 use crate::morph::Form;
+use crate::spinner::SpinnerIndex;
 
 /// Longest span, in words, that may be replaced as one unit.
 pub const MAX_SPAN: usize = 4;
@@ -30,6 +31,10 @@ pub struct Candidate {
     pub inflected: bool,
     /// Whether the relation holds both ways (each phrase lists the other): a closer synonym.
     pub mutual: bool,
+    /// For a pair a learned spinner table attests: `ln P(spun | original) - ln P(spun |
+    /// spun)` as the table estimates it (its log-ratio with the originals' unigram
+    /// frequencies divided out), which replaces the thesaurus's change and fan-out costs.
+    pub learned: Option<f32>,
 }
 
 impl Candidate {
@@ -41,6 +46,11 @@ impl Candidate {
     /// Whether the function-word and phrasal paraphrase table attests the edge.
     pub fn is_paraphrase(&self) -> bool {
         self.sources & source::PARAPHRASE != 0
+    }
+
+    /// Whether a learned spinner table attests the pair.
+    pub fn is_learned(&self) -> bool {
+        self.learned.is_some()
     }
 }
 
@@ -97,8 +107,41 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
                 log_selection: lex.log_selection(id, e.original),
                 inflected: false,
                 mutual: mutual(lex, id, e.original),
+                learned: None,
             });
         }
+    }
+}
+
+/// The originals a learned spinner table gives for `spun`. The table's log-ratio is the
+/// reverse view (how often the written phrase stood for the original); the channel wants
+/// `P(spun | original)`, which is that ratio over the original's frequency relative to the
+/// written phrase's: the language model scores the original's own frequency on the path.
+fn learned(
+    lex: &Lexicon,
+    lm: &crate::lm::LanguageModel,
+    spinners: &SpinnerIndex,
+    spun: &str,
+    out: &mut Vec<Candidate>,
+) {
+    let found = spinners.learned(spun);
+    if found.is_empty() {
+        return;
+    }
+    let spun_logprob = crate::decode::phrase_logprob(lm, &crate::decode::lm_words(lm, spun));
+    for l in found {
+        let words = crate::decode::lm_words(lm, &l.original);
+        let ratio = l.log_ratio + spun_logprob - crate::decode::phrase_logprob(lm, &words);
+        out.push(Candidate {
+            text: l.original.clone(),
+            lm: Vec::new(),
+            phrase: lex.id(&l.original),
+            sources: source::LEARNED,
+            log_selection: 0.0,
+            inflected: false,
+            mutual: false,
+            learned: Some(ratio),
+        });
     }
 }
 
@@ -167,36 +210,58 @@ fn via_lemma(lex: &Lexicon, words: &[&str], out: &mut Vec<Candidate>) {
                     log_selection: lex.log_selection(id, e.original),
                     inflected: true,
                     mutual: mutual(lex, id, e.original),
+                    learned: None,
                 });
             }
         }
     }
 }
 
+/// Where candidates come from: the thesaurus lexicon, the language model (for tokens and
+/// frequencies) and the learned spinner tables.
+#[derive(Clone, Copy)]
+pub struct Sources<'m> {
+    /// The reverse synonym lexicon.
+    pub lexicon: &'m Lexicon,
+    /// The language model.
+    pub lm: &'m crate::lm::LanguageModel,
+    /// Learned spinner tables (may be empty).
+    pub spinners: &'m SpinnerIndex,
+}
+
 /// The candidates of one span (`slice` joined by spaces is `spun`), best prior first: at most
-/// [`MAX_CANDIDATES`], none equal to the span or a spelling variant of it, each with its
-/// language-model tokens. `prior(candidate, span length)` ranks them; `None` drops one.
+/// `limit` from the thesaurus plus the learned ones, none equal to the span or a spelling variant of it, each with its language-model
+/// tokens. Pairs a learned spinner table attests come first. `prior(candidate, span length)`
+/// ranks the rest; `None` drops one.
 pub fn candidates_for(
-    lex: &Lexicon,
-    lm: &crate::lm::LanguageModel,
+    from: Sources<'_>,
     slice: &[&str],
     spun: &str,
+    limit: usize,
     prior: &impl Fn(&Candidate, usize) -> Option<f32>,
 ) -> Vec<Candidate> {
+    let (lex, lm) = (from.lexicon, from.lm);
     let mut candidates = Vec::new();
     direct(lex, spun, &mut candidates);
     via_lemma(lex, slice, &mut candidates);
     let mut candidates = merge(candidates);
+    // Learned pairs stay apart from the thesaurus's (a text may be both): the thesaurus list
+    // is then the same with or without a table, and `check`, calibrated on it, reads only it.
+    learned(lex, lm, from.spinners, spun, &mut candidates);
     candidates.retain(|c| c.text != spun && !crate::text::spelling_variants(spun, &c.text));
-    let mut scored: Vec<(f32, Candidate)> = candidates
+    let mut scored: Vec<(bool, f32, Candidate)> = candidates
         .into_iter()
-        .filter_map(|c| Some((prior(&c, slice.len())?, c)))
+        .filter_map(|c| Some((c.is_learned(), prior(&c, slice.len())?, c)))
         .collect();
     // Stable, so equal priors keep text order: deterministic output.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    // Learned pairs come on top of the thesaurus's `limit`, so that the thesaurus candidates
+    // (and `check`, which reads only those) are the same with or without a table.
+    let learned_count = scored.iter().filter(|s| s.0).count();
     scored
         .into_iter()
-        .take(MAX_CANDIDATES)
+        .map(|(_, p, c)| (p, c))
+        .take(limit + learned_count)
         .map(|(_, mut c)| {
             c.lm = match c.phrase {
                 Some(id) => lex.lm_tokens(id).to_vec(),

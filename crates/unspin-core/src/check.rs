@@ -167,16 +167,16 @@ impl Calibration {
 }
 
 /// LM states before each unit of a sentence and the flat LM tokens of the words as written.
-struct WrittenContext {
-    tokens: Vec<Option<WordId>>,
+pub(crate) struct WrittenContext {
+    pub(crate) tokens: Vec<Option<WordId>>,
     /// `starts[i]` is where unit `i`'s tokens begin in `tokens`; one extra entry at the end.
-    starts: Vec<usize>,
+    pub(crate) starts: Vec<usize>,
     /// LM state before each unit.
-    states: Vec<State>,
+    pub(crate) states: Vec<State>,
 }
 
 impl WrittenContext {
-    fn new(lm: &LanguageModel, s: &Sentence) -> Self {
+    pub(crate) fn new(lm: &LanguageModel, s: &Sentence) -> Self {
         let mut tokens = Vec::new();
         let mut starts = Vec::with_capacity(s.units.len() + 1);
         let mut states = Vec::with_capacity(s.units.len());
@@ -196,7 +196,7 @@ impl WrittenContext {
     }
 
     /// Up to two LM tokens after unit `end - 1`, closed by the sentence end.
-    fn after(&self, lm: &LanguageModel, end: usize) -> Vec<Option<WordId>> {
+    pub(crate) fn after(&self, lm: &LanguageModel, end: usize) -> Vec<Option<WordId>> {
         let from = self.starts[end];
         let mut after: Vec<Option<WordId>> =
             self.tokens[from..(from + 2).min(self.tokens.len())].to_vec();
@@ -261,7 +261,11 @@ impl Restorer<'_> {
                 let mut best_lm = f32::MIN;
                 // The words as written are scored once per span, not once per candidate.
                 let kept_score = decode::window_score(lm, before, kept, &after);
-                for c in span.candidates.iter().take(CHECK_CANDIDATES) {
+                // Learned pairs are left out: the calibration was fitted on the thesaurus
+                // channel's evidence, and a table learned from spun pages would move it.
+                // (They are separate candidates, so the thesaurus list is unchanged.)
+                let thesaurus = span.candidates.iter().filter(|c| !c.is_learned());
+                for c in thesaurus.take(CHECK_CANDIDATES) {
                     let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
                     best_lm = best_lm.max(lm_gain);
                     let gain = lm_gain + self.params.channel(c, span.len) + recost;

@@ -55,6 +55,13 @@ pub struct Params {
     /// Phrases per 100 words reading better restored at and above which a spun document gets
     /// the whole of [`Params::spun_relax`]; below it, a share in proportion (0 = always all).
     pub full_relax_density: f32,
+    /// Cost (nats) of a pair a learned spinner table attests, on top of its learned ratio:
+    /// the table was learned from spun documents, where spinning is the rule.
+    pub learned_cost: f32,
+    /// Nats of [`Params::spun_relax`] that this document does not earn: all of it until
+    /// `check` has judged the document ([`Params::for_spin_probability`]). A learned pair pays
+    /// it, so that a clean document's "worth" is not taken for the spinner's "price".
+    pub doubt: f32,
 }
 
 impl Default for Params {
@@ -76,6 +83,8 @@ impl Default for Params {
             kept_original_cost: 6.0,
             common_word_logprob: -5.0,
             full_relax_density: 2.0,
+            learned_cost: 1.0,
+            doubt: 4.0,
         }
     }
 }
@@ -95,6 +104,7 @@ impl Params {
         };
         Params {
             change_cost: self.change_cost - self.spun_relax * p * extent,
+            doubt: self.spun_relax * (1.0 - p * extent),
             fanout_weight: self.fanout_weight * (1.0 - self.spun_fanout_relief * p),
             ..self.clone()
         }
@@ -102,6 +112,11 @@ impl Params {
 
     /// Channel score (nats, higher is likelier) of replacing a `spun_len`-word span by `c`.
     pub fn channel(&self, c: &Candidate, spun_len: usize) -> f32 {
+        // A learned table knows the spinner's own choice: its ratio replaces the thesaurus's
+        // change and fan-out costs (and the length cost: the table attests the gloss).
+        if let Some(ratio) = c.learned {
+            return ratio - self.learned_cost - self.doubt;
+        }
         let orig_len = c.text.split(' ').count();
         // The paraphrase table is a spinner-sized group: its own cost replaces the fan-out.
         let selection = if c.is_paraphrase() {
@@ -181,6 +196,13 @@ fn spoken_number(word: &str) -> Option<&'static str> {
     ];
     let n: usize = word.parse().ok()?;
     SMALL.get(n).copied()
+}
+
+/// Log-probability of a phrase on its own (chain rule with no history): its frequency as a
+/// phrase, which a multi-word original's unigrams would understate ("en route to" is far
+/// likelier than its three words taken apart).
+pub fn phrase_logprob(lm: &LanguageModel, words: &[Option<WordId>]) -> f32 {
+    score_words(lm, (None, None), words).0
 }
 
 /// Trigram history: the two previous LM words (`None` after an unknown word or at a start).

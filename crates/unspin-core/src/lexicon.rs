@@ -26,6 +26,8 @@ pub mod source {
     /// "ago" / "in the past", "come" / "get here"): a small, closed table, so an edge here is
     /// judged by its own cost rather than by a thesaurus group's fan-out.
     pub const PARAPHRASE: u8 = 8;
+    /// A learned spinner table ([`crate::spinner`]): the pair was seen in the spinner's output.
+    pub const LEARNED: u8 = 16;
 }
 
 /// Everything needed to write a lexicon, as plain arrays.

@@ -15,10 +15,12 @@ pub mod check;
 pub mod container;
 pub mod decode;
 pub mod fingerprint;
+pub mod learn;
 pub mod lexicon;
 pub mod lm;
 pub mod morph;
 pub mod restore;
+pub mod spinner;
 pub mod text;
 pub mod wer;
 
@@ -54,6 +56,8 @@ pub struct Model {
     pub lm: LanguageModel,
     /// The reverse synonym lexicon and morphology.
     pub lexicon: Lexicon,
+    /// Learned spinner tables: the channel for the phrases they attest.
+    pub spinners: spinner::SpinnerIndex,
 }
 
 impl Model {
@@ -62,7 +66,17 @@ impl Model {
         let lm = LanguageModel::from_sections(s)?;
         let mut lexicon = Lexicon::from_sections(s)?;
         lexicon.attach_lm(&lm);
-        Ok(Model { lm, lexicon })
+        Ok(Model {
+            lm,
+            lexicon,
+            spinners: spinner::SpinnerIndex::default(),
+        })
+    }
+
+    /// Adds a learned spinner table to the channel. Add tables before creating a
+    /// [`restore::Restorer`]: candidates are cached per phrase.
+    pub fn add_spinner(&mut self, table: &spinner::SpinnerTable) {
+        self.spinners.add(table);
     }
 
     /// Loads a model from the bytes of a model file.

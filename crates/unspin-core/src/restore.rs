@@ -27,6 +27,8 @@ pub enum ChangeKind {
     Paraphrase,
     /// A leftover spinner template `{...}`, replaced by its (first) content.
     Spintax,
+    /// A pair a learned spinner table attests (`unspin learn`).
+    Learned,
 }
 
 /// A runner-up original for a change.
@@ -99,6 +101,8 @@ pub struct Restorer<'m> {
     /// Candidates depend on the phrase alone, and a crawl repeats its vocabulary, so they are
     /// computed once per phrase (per document first, then merged here).
     cache: SharedCache,
+    /// Most candidates kept per span (set before the first document, like `params`).
+    pub candidate_limit: usize,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -117,6 +121,7 @@ impl<'m> Restorer<'m> {
             model,
             params: Params::default(),
             cache: Mutex::new(HashMap::new()),
+            candidate_limit: candidates::MAX_CANDIDATES,
         }
     }
 
@@ -225,10 +230,10 @@ impl<'m> Restorer<'m> {
     fn phrase_candidates(&self, phrase: &str) -> Vec<Candidate> {
         let words: Vec<&str> = phrase.split(' ').collect();
         candidates::candidates_for(
-            &self.model.lexicon,
-            &self.model.lm,
+            self.sources(),
             &words,
             phrase,
+            self.candidate_limit,
             &|c, n| self.prior(c, n),
         )
     }
@@ -261,6 +266,14 @@ impl<'m> Restorer<'m> {
         self.model
     }
 
+    fn sources(&self) -> candidates::Sources<'m> {
+        candidates::Sources {
+            lexicon: &self.model.lexicon,
+            lm: &self.model.lm,
+            spinners: &self.model.spinners,
+        }
+    }
+
     /// Tokens and sentences of `input`, with the candidate spans of every sentence.
     pub(crate) fn prepare(&self, input: &str) -> (Vec<text::Token>, Vec<Sentence>) {
         let tokens = text::tokenize(input);
@@ -277,10 +290,13 @@ impl<'m> Restorer<'m> {
                 let shared = self.cache.lock().ok().and_then(|m| m.get(phrase).cloned());
                 let c = shared.unwrap_or_else(|| {
                     fresh.push(phrase.to_owned());
-                    let lex = &self.model.lexicon;
-                    candidates::candidates_for(lex, &self.model.lm, slice, phrase, &|c, n| {
-                        self.prior(c, n)
-                    })
+                    candidates::candidates_for(
+                        self.sources(),
+                        slice,
+                        phrase,
+                        self.candidate_limit,
+                        &|c, n| self.prior(c, n),
+                    )
                     .into()
                 });
                 local.insert(phrase.to_owned(), c.clone());
@@ -406,12 +422,19 @@ impl<'m> Restorer<'m> {
                     .collect();
                 let entry = evidence.entry(span.spun.clone()).or_default();
                 let kept_score = decode::window_score(&self.model.lm, before, &kept, &after);
+                // A text can be both a learned and a thesaurus candidate: it counts once per
+                // occurrence, at its better channel.
+                let mut best: HashMap<&str, f32> = HashMap::new();
                 for c in span.candidates.iter() {
                     let channel = params.channel(c, span.len);
                     let gain = decode::window_score(&self.model.lm, before, &c.lm, &after)
                         + channel
                         - kept_score;
-                    *entry.entry(c.text.clone()).or_default() += gain;
+                    let slot = best.entry(c.text.as_str()).or_insert(f32::MIN);
+                    *slot = slot.max(gain);
+                }
+                for (text, gain) in best {
+                    *entry.entry(text.to_owned()).or_default() += gain;
                 }
             }
         }
@@ -492,7 +515,9 @@ impl<'m> Restorer<'m> {
             spun: input[start..end].to_owned(),
             restored: cased(&c.text),
             confidence: sigmoid(gains.get(&c.text).copied().unwrap_or(0.0)),
-            kind: if c.is_closed_class() {
+            kind: if c.is_learned() {
+                ChangeKind::Learned
+            } else if c.is_closed_class() {
                 ChangeKind::ClosedClass
             } else if c.is_paraphrase() && c.sources & !crate::lexicon::source::PARAPHRASE == 0 {
                 ChangeKind::Paraphrase

@@ -9,6 +9,7 @@ mod detect;
 mod scanning;
 mod spinner;
 mod tracing;
+mod wildtrain;
 
 use std::path::{Path, PathBuf};
 
@@ -134,6 +135,34 @@ struct Args {
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Learn a spinner table from the real spun pages of this folder (wild-train layout) two
+    /// folds at a time (source groups kept together) and report, on the held-out fold, the
+    /// share of the pages' attested spun phrases put back, beside the generic channel.
+    #[arg(long)]
+    wild_train: Option<PathBuf>,
+    /// Clean texts (`NNN.clean.txt`) on which --wild-train also counts false changes and alarms.
+    #[arg(long)]
+    clean: Option<PathBuf>,
+    /// The style (spinner family) --wild-train learns and scores.
+    #[arg(long, default_value = "thesaurus-A")]
+    family: String,
+    /// With --wild-train: learn from every page of the family and print the table as TSV
+    /// (written, documents, kept share, original, documents, share) instead of measuring.
+    #[arg(long)]
+    print_table: bool,
+    /// With --print-table: also write the table (spinner table file) here.
+    #[arg(long)]
+    table_out: Option<PathBuf>,
+    /// Learn a spinner table from this many spun copies of the other half's articles (no
+    /// originals) and report restoration with it beside the generic channel, in one run.
+    #[arg(long)]
+    learn_from: Option<usize>,
+    /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
+    #[arg(long = "learn-set")]
+    learn_set: Vec<String>,
+    /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
+    #[arg(long)]
+    spinner: Vec<PathBuf>,
 }
 
 /// Every article file under `dir` (topic folders of numbered files), in path order.
@@ -199,6 +228,7 @@ fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()>
         "common_word_logprob" => params.common_word_logprob = v,
         "full_relax_density" => params.full_relax_density = v,
         "beam" => params.beam = v as usize,
+        "learned_cost" => params.learned_cost = v,
         _ => anyhow::bail!("unknown parameter {k}"),
     }
     Ok(())
@@ -206,7 +236,48 @@ fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()>
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let model = Model::open(&args.model)?;
+    if let (Some(dir), true) = (&args.wild_train, args.print_table) {
+        let pages = wildtrain::read_pages(dir)?;
+        let model = Model::open(&args.model)?;
+        let texts: Vec<&str> = pages
+            .iter()
+            .filter(|p| p.style == args.family)
+            .map(|p| p.text.as_str())
+            .collect();
+        let options = wildtrain::learn_options(&args.family, &args.learn_set)?;
+        let table = wildtrain::learn(&model, &texts, options);
+        if let Some(out) = &args.table_out {
+            std::fs::write(out, table.to_bytes()?)?;
+        }
+        for (spun, e) in &table.entries {
+            for o in &e.originals {
+                println!(
+                    "{spun}\t{:.1}\t{:.3}\t{}\t{:.2}\t{:.3}",
+                    e.documents, e.kept, o.original, o.documents, o.share
+                );
+            }
+        }
+        return Ok(());
+    }
+    if let Some(dir) = &args.wild_train {
+        let report = wildtrain::report(
+            &args.model,
+            dir,
+            args.clean.as_deref(),
+            &args.family,
+            &args.set,
+            &args.learn_set,
+        )?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let mut model = Model::open(&args.model)?;
+    for path in &args.spinner {
+        let table = unspin_core::spinner::SpinnerTable::open(path)
+            .with_context(|| format!("cannot load spinner table {}", path.display()))?;
+        model.add_spinner(&table);
+    }
+    let model = model;
     let mut restorer = Restorer::new(&model);
     for kv in &args.set {
         apply_param(&mut restorer.params, kv)?;
@@ -307,10 +378,48 @@ fn main() -> Result<()> {
     if args.bench {
         return bench(&restorer, &spinner, &docs);
     }
+    if let Some(n) = args.learn_from {
+        // The table is learned from spun copies of the *other* half's articles (no originals),
+        // with the same simulated spinner, then used on this half beside the generic channel.
+        let other = if args.split == "dev" { "test" } else { "dev" };
+        let learn_docs = articles(&args.corpus, other, n)?;
+        let spun: Vec<String> = learn_docs.iter().map(|d| spinner.spin(d).0).collect();
+        let spun: Vec<&str> = spun.iter().map(String::as_str).collect();
+        let options = wildtrain::learn_options("simulated", &args.learn_set)?;
+        let started = std::time::Instant::now();
+        let table = wildtrain::learn(&model, &spun, options);
+        let seconds = started.elapsed().as_secs_f64();
+        let words: usize = spun.iter().map(|t| t.split_whitespace().count()).sum();
+        let mut with_table = Model::open(&args.model)?;
+        with_table.add_spinner(&table);
+        let mut learned = Restorer::new(&with_table);
+        learned.params = restorer.params.clone();
+        let report = serde_json::json!({
+            "learned_from": spun.len(),
+            "learn_words_per_second": words as f64 / seconds.max(1e-9),
+            "table_pairs": table.pairs(),
+            "table_bytes": table.to_bytes()?.len(),
+            "generic": restoration_report(&restorer, &spinner, &docs, &args),
+            "learned": restoration_report(&learned, &spinner, &docs, &args),
+        });
+        return finish(&report, &args);
+    }
+    let report = restoration_report(&restorer, &spinner, &docs, &args);
+    finish(&report, &args)
+}
+
+/// Damage undone, changed-word precision and recall on spun copies of `docs`, and false
+/// changes on the clean originals.
+fn restoration_report(
+    restorer: &Restorer,
+    spinner: &Spinner,
+    docs: &[String],
+    args: &Args,
+) -> serde_json::Value {
     let (mut sum_spun, mut sum_restored, mut clean_changed, mut clean_words) =
         (0.0, 0.0, 0usize, 0usize);
     let mut counts = changes::ChangeCounts::default();
-    for doc in &docs {
+    for doc in docs {
         let (spun, _) = spinner.spin(doc);
         let restoration = restorer.restore(&spun);
         counts.add(changes::count(doc, &spun, &restoration));
@@ -332,7 +441,7 @@ fn main() -> Result<()> {
             .sum::<usize>();
     }
     let n = docs.len() as f64;
-    let report = serde_json::json!({
+    serde_json::json!({
         "articles": docs.len(),
         "rate": args.rate,
         "split": args.split,
@@ -343,8 +452,7 @@ fn main() -> Result<()> {
         "clean_words_unchanged_share": 1.0 - clean_changed as f64 / clean_words as f64,
         "changed_word_precision": counts.corrected as f64 / counts.changed.max(1) as f64,
         "changed_word_recall": counts.corrected as f64 / counts.damaged.max(1) as f64,
-    });
-    finish(&report, &args)
+    })
 }
 
 /// A human-readable table of a detection report, for standard error.

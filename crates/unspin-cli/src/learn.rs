@@ -1,0 +1,151 @@
+//! `unspin learn`: reading spun texts, running the learner with a progress bar, writing the
+//! table and a summary.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use unspin_core::learn::{LearnOptions, Learner};
+use unspin_core::spinner::SpinnerTable;
+
+use crate::{load_model, read_text, ModelChoice};
+
+/// Options of `unspin learn` besides the inputs.
+pub struct Options {
+    /// Where the table goes.
+    pub out: PathBuf,
+    /// Family name.
+    pub family: String,
+    /// Tables to merge into.
+    pub merge: Vec<PathBuf>,
+    /// Summary as JSON.
+    pub json: bool,
+}
+
+/// Text files named or found (recursively, `*.txt`) under the inputs, in name order.
+fn text_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read folder {}", dir.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot read folder {}", dir.display()))?;
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|e| e == "txt") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut out)?;
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Learns a table from the inputs and writes it.
+pub fn run(
+    out: &mut impl Write,
+    model: &ModelChoice,
+    inputs: &[PathBuf],
+    options: &Options,
+) -> Result<()> {
+    let files = text_files(inputs)?;
+    if files.is_empty() {
+        bail!("no text files to learn from in the inputs");
+    }
+    let model = load_model(model)?;
+    let mut learner = Learner::new(
+        &model,
+        LearnOptions {
+            family: options.family.clone(),
+            ..Default::default()
+        },
+    );
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("learning {bar:30} {pos}/{len} files {elapsed}")
+                .expect("a valid template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut skipped = 0usize;
+    for f in &files {
+        // A file that cannot be read is reported and skipped: one bad page must not end a
+        // run over a crawl's output.
+        match read_text(&f.to_string_lossy()) {
+            Ok(text) => learner.add_document(&text),
+            Err(e) => {
+                bar.suspend(|| eprintln!("unspin: skipped: {e:#}"));
+                skipped += 1;
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if learner.documents() == 0 {
+        bail!("none of the {} input files could be read", files.len());
+    }
+    let (mut table, summary) = learner.finish();
+    for m in &options.merge {
+        let other = SpinnerTable::open(m)
+            .with_context(|| format!("cannot load spinner table {}", m.display()))?;
+        table.merge(&other);
+    }
+    let bytes = table.to_bytes().context("cannot encode the table")?;
+    std::fs::write(&options.out, bytes)
+        .with_context(|| format!("cannot write {}", options.out.display()))?;
+    let mut top: Vec<(&str, &str, f32)> = table
+        .entries
+        .iter()
+        .flat_map(|(s, e)| {
+            e.originals
+                .iter()
+                .map(move |o| (s.as_str(), o.original.as_str(), o.documents))
+        })
+        .collect();
+    top.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(b.0)));
+    if options.json {
+        let top: Vec<serde_json::Value> = top
+            .iter()
+            .take(20)
+            .map(|(s, o, d)| serde_json::json!({"spun": s, "original": o, "documents": d}))
+            .collect();
+        let report = serde_json::json!({
+            "summary": summary,
+            "skipped": skipped,
+            "table_pairs": table.pairs(),
+            "top_pairs": top,
+            "out": options.out,
+        });
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "learned {} pairs from {} documents ({} words, {} skipped); likelihood gain {:.1} nats per document; wrote {}",
+            table.pairs(),
+            summary.documents,
+            summary.words,
+            skipped,
+            summary.likelihood_gain,
+            options.out.display()
+        )?;
+        for (s, o, d) in top.iter().take(20) {
+            writeln!(out, "  \"{s}\" <- \"{o}\"  ({d:.1} documents)")?;
+        }
+    }
+    Ok(())
+}

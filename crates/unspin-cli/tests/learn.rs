@@ -1,0 +1,127 @@
+//! `unspin learn` and `--spinner`: a table learned from spun files is written, loaded and used;
+//! a damaged table is refused with its name.
+
+use std::process::{Command, Output};
+
+fn unspin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(args)
+        .output()
+        .expect("unspin runs")
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("unspin-learn-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Spun copies of our own sentences: the spinner always writes "buying and selling" for
+/// "trading".
+fn write_spun_pages(dir: &std::path::Path) {
+    let frames = [
+        "Buying and selling in the shares was halted, officers stated on Tuesday.",
+        "The warfare over housing in the town has gone on for too lengthy, buying and selling \
+         volumes rose sharply and the mayor's workplace declined to remark.",
+        "The exchange extended buying and selling hours, officers stated, in opposition to the \
+         wishes of the council.",
+        "Regulators are looking into buying and selling by company insiders, a spokesperson \
+         stated, and the inquiry got here after weeks of warfare in the town.",
+        "Heavy buying and selling pushed the index to a new high, officers stated, earlier than \
+         the White Home of the council closed for the day.",
+    ];
+    for n in 0..4 {
+        let text: Vec<&str> = frames.iter().cycle().skip(n).take(4).copied().collect();
+        std::fs::write(dir.join(format!("{n}.txt")), text.join(" ")).unwrap();
+    }
+    // A binary file among them is reported and skipped, not fatal.
+    std::fs::write(dir.join("9.txt"), b"\0\0\0").unwrap();
+}
+
+#[test]
+fn a_learned_table_is_written_and_used_by_restore() {
+    let dir = scratch("use");
+    write_spun_pages(&dir);
+    let table = dir.join("t.spinner");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--family",
+        "worthy",
+        "--out",
+        table.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["documents"], 4);
+    assert_eq!(report["skipped"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("9.txt"));
+    let pairs = report["top_pairs"].as_array().unwrap();
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p["spun"] == "buying and selling" && p["original"] == "trading"),
+        "{pairs:?}"
+    );
+
+    let page = dir.join("0.txt");
+    let learned_changes = |extra: &[&str]| {
+        let mut args = vec!["--no-default-spinner"];
+        args.extend_from_slice(extra);
+        args.extend(["restore", "--json", page.to_str().unwrap()]);
+        let out = unspin(&args);
+        assert!(out.status.success());
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "learned")
+            .count()
+    };
+    assert!(learned_changes(&["--spinner", table.to_str().unwrap()]) > 0);
+    assert_eq!(
+        learned_changes(&[]),
+        0,
+        "control: no table, no learned change"
+    );
+}
+
+#[test]
+fn a_damaged_table_is_refused_with_its_name() {
+    let dir = scratch("bad");
+    let bad = dir.join("bad.spinner");
+    std::fs::write(&bad, b"UNSPINMD not really a table").unwrap();
+    let page = dir.join("p.txt");
+    std::fs::write(&page, "The worth of the house rose.").unwrap();
+    let out = unspin(&[
+        "--spinner",
+        bad.to_str().unwrap(),
+        "restore",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.spinner"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn learning_from_nothing_readable_is_an_error() {
+    let dir = scratch("empty");
+    std::fs::write(dir.join("a.txt"), b"").unwrap();
+    let out = unspin(&[
+        "learn",
+        "--out",
+        dir.join("t.spinner").to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.join("t.spinner").exists());
+}

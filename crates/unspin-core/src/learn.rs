@@ -1,0 +1,368 @@
+//! Learning a spinner's table from its output alone (no originals), by expectation
+//! maximisation over the candidate lattice with the language model as the prior.
+//!
+//! For every document and every written phrase `s` with candidate originals, the evidence for
+//! each candidate `o` is how much better the language model likes `o` in the phrase's contexts,
+//! with each phrase's own frequency divided out (a pointwise-mutual-information gain, so that a
+//! common word is not preferred for being common), summed over the phrase's occurrences in the
+//! document: a spinner rewrites every occurrence alike.
+//!
+//! - E step: per document and phrase, the posterior over "kept as written" and each original,
+//!   `q(o) ∝ π(o | s) exp(gain(o))`, `q(kept) ∝ π(s | s)`.
+//! - M step: `π(· | s)` = expected document counts, smoothed toward the generic prior (a spin
+//!   rate `prior_spin` spread evenly over the candidates) with weight `smoothing`.
+//!
+//! A deployed spinner's table is fixed, so the same pair recurs across documents, while the
+//! language model's chance preferences do not: the counts separate the two. The result is a
+//! [`SpinnerTable`] for the restorer's channel.
+
+use std::collections::HashMap;
+
+use crate::check::WrittenContext;
+use crate::decode;
+use crate::restore::Restorer;
+use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
+use crate::Model;
+
+/// Settings of the learner.
+#[derive(Clone, Debug)]
+pub struct LearnOptions {
+    /// EM iterations.
+    pub iterations: usize,
+    /// Prior share of documents in which a phrase with candidates was spun.
+    pub prior_spin: f32,
+    /// Weight (in documents) of the prior against the counts.
+    pub smoothing: f32,
+    /// Least expected number of documents for a pair to enter the table.
+    pub min_documents: f32,
+    /// Most candidates per span considered (more than restore keeps: the spinner's original
+    /// may rank low under the generic thesaurus prior).
+    pub candidate_limit: usize,
+    /// Largest gain (nats) one occurrence may contribute either way: a word the language
+    /// model does not know must not decide a pair on its own.
+    pub max_occurrence_gain: f32,
+    /// How sharply the generic channel's scores divide the prior spin rate among a phrase's
+    /// candidates (0 = evenly).
+    pub prior_sharpness: f32,
+    /// Least share of the first original's documents a runner-up original needs to stay.
+    pub runner_up_ratio: f32,
+    /// Name of the family written into the table.
+    pub family: String,
+}
+
+impl Default for LearnOptions {
+    fn default() -> Self {
+        LearnOptions {
+            iterations: 8,
+            prior_spin: 0.3,
+            smoothing: 1.0,
+            min_documents: 1.0,
+            candidate_limit: 64,
+            max_occurrence_gain: 8.0,
+            prior_sharpness: 1.0,
+            runner_up_ratio: 0.5,
+            family: "learned".into(),
+        }
+    }
+}
+
+/// One phrase's evidence in one document: the summed gain of each of its candidates.
+struct PhraseInDocument {
+    phrase: u32,
+    gains: Vec<f32>,
+}
+
+/// Collects evidence document by document, then runs EM.
+pub struct Learner<'m> {
+    restorer: Restorer<'m>,
+    options: LearnOptions,
+    phrase_ids: HashMap<String, u32>,
+    /// Per phrase: its written text, its candidates' texts (candidates depend on the phrase
+    /// alone, so every document sees the same list) and their generic channel scores.
+    phrases: Vec<(String, Vec<String>, Vec<f32>)>,
+    documents: Vec<Vec<PhraseInDocument>>,
+    words: usize,
+}
+
+/// What a finished learning run produced, besides the table.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct LearnSummary {
+    /// Documents learned from.
+    pub documents: usize,
+    /// Words in them.
+    pub words: usize,
+    /// Distinct written phrases with candidates.
+    pub phrases: usize,
+    /// Pairs in the table.
+    pub pairs: usize,
+    /// Mean per-document log-likelihood of the evidence under the learned table, minus that
+    /// under the prior alone (nats per document; higher means the table explains the data).
+    pub likelihood_gain: f32,
+}
+
+impl<'m> Learner<'m> {
+    /// A learner over `model`'s candidates (its loaded spinner tables included).
+    pub fn new(model: &'m Model, options: LearnOptions) -> Self {
+        let mut restorer = Restorer::new(model);
+        restorer.candidate_limit = options.candidate_limit;
+        Learner {
+            restorer,
+            options,
+            phrase_ids: HashMap::new(),
+            phrases: Vec::new(),
+            documents: Vec::new(),
+            words: 0,
+        }
+    }
+
+    /// Adds one spun document's evidence.
+    pub fn add_document(&mut self, text: &str) {
+        let doc = self.evidence(text);
+        self.words += text.split_whitespace().count();
+        self.documents.push(doc);
+    }
+
+    fn evidence(&mut self, text: &str) -> Vec<PhraseInDocument> {
+        let model = self.restorer.model();
+        let lm = &model.lm;
+        let (_, sentences) = self.restorer.prepare(text);
+        let cap = self.options.max_occurrence_gain;
+        let mut local: HashMap<u32, Vec<f32>> = HashMap::new();
+        for s in &sentences {
+            let ctx = WrittenContext::new(lm, s);
+            for span in &s.spans {
+                let end = span.first + span.len;
+                let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
+                let before = ctx.states[span.first];
+                let after = ctx.after(lm, end);
+                let kept_score = decode::window_score(lm, before, kept, &after);
+                let kept_unigram = decode::phrase_logprob(lm, kept);
+                let id = match self.phrase_ids.get(&span.spun) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.phrases.len() as u32;
+                        self.phrase_ids.insert(span.spun.clone(), id);
+                        let texts = span.candidates.iter().map(|c| c.text.clone()).collect();
+                        let params = &self.restorer.params;
+                        let channel = span
+                            .candidates
+                            .iter()
+                            .map(|c| params.channel(c, span.len))
+                            .collect();
+                        self.phrases.push((span.spun.clone(), texts, channel));
+                        id
+                    }
+                };
+                let gains = local
+                    .entry(id)
+                    .or_insert_with(|| vec![0.0; span.candidates.len()]);
+                for (g, c) in gains.iter_mut().zip(span.candidates.iter()) {
+                    let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
+                    let pmi_gain = lm_gain - (decode::phrase_logprob(lm, &c.lm) - kept_unigram);
+                    *g += pmi_gain.clamp(-cap, cap);
+                }
+            }
+        }
+        let mut doc: Vec<PhraseInDocument> = local
+            .into_iter()
+            .map(|(phrase, gains)| PhraseInDocument { phrase, gains })
+            .collect();
+        doc.sort_by_key(|p| p.phrase);
+        doc
+    }
+
+    /// Documents added so far.
+    pub fn documents(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// Runs EM and returns the table with a summary.
+    pub fn finish(self) -> (SpinnerTable, LearnSummary) {
+        let o = &self.options;
+        let priors: Vec<(f32, Vec<f32>)> = self
+            .phrases
+            .iter()
+            .map(|(_, _, channel)| {
+                // The generic channel ranks the originals a priori (mutual and agreeing
+                // synonyms first, large groups last); the spin rate shares out by it.
+                let weights: Vec<f32> = channel.iter().map(|c| c * o.prior_sharpness).collect();
+                let z = log_sum_exp(&weights);
+                let shares = weights
+                    .iter()
+                    .map(|w| o.prior_spin * (w - z).exp())
+                    .collect();
+                (1.0 - o.prior_spin, shares)
+            })
+            .collect();
+        let (model, counts, seen) = self.em(&self.documents, &priors);
+        let likelihood_gain = self.likelihood(&model) - self.likelihood(&priors);
+
+        let mut table = SpinnerTable {
+            family: o.family.clone(),
+            ..Default::default()
+        };
+        for (id, (spun, texts, _)) in self.phrases.iter().enumerate() {
+            let (kept, shares) = &model[id];
+            let mut originals: Vec<LearnedOriginal> = texts
+                .iter()
+                .zip(shares)
+                .zip(&counts[id].1)
+                .filter(|((_, &share), &docs)| share >= MIN_SHARE && docs >= o.min_documents)
+                .map(|((text, &share), &documents)| LearnedOriginal {
+                    original: text.clone(),
+                    documents,
+                    share,
+                })
+                .collect();
+            if originals.is_empty() {
+                continue;
+            }
+            originals.sort_by(|a, b| b.documents.total_cmp(&a.documents));
+            // A deployed spinner maps a written phrase back to one original nearly always;
+            // runners-up far behind the first are the language model's noise.
+            let top = originals[0].documents;
+            originals.retain(|x| x.documents >= o.runner_up_ratio * top);
+            table.entries.insert(
+                spun.clone(),
+                PhraseEntry {
+                    documents: seen[id],
+                    kept: *kept,
+                    originals,
+                },
+            );
+        }
+        drop_inner_phrases(&mut table);
+        let summary = LearnSummary {
+            documents: self.documents.len(),
+            words: self.words,
+            phrases: self.phrases.len(),
+            pairs: table.pairs(),
+            likelihood_gain: if self.documents.is_empty() {
+                0.0
+            } else {
+                likelihood_gain / self.documents.len() as f32
+            },
+        };
+        (table, summary)
+    }
+
+    /// EM over `documents`: the fitted `(kept, shares)` per phrase, the expected document
+    /// counts behind them, and the documents each phrase was seen in.
+    #[allow(clippy::type_complexity)]
+    fn em(
+        &self,
+        documents: &[Vec<PhraseInDocument>],
+        priors: &[(f32, Vec<f32>)],
+    ) -> (Vec<(f32, Vec<f32>)>, Vec<(f32, Vec<f32>)>, Vec<f32>) {
+        let o = &self.options;
+        let mut model = priors.to_vec();
+        let mut seen = vec![0.0f32; self.phrases.len()];
+        for doc in documents {
+            for p in doc {
+                seen[p.phrase as usize] += 1.0;
+            }
+        }
+        let mut counts: Vec<(f32, Vec<f32>)> = Vec::new();
+        for _ in 0..o.iterations.max(1) {
+            counts = priors
+                .iter()
+                .map(|(_, c)| (0.0, vec![0.0; c.len()]))
+                .collect();
+            for doc in documents {
+                for p in doc {
+                    let (kept, shares) = &model[p.phrase as usize];
+                    let post = posterior(*kept, shares, &p.gains);
+                    let slot = &mut counts[p.phrase as usize];
+                    slot.0 += post.0;
+                    for (c, q) in slot.1.iter_mut().zip(post.1) {
+                        *c += q;
+                    }
+                }
+            }
+            model = counts
+                .iter()
+                .zip(priors)
+                .zip(&seen)
+                .map(|(((k, c), (pk, pc)), &n)| {
+                    let z = n + o.smoothing;
+                    (
+                        (k + o.smoothing * pk) / z,
+                        c.iter()
+                            .zip(pc)
+                            .map(|(x, p)| (x + o.smoothing * p) / z)
+                            .collect(),
+                    )
+                })
+                .collect();
+        }
+        (model, counts, seen)
+    }
+
+    /// Log-likelihood of every document's evidence under `model` (each phrase a mixture of
+    /// "kept" and its originals).
+    fn likelihood(&self, model: &[(f32, Vec<f32>)]) -> f32 {
+        let mut total = 0.0f64;
+        for doc in &self.documents {
+            for p in doc {
+                let (kept, shares) = &model[p.phrase as usize];
+                let logits = logits(*kept, shares, &p.gains);
+                total += log_sum_exp(&logits) as f64;
+            }
+        }
+        total as f32
+    }
+}
+
+/// Drops the pairs of a phrase that mostly occurs inside a longer learned phrase ("opposition"
+/// inside "in opposition to", "got" inside "got here"): there the spinner rewrote the longer
+/// phrase, and the inner word's pair is the language model's guess at a part of it.
+fn drop_inner_phrases(table: &mut SpinnerTable) {
+    let longer: Vec<(String, f32)> = table
+        .entries
+        .iter()
+        .filter(|(s, _)| s.contains(' '))
+        .map(|(s, e)| (format!(" {s} "), e.documents))
+        .collect();
+    table.entries.retain(|spun, e| {
+        let inner = format!(" {spun} ");
+        !longer.iter().any(|(l, docs)| {
+            l.len() > inner.len() && l.contains(&inner) && *docs >= 0.8 * e.documents
+        })
+    });
+}
+
+fn logits(kept: f32, shares: &[f32], gains: &[f32]) -> Vec<f32> {
+    std::iter::once(kept.max(f32::MIN_POSITIVE).ln())
+        .chain(
+            shares
+                .iter()
+                .zip(gains)
+                .map(|(s, g)| s.max(f32::MIN_POSITIVE).ln() + g),
+        )
+        .collect()
+}
+
+fn log_sum_exp(x: &[f32]) -> f32 {
+    let m = x.iter().copied().fold(f32::MIN, f32::max);
+    m + x.iter().map(|v| (v - m).exp()).sum::<f32>().ln()
+}
+
+/// Posterior of "kept" and of each original.
+fn posterior(kept: f32, shares: &[f32], gains: &[f32]) -> (f32, Vec<f32>) {
+    let l = logits(kept, shares, gains);
+    let z = log_sum_exp(&l);
+    let q: Vec<f32> = l.iter().map(|v| (v - z).exp()).collect();
+    (q[0], q[1..].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_posterior_sums_to_one_and_follows_the_evidence() {
+        let (k, q) = posterior(0.7, &[0.15, 0.15], &[3.0, -3.0]);
+        assert!((k + q.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        assert!(q[0] > k && k > q[1]);
+    }
+}

@@ -1,0 +1,310 @@
+//! Spinner models: a deployed spinner's own table, learned from its output (see
+//! [`crate::learn`]), as the channel for the phrases it attests.
+//!
+//! A deployed spinner is a near-fixed table: the same original becomes the same replacement in
+//! every article it rewrites. A generic thesaurus cannot know which of an original's hundreds
+//! of synonyms the spinner picked, so it charges every one of them a fan-out cost; a table
+//! learned from the spinner's output knows that "worth" is nearly always "price" in its copies.
+//!
+//! The table is stored per written phrase `s`: in how many documents `s` was seen, the share
+//! of those in which it was left as written (`kept`), and each original `o` with the share of
+//! documents in which `s` stood for `o`. The channel turns that reverse view into
+//! `ln P(s | o) - ln P(s | s)` by dividing out the originals' frequencies (see
+//! [`SpinnerIndex::learned_ratio`]).
+//!
+//! Files use the model container ([`crate::container`]: magic, version, checksum), with
+//! `spin.*` sections, so a damaged table is refused like a damaged model.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::container::{SectionWriter, Sections};
+use crate::ModelError;
+
+/// Version of the `spin.*` section layout.
+pub const SPINNER_FORMAT: u32 = 1;
+
+/// Largest log-ratio a learned pair may claim: a phrase seen spun in every document of a
+/// small sample is not infinitely sure.
+pub const MAX_LEARNED_RATIO: f32 = 4.0;
+
+/// One original a written phrase stood for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnedOriginal {
+    /// The original phrase, lowercase, single spaces.
+    pub original: String,
+    /// Expected number of documents in which the written phrase stood for this original.
+    pub documents: f32,
+    /// Share of the phrase's documents in which it stood for this original.
+    pub share: f32,
+}
+
+/// What the table knows of one written phrase.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhraseEntry {
+    /// Documents in which the phrase was seen.
+    pub documents: f32,
+    /// Share of those documents in which it was written by the author, not the spinner.
+    pub kept: f32,
+    /// Originals it stood for, most frequent first.
+    pub originals: Vec<LearnedOriginal>,
+}
+
+/// A learned spinner table: the family's name and its entries by written phrase.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpinnerTable {
+    /// Name of the spinner family (for attribution and reports).
+    pub family: String,
+    /// Entries by written phrase (lowercase, single spaces).
+    pub entries: BTreeMap<String, PhraseEntry>,
+}
+
+fn corrupt(what: &str) -> ModelError {
+    ModelError::Corrupt(format!("spinner table: {what}"))
+}
+
+impl SpinnerTable {
+    /// Number of (written, original) pairs.
+    pub fn pairs(&self) -> usize {
+        self.entries.values().map(|e| e.originals.len()).sum()
+    }
+
+    /// Serialises the table into a container file (zstd, checksummed).
+    pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
+        let mut w = SectionWriter::default();
+        w.u32s("spin.format", &[SPINNER_FORMAT]);
+        w.bytes("spin.family", self.family.as_bytes());
+        // One line per pair: written, documents, kept, original, documents, share. Text keeps
+        // the file inspectable and merges trivially; zstd makes it compact.
+        let mut lines = String::new();
+        for (spun, e) in &self.entries {
+            if e.originals.is_empty() {
+                continue;
+            }
+            for o in &e.originals {
+                lines.push_str(&format!(
+                    "{spun}\t{:.3}\t{:.4}\t{}\t{:.3}\t{:.4}\n",
+                    e.documents, e.kept, o.original, o.documents, o.share
+                ));
+            }
+        }
+        w.bytes("spin.pairs", lines.as_bytes());
+        w.finish(19)
+    }
+
+    /// Reads a table written by [`SpinnerTable::to_bytes`], checking every field.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let s = Sections::parse(bytes)?;
+        let format = s.u32s("spin.format")?;
+        if format.first() != Some(&SPINNER_FORMAT) {
+            return Err(corrupt("unknown spinner table format"));
+        }
+        let family = std::str::from_utf8(s.bytes("spin.family")?)
+            .map_err(|_| corrupt("family name is not UTF-8"))?
+            .to_owned();
+        let text = std::str::from_utf8(s.bytes("spin.pairs")?)
+            .map_err(|_| corrupt("pairs are not UTF-8"))?;
+        let mut entries: BTreeMap<String, PhraseEntry> = BTreeMap::new();
+        for (n, line) in text.lines().enumerate() {
+            let bad = || corrupt(&format!("line {} is malformed", n + 1));
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [spun, docs, kept, original, odocs, share] = cols[..] else {
+                return Err(bad());
+            };
+            let num = |x: &str| -> Result<f32, ModelError> {
+                x.parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(bad)
+            };
+            let (docs, kept, odocs, share) = (num(docs)?, num(kept)?, num(odocs)?, num(share)?);
+            if spun.is_empty() || original.is_empty() || kept > 1.0 || share > 1.0 {
+                return Err(bad());
+            }
+            let e = entries.entry(spun.to_owned()).or_insert(PhraseEntry {
+                documents: docs,
+                kept,
+                originals: Vec::new(),
+            });
+            e.originals.push(LearnedOriginal {
+                original: original.to_owned(),
+                documents: odocs,
+                share,
+            });
+        }
+        Ok(SpinnerTable { family, entries })
+    }
+
+    /// Reads a table file.
+    pub fn open(path: &std::path::Path) -> Result<Self, ModelError> {
+        Self::from_bytes(&std::fs::read(path)?)
+    }
+
+    /// Adds another table's evidence to this one: document counts add up and shares are
+    /// re-weighted by them, so learning from two crawls and merging equals learning from both
+    /// (up to the EM's own smoothing).
+    pub fn merge(&mut self, other: &SpinnerTable) {
+        for (spun, theirs) in &other.entries {
+            let Some(ours) = self.entries.get_mut(spun) else {
+                self.entries.insert(spun.clone(), theirs.clone());
+                continue;
+            };
+            let total = ours.documents + theirs.documents;
+            if total <= 0.0 {
+                continue;
+            }
+            let mut by_original: BTreeMap<String, f32> = BTreeMap::new();
+            for o in ours.originals.iter().chain(&theirs.originals) {
+                *by_original.entry(o.original.clone()).or_default() += o.documents;
+            }
+            ours.kept = (ours.kept * ours.documents + theirs.kept * theirs.documents) / total;
+            ours.documents = total;
+            ours.originals = by_original
+                .into_iter()
+                .map(|(original, documents)| LearnedOriginal {
+                    original,
+                    documents,
+                    share: (documents / total).min(1.0),
+                })
+                .collect();
+            ours.originals
+                .sort_by(|a, b| b.documents.total_cmp(&a.documents));
+        }
+        if self.family.is_empty() {
+            self.family = other.family.clone();
+        }
+    }
+}
+
+/// A learned original as the candidate generator sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnedCandidate {
+    /// The original phrase.
+    pub original: String,
+    /// `ln share(o) - ln kept`, capped at [`MAX_LEARNED_RATIO`]: how much likelier the
+    /// spinner's table makes this original than the phrase as written, before the originals'
+    /// frequencies are divided out.
+    pub log_ratio: f32,
+}
+
+/// The loaded spinner tables, merged, for look-up by written phrase.
+#[derive(Default)]
+pub struct SpinnerIndex {
+    by_spun: HashMap<String, Vec<LearnedCandidate>>,
+    families: Vec<String>,
+}
+
+/// Least share a learned original needs to be proposed: rarer ones are the EM's noise.
+pub const MIN_SHARE: f32 = 0.05;
+
+impl SpinnerIndex {
+    /// Adds a table. Where two tables know the same phrase, the stronger claim is kept.
+    pub fn add(&mut self, table: &SpinnerTable) {
+        self.families.push(table.family.clone());
+        for (spun, e) in &table.entries {
+            // A kept share of 0 in a small sample means "rarely", not "never".
+            let kept = e.kept.max(0.01);
+            let list = self.by_spun.entry(spun.clone()).or_default();
+            for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
+                let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
+                match list.iter_mut().find(|c| c.original == o.original) {
+                    Some(c) => c.log_ratio = c.log_ratio.max(log_ratio),
+                    None => list.push(LearnedCandidate {
+                        original: o.original.clone(),
+                        log_ratio,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The learned originals of a written phrase (empty when no table knows it).
+    pub fn learned(&self, spun: &str) -> &[LearnedCandidate] {
+        self.by_spun.get(spun).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any table is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.families.is_empty()
+    }
+
+    /// Names of the loaded families, in load order.
+    pub fn families(&self) -> &[String] {
+        &self.families
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(family: &str, rows: &[(&str, f32, f32, &str, f32)]) -> SpinnerTable {
+        let mut t = SpinnerTable {
+            family: family.into(),
+            ..Default::default()
+        };
+        for &(spun, docs, kept, original, odocs) in rows {
+            let e = t.entries.entry(spun.into()).or_insert(PhraseEntry {
+                documents: docs,
+                kept,
+                originals: Vec::new(),
+            });
+            e.originals.push(LearnedOriginal {
+                original: original.into(),
+                documents: odocs,
+                share: odocs / docs,
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn a_table_survives_its_file_and_a_flipped_byte_is_refused() {
+        let t = table(
+            "a",
+            &[
+                ("worth", 10.0, 0.2, "price", 8.0),
+                ("stage", 4.0, 0.5, "level", 2.0),
+            ],
+        );
+        let bytes = t.to_bytes().unwrap();
+        let back = SpinnerTable::from_bytes(&bytes).unwrap();
+        assert_eq!(back.family, "a");
+        assert_eq!(back.entries["worth"].originals[0].original, "price");
+        assert!((back.entries["worth"].originals[0].share - 0.8).abs() < 1e-3);
+        for at in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+            let mut bad = bytes.clone();
+            bad[at] ^= 0x40;
+            assert!(SpinnerTable::from_bytes(&bad).is_err(), "flip at {at}");
+        }
+    }
+
+    #[test]
+    fn merging_weighs_shares_by_documents() {
+        let mut a = table("a", &[("worth", 10.0, 0.2, "price", 8.0)]);
+        let b = table("b", &[("worth", 10.0, 0.6, "value", 4.0)]);
+        a.merge(&b);
+        let e = &a.entries["worth"];
+        assert_eq!(e.documents, 20.0);
+        assert!((e.kept - 0.4).abs() < 1e-6);
+        assert_eq!(e.originals[0].original, "price");
+        assert!((e.originals[0].share - 0.4).abs() < 1e-6);
+        assert!((e.originals[1].share - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_index_caps_ratios_and_drops_rare_originals() {
+        let t = table(
+            "a",
+            &[
+                ("worth", 100.0, 0.0, "price", 99.0),
+                ("worth", 100.0, 0.0, "use", 1.0),
+            ],
+        );
+        let mut index = SpinnerIndex::default();
+        index.add(&t);
+        let learned = index.learned("worth");
+        assert_eq!(learned.len(), 1);
+        assert_eq!(learned[0].log_ratio, MAX_LEARNED_RATIO);
+        assert!(index.learned("stage").is_empty());
+    }
+}

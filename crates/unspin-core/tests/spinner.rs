@@ -1,0 +1,119 @@
+//! Learned spinner tables: the channel they give restore, and the learner that makes them.
+
+use std::sync::OnceLock;
+
+use unspin_core::learn::{LearnOptions, Learner};
+use unspin_core::restore::{ChangeKind, Restorer};
+use unspin_core::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable};
+use unspin_core::Model;
+
+fn model_path() -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/en-default.unspin"
+    ))
+}
+
+fn generic() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::open(&model_path()).expect("default model loads"))
+}
+
+/// A table that says the spinner writes "buying and selling" for "trading".
+fn trading_table() -> SpinnerTable {
+    let mut t = SpinnerTable {
+        family: "test".into(),
+        ..Default::default()
+    };
+    t.entries.insert(
+        "buying and selling".into(),
+        PhraseEntry {
+            documents: 50.0,
+            kept: 0.05,
+            originals: vec![LearnedOriginal {
+                original: "trading".into(),
+                documents: 47.0,
+                share: 0.94,
+            }],
+        },
+    );
+    t
+}
+
+const SPUN: &str = "City officers stated on Tuesday that buying and selling in the shares of the \
+    developer was halted. The mayor's workplace declined to remark, but a spokesperson stated the \
+    warfare over housing had gone on for too lengthy. Buying and selling resumed later, officers \
+    stated, after the White Home of the council set out the guidelines.";
+
+#[test]
+fn a_learned_pair_is_restored_where_the_thesaurus_alone_keeps_the_phrase() {
+    let without = Restorer::new(generic()).restore(SPUN);
+    assert!(
+        !without.text.contains("trading"),
+        "control: the generic channel does not restore it: {}",
+        without.text
+    );
+    let mut with_table = Model::open(&model_path()).unwrap();
+    with_table.add_spinner(&trading_table());
+    let r = Restorer::new(&with_table).restore(SPUN);
+    let learned: Vec<_> = r
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Learned)
+        .collect();
+    assert_eq!(learned.len(), 2, "{:?}", r.changes);
+    assert!(learned
+        .iter()
+        .all(|c| c.restored.eq_ignore_ascii_case("trading")));
+    assert!(r.text.contains("that trading in the shares"), "{}", r.text);
+    assert!(
+        r.text.contains("Trading resumed"),
+        "case follows: {}",
+        r.text
+    );
+}
+
+#[test]
+fn a_table_does_not_change_what_check_measures() {
+    let mut with_table = Model::open(&model_path()).unwrap();
+    with_table.add_spinner(&trading_table());
+    let a = Restorer::new(generic()).check(SPUN);
+    let b = Restorer::new(&with_table).check(SPUN);
+    assert_eq!(a.probability, b.probability);
+}
+
+/// Our own sentences, each with a slot where the spinner's original belongs.
+const FRAMES: &[&str] = &[
+    "The {} of the house rose sharply after the report was published on Monday.",
+    "Analysts expect the {} to fall again when the central bank meets next week.",
+    "Farmers said the {} of grain had doubled since the start of the year.",
+    "The average {} paid by buyers in the city is now higher than ever before.",
+    "Officials warned that the {} of fuel could climb further during the winter.",
+    "Shoppers complained that the {} of bread had gone up twice in a month.",
+];
+
+#[test]
+fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
+    // A spinner that always writes "worth" for "price"; the learner never sees "price".
+    let mut learner = Learner::new(generic(), LearnOptions::default());
+    for round in 0..4 {
+        let doc: Vec<String> = FRAMES
+            .iter()
+            .cycle()
+            .skip(round)
+            .take(4)
+            .map(|f| f.replace("{}", "worth"))
+            .collect();
+        learner.add_document(&doc.join(" "));
+    }
+    let (table, summary) = learner.finish();
+    assert_eq!(summary.documents, 4);
+    let entry = table
+        .entries
+        .get("worth")
+        .expect("the spun word is learned");
+    let top = &entry.originals[0];
+    assert_eq!(top.original, "price", "{entry:?}");
+    assert!(top.share > entry.kept, "{entry:?}");
+    assert!(summary.likelihood_gain > 0.0);
+}
