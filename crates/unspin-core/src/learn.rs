@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use crate::check::WrittenContext;
 use crate::decode;
-use crate::restore::Restorer;
+use crate::restore::{context, path_outputs, Restorer};
 use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
 use crate::Model;
 
@@ -44,6 +44,9 @@ pub struct LearnOptions {
     /// How sharply the generic channel's scores divide the prior spin rate among a phrase's
     /// candidates (0 = evenly).
     pub prior_sharpness: f32,
+    /// Judge each phrase beside the first restore pass's output for its neighbours rather
+    /// than beside the words as written.
+    pub restored_context: bool,
     /// Least share of the first original's documents a runner-up original needs to stay.
     pub runner_up_ratio: f32,
     /// Name of the family written into the table.
@@ -61,6 +64,7 @@ impl Default for LearnOptions {
             max_occurrence_gain: 8.0,
             prior_sharpness: 1.0,
             runner_up_ratio: 0.5,
+            restored_context: true,
             family: "learned".into(),
         }
     }
@@ -125,16 +129,27 @@ impl<'m> Learner<'m> {
     fn evidence(&mut self, text: &str) -> Vec<PhraseInDocument> {
         let model = self.restorer.model();
         let lm = &model.lm;
-        let (_, sentences) = self.restorer.prepare(text);
+        let (tokens, sentences) = self.restorer.prepare(text);
+        // A phrase's neighbours may be spun too ("shifting common" for "moving average"):
+        // judged beside the first pass's restoration of them, not as written.
+        let first = self
+            .options
+            .restored_context
+            .then(|| self.restorer.first_pass(text, &tokens, &sentences));
         let cap = self.options.max_occurrence_gain;
         let mut local: HashMap<u32, Vec<f32>> = HashMap::new();
-        for s in &sentences {
+        for (si, s) in sentences.iter().enumerate() {
             let ctx = WrittenContext::new(lm, s);
+            let outputs = first
+                .as_ref()
+                .map(|(_, lattices, paths)| path_outputs(&lattices[si], &paths[si]));
             for span in &s.spans {
                 let end = span.first + span.len;
                 let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
-                let before = ctx.states[span.first];
-                let after = ctx.after(lm, end);
+                let (before, after) = outputs
+                    .as_ref()
+                    .and_then(|o| context(lm, o, span, lm.bos()))
+                    .unwrap_or_else(|| (ctx.states[span.first], ctx.after(lm, end)));
                 let kept_score = decode::window_score(lm, before, kept, &after);
                 let kept_unigram = decode::phrase_logprob(lm, kept);
                 let id = match self.phrase_ids.get(&span.spun) {
@@ -178,6 +193,10 @@ impl<'m> Learner<'m> {
 
     /// Runs EM and returns the table with a summary.
     pub fn finish(self) -> (SpinnerTable, LearnSummary) {
+        self.fit()
+    }
+
+    fn fit(&self) -> (SpinnerTable, LearnSummary) {
         let o = &self.options;
         let priors: Vec<(f32, Vec<f32>)> = self
             .phrases

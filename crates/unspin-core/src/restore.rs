@@ -316,30 +316,41 @@ impl<'m> Restorer<'m> {
         (tokens, sentences)
     }
 
-    /// Restores `input`.
-    pub fn restore(&self, input: &str) -> Restoration {
-        let (tokens, sentences) = self.prepare(input);
+    /// The document's weights and the first pass of restore over prepared sentences: every
+    /// candidate allowed, the best path of each sentence's lattice.
+    pub(crate) fn first_pass(
+        &self,
+        input: &str,
+        tokens: &[text::Token],
+        sentences: &[Sentence],
+    ) -> (Params, Vec<Lattice>, Vec<Vec<Step>>) {
         // How likely the document is spun sets how readily a word is taken for spun (the
         // prior of the channel): a spun article has a replaced phrase every few words, a
         // clean one none. `check` answers that from the same candidates without decoding.
         let params = if self.params.spun_relax > 0.0 || self.params.spun_fanout_relief > 0.0 {
-            let report = self.check_prepared(input, &tokens, &sentences, &Calibration::default());
+            let report = self.check_prepared(input, tokens, sentences, &Calibration::default());
             self.params
                 .for_spin_probability(report.probability, report.features.phrase_density)
         } else {
             self.params.clone()
         };
-        let params = &params;
-
-        // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let lattices: Vec<Lattice> = sentences
             .iter()
-            .map(|s| self.lattice(params, s, |_, _| Some(0.0)))
+            .map(|s| self.lattice(&params, s, |_, _| Some(0.0)))
             .collect();
         let paths: Vec<Vec<Step>> = lattices
             .iter()
             .map(|l| decode::best_path(&self.model.lm, l, params.beam))
             .collect();
+        (params, lattices, paths)
+    }
+
+    /// Restores `input`.
+    pub fn restore(&self, input: &str) -> Restoration {
+        let (tokens, sentences) = self.prepare(input);
+        // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
+        let (params, lattices, paths) = self.first_pass(input, &tokens, &sentences);
+        let params = &params;
         let evidence = self.evidence(params, &sentences, &lattices, &paths);
         let decisions = self.decide(params, &evidence);
 
@@ -581,7 +592,10 @@ fn kept_phrases<'w>(
 }
 
 /// The output of each step of a path: (first word, words covered, LM tokens written).
-fn path_outputs<'a>(l: &'a Lattice, p: &[Step]) -> Vec<(usize, usize, &'a [Option<u32>])> {
+pub(crate) fn path_outputs<'a>(
+    l: &'a Lattice,
+    p: &[Step],
+) -> Vec<(usize, usize, &'a [Option<u32>])> {
     p.iter()
         .map(|step| match *step {
             Step::Keep(i) => (i, 1, l.keep[i].as_slice()),
@@ -592,7 +606,7 @@ fn path_outputs<'a>(l: &'a Lattice, p: &[Step]) -> Vec<(usize, usize, &'a [Optio
 
 /// LM history before `span` and up to two LM tokens after it, in the context of a decoded
 /// path; `None` when the path covers the span's edges with a replacement that straddles them.
-fn context(
+pub(crate) fn context(
     lm: &crate::lm::LanguageModel,
     outputs: &[(usize, usize, &[Option<u32>])],
     span: &Span,

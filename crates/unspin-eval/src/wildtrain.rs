@@ -216,6 +216,7 @@ pub fn learn_options(family: &str, set: &[String]) -> Result<LearnOptions> {
             "max_occurrence_gain" => o.max_occurrence_gain = v,
             "prior_sharpness" => o.prior_sharpness = v,
             "runner_up_ratio" => o.runner_up_ratio = v,
+            "restored_context" => o.restored_context = v != 0.0,
             _ => anyhow::bail!("unknown learner setting {k}"),
         }
     }
