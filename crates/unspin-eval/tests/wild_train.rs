@@ -47,7 +47,7 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let generic = r["generic_share"].as_f64().unwrap();
     let learned = r["learned_share"].as_f64().unwrap();
-    // Measured 0.052 and 0.182 (BENCHMARKS.md); the floors leave room for float noise only.
+    // Measured 0.052 and 0.185 (BENCHMARKS.md); the floors leave room for float noise only.
     assert!(learned >= 0.16, "learned share {learned}");
     assert!(
         learned >= 2.5 * generic,
