@@ -97,6 +97,11 @@ pub struct Features {
     pub lm_low_density: f32,
     /// The same above [`LM_GAIN_HIGH`] nats.
     pub lm_high_density: f32,
+    /// Occurrences of phrases a loaded spinner table attests as its outputs (learned ratio at
+    /// least [`Calibration::attested_min_ratio`]), per 100 words: "buying and selling" says
+    /// a spinner was here in a way no clean market report does. Not in [`Features::to_vec`]:
+    /// its weight is [`Calibration::attested_weight`].
+    pub attested_density: f32,
 }
 
 /// Language-model-only gain above which a span counts towards [`Features::lm_low_density`].
@@ -136,6 +141,13 @@ pub struct Calibration {
     pub change_cost: f32,
     /// Gain (nats) above which a phrase counts towards [`Features::phrase_density`].
     pub strong_gain: f32,
+    /// Weight of [`Features::attested_density`] in the logit. The synthetic spins that fit the
+    /// other weights contain no deployed spinner's outputs, so this one is set on real pages
+    /// (see BENCHMARKS.md); 0 leaves the probability as the thesaurus channel gives it.
+    pub attested_weight: f32,
+    /// Least learned log-ratio (`ln share - ln kept`) for a written phrase to count as an
+    /// attested spinner output.
+    pub attested_min_ratio: f32,
 }
 
 impl Default for Calibration {
@@ -148,6 +160,8 @@ impl Default for Calibration {
             min_words: 50,
             change_cost: 5.5,
             strong_gain: 2.5,
+            attested_weight: 0.0,
+            attested_min_ratio: 2.0,
         }
     }
 }
@@ -156,6 +170,7 @@ impl Calibration {
     /// Probability of spun for these features.
     pub fn probability(&self, f: &Features) -> f32 {
         let z = self.bias
+            + self.attested_weight * f.attested_density
             + self
                 .weights
                 .iter()
@@ -216,9 +231,9 @@ struct PhraseEvidence {
 }
 
 impl Restorer<'_> {
-    /// Checks one document with the default calibration.
+    /// Checks one document with the restorer's calibration.
     pub fn check(&self, input: &str) -> CheckReport {
-        self.check_with(input, &Calibration::default())
+        self.check_with(input, &self.calibration)
     }
 
     /// Checks one document with `calibration`.
@@ -240,6 +255,8 @@ impl Restorer<'_> {
         let mut spintax = 0usize;
         let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
         let (mut lm_low, mut lm_high) = (0usize, 0usize);
+        let mut attested = 0usize;
+        let spinners = &self.model.spinners;
         // Restore's change cost may differ; the features are measured at the calibration's.
         let recost = self.params.change_cost - calibration.change_cost;
         for s in sentences {
@@ -258,6 +275,13 @@ impl Restorer<'_> {
                     let last = tokens[s.units[end - 1].token].end;
                     (first, last)
                 });
+                if spinners
+                    .learned(&span.spun)
+                    .iter()
+                    .any(|l| l.log_ratio >= calibration.attested_min_ratio)
+                {
+                    attested += 1;
+                }
                 let mut best_lm = f32::MIN;
                 // The words as written are scored once per span, not once per candidate.
                 let kept_score = decode::window_score(lm, before, kept, &after);
@@ -320,6 +344,7 @@ impl Restorer<'_> {
             spintax_density: per_100(spintax as f32),
             lm_low_density: per_100(lm_low as f32),
             lm_high_density: per_100(lm_high as f32),
+            attested_density: per_100(attested as f32),
         };
         let probability = calibration.probability(&features);
         let verdict = if words < calibration.min_words {

@@ -103,6 +103,9 @@ pub struct Restorer<'m> {
     cache: SharedCache,
     /// Most candidates kept per span (set before the first document, like `params`).
     pub candidate_limit: usize,
+    /// How `check` turns its features into a probability; restore reads the same probability
+    /// to set its weights.
+    pub calibration: Calibration,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -122,6 +125,7 @@ impl<'m> Restorer<'m> {
             params: Params::default(),
             cache: Mutex::new(HashMap::new()),
             candidate_limit: candidates::MAX_CANDIDATES,
+            calibration: Calibration::default(),
         }
     }
 
@@ -328,7 +332,7 @@ impl<'m> Restorer<'m> {
         // prior of the channel): a spun article has a replaced phrase every few words, a
         // clean one none. `check` answers that from the same candidates without decoding.
         let params = if self.params.spun_relax > 0.0 || self.params.spun_fanout_relief > 0.0 {
-            let report = self.check_prepared(input, tokens, sentences, &Calibration::default());
+            let report = self.check_prepared(input, tokens, sentences, &self.calibration);
             self.params
                 .for_spin_probability(report.probability, report.features.phrase_density)
         } else {

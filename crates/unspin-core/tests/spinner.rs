@@ -80,6 +80,12 @@ fn a_table_does_not_change_what_check_measures() {
     let a = Restorer::new(generic()).check(SPUN);
     let b = Restorer::new(&with_table).check(SPUN);
     assert_eq!(a.probability, b.probability);
+    // The attested outputs are counted and reported all the same (weight 0 by default).
+    assert_eq!(a.features.attested_density, 0.0);
+    assert!(b.features.attested_density > 0.0);
+    let mut weighted = Restorer::new(&with_table);
+    weighted.calibration.attested_weight = 1.0;
+    assert!(weighted.check(SPUN).probability > b.probability);
 }
 
 /// Our own sentences, each with a slot where the spinner's original belongs.

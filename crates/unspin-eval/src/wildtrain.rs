@@ -134,6 +134,10 @@ pub struct Score {
     pub changes: usize,
     /// Words in the pages.
     pub words: usize,
+    /// Pages scored.
+    pub pages: usize,
+    /// Of those, flagged spun by `check`.
+    pub flagged: usize,
 }
 
 impl Score {
@@ -142,6 +146,8 @@ impl Score {
         self.restored += o.restored;
         self.changes += o.changes;
         self.words += o.words;
+        self.pages += o.pages;
+        self.flagged += o.flagged;
     }
 
     /// Share of occurrences put back.
@@ -152,7 +158,10 @@ impl Score {
 
 fn score(restorer: &Restorer, page: &Page) -> Score {
     let r = restorer.restore(&page.text);
+    let flagged = restorer.check(&page.text).verdict == unspin_core::check::Verdict::Spun;
     let mut s = Score {
+        flagged: usize::from(flagged),
+        pages: 1,
         changes: r.changes.len(),
         words: page.text.split_whitespace().count(),
         ..Default::default()
@@ -235,9 +244,30 @@ pub fn learn(model: &Model, texts: &[&str], options: LearnOptions) -> SpinnerTab
 fn restorer_for<'m>(model: &'m Model, set: &[String]) -> Result<Restorer<'m>> {
     let mut r = Restorer::new(model);
     for kv in set {
-        crate::apply_param(&mut r.params, kv)?;
+        if !apply_calibration(&mut r.calibration, kv)? {
+            crate::apply_param(&mut r.params, kv)?;
+        }
     }
     Ok(r)
+}
+
+/// Applies a `name=value` override of the check calibration; false when `name` is not one.
+fn apply_calibration(c: &mut unspin_core::check::Calibration, kv: &str) -> Result<bool> {
+    let Some((k, v)) = kv.split_once('=') else {
+        return Ok(false);
+    };
+    let value = || -> Result<f32> {
+        v.parse()
+            .with_context(|| format!("--set {kv:?}: the value is not a number"))
+    };
+    match k {
+        "bias" => c.bias = value()?,
+        "threshold" => c.threshold = value()?,
+        "attested_weight" => c.attested_weight = value()?,
+        "attested_min_ratio" => c.attested_min_ratio = value()?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Runs the two-fold measurement and prints a JSON report.
@@ -295,8 +325,17 @@ pub fn report(
             "learned": {"share": l.share(), "score": l, "clean": clean_learned},
         }));
     }
+    let clean_flagged: u64 = folds
+        .iter()
+        .map(|f| f["learned"]["clean"]["flagged"].as_u64().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
     Ok(serde_json::json!({
         "style": style,
+        "generic_flagged": base_all.flagged,
+        "learned_flagged": learned_all.flagged,
+        "pages": learned_all.pages,
+        "learned_clean_flagged_worst_fold": clean_flagged,
         "generic_share": base_all.share(),
         "learned_share": learned_all.share(),
         "folds": folds,
