@@ -21,9 +21,11 @@ pub struct Options {
     pub merge: Vec<PathBuf>,
     /// Summary as JSON.
     pub json: bool,
+    /// JSON Lines field holding a record's text.
+    pub text_field: String,
 }
 
-/// Text files named or found (recursively, `*.txt`) under the inputs, in name order.
+/// Files named, or found (recursively, `*.txt` and `*.jsonl`) under the inputs, in name order.
 fn text_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -35,7 +37,7 @@ fn text_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         for p in entries {
             if p.is_dir() {
                 walk(&p, out)?;
-            } else if p.extension().is_some_and(|e| e == "txt") {
+            } else if p.extension().is_some_and(|e| e == "txt" || e == "jsonl") {
                 out.push(p);
             }
         }
@@ -50,6 +52,13 @@ fn text_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// The non-empty text of a JSON Lines record's `field`.
+fn record_text(line: &str, field: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let t = v.get(field)?.as_str()?;
+    (!t.trim().is_empty()).then(|| t.to_owned())
 }
 
 /// Learns a table from the inputs and writes it.
@@ -83,9 +92,33 @@ pub fn run(
     };
     let mut skipped = 0usize;
     for f in &files {
-        // A file that cannot be read is reported and skipped: one bad page must not end a
-        // run over a crawl's output.
+        // A file or record that cannot be read is reported and skipped: one bad page must not
+        // end a run over a crawl's output.
+        let is_jsonl = f.extension().is_some_and(|e| e == "jsonl");
         match read_text(&f.to_string_lossy()) {
+            Ok(text) if is_jsonl => {
+                for (n, line) in text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                {
+                    match record_text(line, &options.text_field) {
+                        Some(t) => learner.add_document(&t),
+                        None => {
+                            bar.suspend(|| {
+                                eprintln!(
+                                    "unspin: skipped: {} line {}: not a JSON object with a \
+                                     string field {:?}",
+                                    f.display(),
+                                    n + 1,
+                                    options.text_field
+                                )
+                            });
+                            skipped += 1;
+                        }
+                    }
+                }
+            }
             Ok(text) => learner.add_document(&text),
             Err(e) => {
                 bar.suspend(|| eprintln!("unspin: skipped: {e:#}"));

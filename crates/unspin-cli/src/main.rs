@@ -161,9 +161,10 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
-    /// Learn a spinner's table from its output alone: spun text files, or folders of them
-    /// (`*.txt`, searched recursively), e.g. the pages `scan` flagged. Writes a spinner table
-    /// for --spinner. Learning starts from the generic channel, never from a loaded table.
+    /// Learn a spinner's table from its output alone: spun text files, JSON Lines files of
+    /// spun records (one document per line, text in --text-field), or folders of them
+    /// (`*.txt`, `*.jsonl`, searched recursively). Writes a spinner table for --spinner.
+    /// Learning starts from the generic channel, never from a loaded table.
     Learn {
         /// Spun text files or folders.
         #[arg(required = true)]
@@ -180,6 +181,9 @@ enum Command {
         /// Print the summary as JSON on standard output.
         #[arg(long)]
         json: bool,
+        /// JSON Lines field holding the text.
+        #[arg(long, default_value = "text")]
+        text_field: String,
     },
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
@@ -597,12 +601,14 @@ fn run(cli: Cli) -> Result<Outcome> {
             family,
             merge,
             json,
+            text_field,
         } => {
             let options = learn::Options {
                 out: table_path,
                 family,
                 merge,
                 json,
+                text_field,
             };
             // Learning starts from the generic channel: a loaded table would teach itself.
             let generic = ModelChoice {

@@ -35,6 +35,15 @@ fn write_spun_pages(dir: &std::path::Path) {
         let text: Vec<&str> = frames.iter().cycle().skip(n).take(4).copied().collect();
         std::fs::write(dir.join(format!("{n}.txt")), text.join(" ")).unwrap();
     }
+    // Two more pages as JSON Lines records, and a record without text, which is skipped.
+    let records: Vec<String> = (0..2)
+        .map(|n| {
+            let text: Vec<&str> = frames.iter().cycle().skip(n + 2).take(3).copied().collect();
+            serde_json::json!({"id": n, "text": text.join(" ")}).to_string()
+        })
+        .chain(["{\"id\": 9}".to_owned()])
+        .collect();
+    std::fs::write(dir.join("more.jsonl"), records.join("\n")).unwrap();
     // A binary file among them is reported and skipped, not fatal.
     std::fs::write(dir.join("9.txt"), b"\0\0\0").unwrap();
 }
@@ -59,9 +68,11 @@ fn a_learned_table_is_written_and_used_by_restore() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["summary"]["documents"], 4);
-    assert_eq!(report["skipped"], 1);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("9.txt"));
+    assert_eq!(report["summary"]["documents"], 6);
+    assert_eq!(report["skipped"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("9.txt"), "{stderr}");
+    assert!(stderr.contains("more.jsonl line 3"), "{stderr}");
     // What is learned from four tiny pages is the core tests' and the wild-train test's
     // business; here: a table with pairs, top pairs listed, and a file that loads.
     assert!(report["table_pairs"].as_u64().unwrap() > 0);
