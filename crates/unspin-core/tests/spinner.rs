@@ -123,3 +123,51 @@ fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
     assert!(top.share > entry.kept, "{entry:?}");
     assert!(summary.likelihood_gain > 0.0);
 }
+
+mod damaged_tables {
+    use proptest::prelude::*;
+    use unspin_core::container::SectionWriter;
+    use unspin_core::spinner::SpinnerTable;
+
+    /// A well-formed container whose pairs section holds `pairs`.
+    fn container(pairs: &str) -> Vec<u8> {
+        let mut w = SectionWriter::default();
+        w.u32s("spin.format", &[unspin_core::spinner::SPINNER_FORMAT]);
+        w.bytes("spin.family", b"f");
+        w.bytes("spin.pairs", pairs.as_bytes());
+        w.finish(1).unwrap()
+    }
+
+    proptest! {
+        /// Any bytes: an error or a table, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = SpinnerTable::from_bytes(&bytes);
+        }
+
+        /// A valid container with arbitrary pair lines: an error or a table whose shares are
+        /// all probabilities.
+        #[test]
+        fn arbitrary_pair_lines_never_panic(pairs in "[a-z\t0-9.\\-e\n]{0,200}") {
+            if let Ok(t) = SpinnerTable::from_bytes(&container(&pairs)) {
+                for e in t.entries.values() {
+                    prop_assert!((0.0..=1.0).contains(&e.kept));
+                    for o in &e.originals {
+                        prop_assert!((0.0..=1.0).contains(&o.share));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_file_is_not_a_spinner_table() {
+        let model = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/en-default.unspin"
+        ))
+        .unwrap();
+        let err = SpinnerTable::from_bytes(&model).unwrap_err().to_string();
+        assert!(err.contains("spin."), "{err}");
+    }
+}

@@ -204,13 +204,19 @@ fn articles(dir: &Path, split: &str, limit: usize) -> Result<Vec<String>> {
         .collect()
 }
 
-fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()> {
+/// Splits a `name=value` override given with `flag` into its name and number.
+pub(crate) fn setting<'a>(flag: &str, kv: &'a str) -> Result<(&'a str, f32)> {
     let (k, v) = kv
         .split_once('=')
-        .with_context(|| format!("--set {kv:?}: expected name=value"))?;
+        .with_context(|| format!("{flag} {kv:?}: expected name=value"))?;
     let v: f32 = v
         .parse()
-        .with_context(|| format!("--set {kv:?}: the value is not a number"))?;
+        .with_context(|| format!("{flag} {kv:?}: the value is not a number"))?;
+    Ok((k, v))
+}
+
+fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()> {
+    let (k, v) = setting("--set", kv)?;
     match k {
         "change_cost" => params.change_cost = v,
         "fanout_weight" => params.fanout_weight = v,

@@ -210,12 +210,7 @@ pub fn learn_options(family: &str, set: &[String]) -> Result<LearnOptions> {
         ..Default::default()
     };
     for kv in set {
-        let (k, v) = kv
-            .split_once('=')
-            .with_context(|| format!("--learn-set {kv:?}: expected name=value"))?;
-        let v: f32 = v
-            .parse()
-            .with_context(|| format!("--learn-set {kv:?}: the value is not a number"))?;
+        let (k, v) = crate::setting("--learn-set", kv)?;
         match k {
             "iterations" => o.iterations = v as usize,
             "prior_spin" => o.prior_spin = v,
@@ -253,18 +248,12 @@ fn restorer_for<'m>(model: &'m Model, set: &[String]) -> Result<Restorer<'m>> {
 
 /// Applies a `name=value` override of the check calibration; false when `name` is not one.
 fn apply_calibration(c: &mut unspin_core::check::Calibration, kv: &str) -> Result<bool> {
-    let Some((k, v)) = kv.split_once('=') else {
-        return Ok(false);
-    };
-    let value = || -> Result<f32> {
-        v.parse()
-            .with_context(|| format!("--set {kv:?}: the value is not a number"))
-    };
+    let (k, v) = crate::setting("--set", kv)?;
     match k {
-        "bias" => c.bias = value()?,
-        "threshold" => c.threshold = value()?,
-        "attested_weight" => c.attested_weight = value()?,
-        "attested_min_ratio" => c.attested_min_ratio = value()?,
+        "bias" => c.bias = v,
+        "threshold" => c.threshold = v,
+        "attested_weight" => c.attested_weight = v,
+        "attested_min_ratio" => c.attested_min_ratio = v,
         _ => return Ok(false),
     }
     Ok(true)
