@@ -2,14 +2,14 @@
 //! table and a summary.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use unspin_core::learn::{LearnOptions, Learner};
 use unspin_core::spinner::SpinnerTable;
 
-use crate::{load_model, read_text, ModelChoice};
+use crate::{collect_inputs, load_model, read_text, ModelChoice};
 
 /// Options of `unspin learn` besides the inputs.
 pub struct Options {
@@ -23,35 +23,6 @@ pub struct Options {
     pub json: bool,
     /// JSON Lines field holding a record's text.
     pub text_field: String,
-}
-
-/// Files named, or found (recursively, `*.txt` and `*.jsonl`) under the inputs, in name order.
-fn text_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read folder {}", dir.display()))?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("cannot read folder {}", dir.display()))?;
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else if p.extension().is_some_and(|e| e == "txt" || e == "jsonl") {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            walk(input, &mut out)?;
-        } else {
-            out.push(input.clone());
-        }
-    }
-    Ok(out)
 }
 
 /// The non-empty text of a JSON Lines record's `field`.
@@ -68,7 +39,10 @@ pub fn run(
     inputs: &[PathBuf],
     options: &Options,
 ) -> Result<()> {
-    let files = text_files(inputs)?;
+    let mut files = Vec::new();
+    for input in inputs {
+        collect_inputs(input, &mut files)?;
+    }
     if files.is_empty() {
         bail!("no text files to learn from in the inputs");
     }
@@ -138,8 +112,15 @@ pub fn run(
         table.merge(&other);
     }
     let bytes = table.to_bytes().context("cannot encode the table")?;
-    std::fs::write(&options.out, bytes)
-        .with_context(|| format!("cannot write {}", options.out.display()))?;
+    // Written beside and renamed into place, so that an interrupted write never leaves half a
+    // table where a whole one was (`--out` may name a table just merged).
+    let partial = options.out.with_extension("partial");
+    if let Err(e) =
+        std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, &options.out))
+    {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e).with_context(|| format!("cannot write {}", options.out.display()));
+    }
     let mut top: Vec<(&str, &str, f32)> = table
         .entries
         .iter()

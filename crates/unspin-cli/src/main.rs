@@ -392,8 +392,9 @@ fn check(
     })
 }
 
-/// Files under `path` (itself if a file), sorted, that `index add` reads.
-fn collect_inputs(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Files under `path` (itself if a file), sorted, that `index add` and `learn` read: text and
+/// JSON Lines files, folders searched recursively.
+pub(crate) fn collect_inputs(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if path.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
             .with_context(|| format!("cannot read folder {}", path.display()))?

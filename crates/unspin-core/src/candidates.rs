@@ -32,8 +32,8 @@ pub struct Candidate {
     /// Whether the relation holds both ways (each phrase lists the other): a closer synonym.
     pub mutual: bool,
     /// For a pair a learned spinner table attests: `ln P(spun | original) - ln P(spun |
-    /// spun)` as the table estimates it (its log-ratio with the originals' unigram
-    /// frequencies divided out), which replaces the thesaurus's change and fan-out costs.
+    /// spun)` as the table estimates it (its log-ratio with the two phrases' own LM
+    /// probabilities divided out), which replaces the thesaurus's change and fan-out costs.
     pub learned: Option<f32>,
 }
 
@@ -134,7 +134,7 @@ fn learned(
         let ratio = l.log_ratio + spun_logprob - crate::decode::phrase_logprob(lm, &words);
         out.push(Candidate {
             text: l.original.clone(),
-            lm: Vec::new(),
+            lm: words,
             phrase: lex.id(&l.original),
             sources: source::LEARNED,
             log_selection: 0.0,
@@ -229,10 +229,27 @@ pub struct Sources<'m> {
     pub spinners: &'m SpinnerIndex,
 }
 
-/// The candidates of one span (`slice` joined by spaces is `spun`), best prior first: at most
-/// `limit` from the thesaurus plus the learned ones, none equal to the span or a spelling variant of it, each with its language-model
-/// tokens. Pairs a learned spinner table attests come first. `prior(candidate, span length)`
-/// ranks the rest; `None` drops one.
+/// Candidates without the span itself or its spelling variants, best prior first (stable, so
+/// equal priors keep their order: deterministic output); `None` from `prior` drops one.
+fn rank(
+    mut candidates: Vec<Candidate>,
+    slice: &[&str],
+    spun: &str,
+    prior: &impl Fn(&Candidate, usize) -> Option<f32>,
+) -> Vec<Candidate> {
+    candidates.retain(|c| c.text != spun && !crate::text::spelling_variants(spun, &c.text));
+    let mut scored: Vec<(f32, Candidate)> = candidates
+        .into_iter()
+        .filter_map(|c| Some((prior(&c, slice.len())?, c)))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The candidates of one span (`slice` joined by spaces is `spun`), each with its
+/// language-model tokens: the pairs a learned spinner table attests first, then at most
+/// `limit` from the thesaurus, each group best prior first (`prior(candidate, span length)`;
+/// `None` drops one). None equals the span or is a spelling variant of it.
 pub fn candidates_for(
     from: Sources<'_>,
     slice: &[&str],
@@ -241,35 +258,25 @@ pub fn candidates_for(
     prior: &impl Fn(&Candidate, usize) -> Option<f32>,
 ) -> Vec<Candidate> {
     let (lex, lm) = (from.lexicon, from.lm);
-    let mut candidates = Vec::new();
-    direct(lex, spun, &mut candidates);
-    via_lemma(lex, slice, &mut candidates);
-    let mut candidates = merge(candidates);
-    // Learned pairs stay apart from the thesaurus's (a text may be both): the thesaurus list
-    // is then the same with or without a table, and `check`, calibrated on it, reads only it.
-    learned(lex, lm, from.spinners, spun, &mut candidates);
-    candidates.retain(|c| c.text != spun && !crate::text::spelling_variants(spun, &c.text));
-    let mut scored: Vec<(bool, f32, Candidate)> = candidates
-        .into_iter()
-        .filter_map(|c| Some((c.is_learned(), prior(&c, slice.len())?, c)))
-        .collect();
-    // Stable, so equal priors keep text order: deterministic output.
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
-    // Learned pairs come on top of the thesaurus's `limit`, so that the thesaurus candidates
-    // (and `check`, which reads only those) are the same with or without a table.
-    let learned_count = scored.iter().filter(|s| s.0).count();
-    scored
-        .into_iter()
-        .map(|(_, p, c)| (p, c))
-        .take(limit + learned_count)
-        .map(|(_, mut c)| {
-            c.lm = match c.phrase {
-                Some(id) => lex.lm_tokens(id).to_vec(),
-                None => crate::decode::lm_words(lm, &c.text),
-            };
-            c
-        })
-        .collect()
+    let mut thesaurus = Vec::new();
+    direct(lex, spun, &mut thesaurus);
+    via_lemma(lex, slice, &mut thesaurus);
+    let mut thesaurus = rank(merge(thesaurus), slice, spun, prior);
+    thesaurus.truncate(limit);
+    // Learned pairs stay apart from the thesaurus's (a text may be both) and come on top of
+    // its `limit`: the thesaurus list is then the same with or without a table, and `check`,
+    // calibrated on it, reads only it.
+    let mut found = Vec::new();
+    learned(lex, lm, from.spinners, spun, &mut found);
+    let mut out = rank(found, slice, spun, prior);
+    out.extend(thesaurus);
+    for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
+        c.lm = match c.phrase {
+            Some(id) => lex.lm_tokens(id).to_vec(),
+            None => crate::decode::lm_words(lm, &c.text),
+        };
+    }
+    out
 }
 
 /// All spans of `words` (lowercase, normalised) with at least one candidate. `breaks[i]` is

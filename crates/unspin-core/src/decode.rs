@@ -58,10 +58,11 @@ pub struct Params {
     /// Cost (nats) of a pair a learned spinner table attests, on top of its learned ratio:
     /// the table was learned from spun documents, where spinning is the rule.
     pub learned_cost: f32,
-    /// Nats of [`Params::spun_relax`] that this document does not earn: all of it until
-    /// `check` has judged the document ([`Params::for_spin_probability`]). A learned pair pays
-    /// it, so that a clean document's "worth" is not taken for the spinner's "price".
-    pub doubt: f32,
+    /// Share of [`Params::spun_relax`] this document has earned (spin probability x extent,
+    /// see [`Params::for_spin_probability`]; 0 until `check` has judged it). A learned pair
+    /// pays the rest, so that a clean document's "worth" is not taken for the spinner's
+    /// "price".
+    pub spin_evidence: f32,
 }
 
 impl Default for Params {
@@ -84,7 +85,7 @@ impl Default for Params {
             common_word_logprob: -5.0,
             full_relax_density: 2.0,
             learned_cost: 1.0,
-            doubt: 4.0,
+            spin_evidence: 0.0,
         }
     }
 }
@@ -104,7 +105,7 @@ impl Params {
         };
         Params {
             change_cost: self.change_cost - self.spun_relax * p * extent,
-            doubt: self.spun_relax * (1.0 - p * extent),
+            spin_evidence: p * extent,
             fanout_weight: self.fanout_weight * (1.0 - self.spun_fanout_relief * p),
             ..self.clone()
         }
@@ -115,7 +116,8 @@ impl Params {
         // A learned table knows the spinner's own choice: its ratio replaces the thesaurus's
         // change and fan-out costs (and the length cost: the table attests the gloss).
         if let Some(ratio) = c.learned {
-            return ratio - self.learned_cost - self.doubt;
+            let unearned = self.spun_relax * (1.0 - self.spin_evidence);
+            return ratio - self.learned_cost - unearned;
         }
         let orig_len = c.text.split(' ').count();
         // The paraphrase table is a spinner-sized group: its own cost replaces the fan-out.

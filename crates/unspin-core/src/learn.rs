@@ -76,14 +76,29 @@ struct PhraseInDocument {
     gains: Vec<f32>,
 }
 
+/// A written phrase and its candidates, which depend on the phrase alone, so every document
+/// sees the same list.
+struct PhraseCandidates {
+    spun: String,
+    /// The candidates' texts.
+    originals: Vec<String>,
+    /// Their generic channel scores (the EM's prior).
+    channel: Vec<f32>,
+    /// Their own LM log-probabilities (see [`decode::phrase_logprob`]).
+    logprob: Vec<f32>,
+}
+
+/// A phrase's mixture: the share of documents where it was kept as written, and the share of
+/// each candidate original (in the candidates' order).
+type Mixture = (f32, Vec<f32>);
+
 /// Collects evidence document by document, then runs EM.
 pub struct Learner<'m> {
     restorer: Restorer<'m>,
     options: LearnOptions,
     phrase_ids: HashMap<String, u32>,
-    /// Per phrase: its written text, its candidates' texts (candidates depend on the phrase
-    /// alone, so every document sees the same list) and their generic channel scores.
-    phrases: Vec<(String, Vec<String>, Vec<f32>)>,
+    /// Per phrase, in id order: what every document sees of it.
+    phrases: Vec<PhraseCandidates>,
     documents: Vec<Vec<PhraseInDocument>>,
     words: usize,
 }
@@ -151,29 +166,33 @@ impl<'m> Learner<'m> {
                     .and_then(|o| context(lm, o, span, lm.bos()))
                     .unwrap_or_else(|| (ctx.states[span.first], ctx.after(lm, end)));
                 let kept_score = decode::window_score(lm, before, kept, &after);
-                let kept_unigram = decode::phrase_logprob(lm, kept);
+                let kept_logprob = decode::phrase_logprob(lm, kept);
                 let id = match self.phrase_ids.get(&span.spun) {
                     Some(&id) => id,
                     None => {
                         let id = self.phrases.len() as u32;
                         self.phrase_ids.insert(span.spun.clone(), id);
-                        let texts = span.candidates.iter().map(|c| c.text.clone()).collect();
                         let params = &self.restorer.params;
-                        let channel = span
-                            .candidates
-                            .iter()
-                            .map(|c| params.channel(c, span.len))
-                            .collect();
-                        self.phrases.push((span.spun.clone(), texts, channel));
+                        let c = &span.candidates;
+                        self.phrases.push(PhraseCandidates {
+                            spun: span.spun.clone(),
+                            originals: c.iter().map(|c| c.text.clone()).collect(),
+                            channel: c.iter().map(|c| params.channel(c, span.len)).collect(),
+                            logprob: c
+                                .iter()
+                                .map(|c| decode::phrase_logprob(lm, &c.lm))
+                                .collect(),
+                        });
                         id
                     }
                 };
+                let logprob = &self.phrases[id as usize].logprob;
                 let gains = local
                     .entry(id)
                     .or_insert_with(|| vec![0.0; span.candidates.len()]);
-                for (g, c) in gains.iter_mut().zip(span.candidates.iter()) {
+                for ((g, c), own) in gains.iter_mut().zip(span.candidates.iter()).zip(logprob) {
                     let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
-                    let pmi_gain = lm_gain - (decode::phrase_logprob(lm, &c.lm) - kept_unigram);
+                    let pmi_gain = lm_gain - (own - kept_logprob);
                     *g += pmi_gain.clamp(-cap, cap);
                 }
             }
@@ -193,15 +212,11 @@ impl<'m> Learner<'m> {
 
     /// Runs EM and returns the table with a summary.
     pub fn finish(self) -> (SpinnerTable, LearnSummary) {
-        self.fit()
-    }
-
-    fn fit(&self) -> (SpinnerTable, LearnSummary) {
         let o = &self.options;
-        let priors: Vec<(f32, Vec<f32>)> = self
+        let priors: Vec<Mixture> = self
             .phrases
             .iter()
-            .map(|(_, _, channel)| {
+            .map(|PhraseCandidates { channel, .. }| {
                 // The generic channel ranks the originals a priori (mutual and agreeing
                 // synonyms first, large groups last); the spin rate shares out by it.
                 let weights: Vec<f32> = channel.iter().map(|c| c * o.prior_sharpness).collect();
@@ -213,19 +228,20 @@ impl<'m> Learner<'m> {
                 (1.0 - o.prior_spin, shares)
             })
             .collect();
-        let (model, counts, seen) = self.em(&self.documents, &priors);
+        let (model, counts, seen) = self.em(&priors);
         let likelihood_gain = self.likelihood(&model) - self.likelihood(&priors);
 
         let mut table = SpinnerTable {
             family: o.family.clone(),
             ..Default::default()
         };
-        for (id, (spun, texts, _)) in self.phrases.iter().enumerate() {
+        for (id, phrase) in self.phrases.iter().enumerate() {
             let (kept, shares) = &model[id];
-            let mut originals: Vec<LearnedOriginal> = texts
+            let mut originals: Vec<LearnedOriginal> = phrase
+                .originals
                 .iter()
                 .zip(shares)
-                .zip(&counts[id].1)
+                .zip(&counts[id])
                 .filter(|((_, &share), &docs)| share >= MIN_SHARE && docs >= o.min_documents)
                 .map(|((text, &share), &documents)| LearnedOriginal {
                     original: text.clone(),
@@ -242,7 +258,7 @@ impl<'m> Learner<'m> {
             let top = originals[0].documents;
             originals.retain(|x| x.documents >= o.runner_up_ratio * top);
             table.entries.insert(
-                spun.clone(),
+                phrase.spun.clone(),
                 PhraseEntry {
                     documents: seen[id],
                     kept: *kept,
@@ -265,29 +281,24 @@ impl<'m> Learner<'m> {
         (table, summary)
     }
 
-    /// EM over `documents`: the fitted `(kept, shares)` per phrase, the expected document
-    /// counts behind them, and the documents each phrase was seen in.
-    #[allow(clippy::type_complexity)]
-    fn em(
-        &self,
-        documents: &[Vec<PhraseInDocument>],
-        priors: &[(f32, Vec<f32>)],
-    ) -> (Vec<(f32, Vec<f32>)>, Vec<(f32, Vec<f32>)>, Vec<f32>) {
+    /// EM over the documents: the fitted mixture per phrase, the expected document counts of
+    /// each original behind it, and the documents each phrase was seen in.
+    fn em(&self, priors: &[Mixture]) -> (Vec<Mixture>, Vec<Vec<f32>>, Vec<f32>) {
         let o = &self.options;
         let mut model = priors.to_vec();
         let mut seen = vec![0.0f32; self.phrases.len()];
-        for doc in documents {
+        for doc in &self.documents {
             for p in doc {
                 seen[p.phrase as usize] += 1.0;
             }
         }
-        let mut counts: Vec<(f32, Vec<f32>)> = Vec::new();
+        let mut counts: Vec<Mixture> = Vec::new();
         for _ in 0..o.iterations.max(1) {
             counts = priors
                 .iter()
                 .map(|(_, c)| (0.0, vec![0.0; c.len()]))
                 .collect();
-            for doc in documents {
+            for doc in &self.documents {
                 for p in doc {
                     let (kept, shares) = &model[p.phrase as usize];
                     let post = posterior(*kept, shares, &p.gains);
@@ -314,12 +325,13 @@ impl<'m> Learner<'m> {
                 })
                 .collect();
         }
-        (model, counts, seen)
+        let originals = counts.into_iter().map(|(_, c)| c).collect();
+        (model, originals, seen)
     }
 
     /// Log-likelihood of every document's evidence under `model` (each phrase a mixture of
     /// "kept" and its originals).
-    fn likelihood(&self, model: &[(f32, Vec<f32>)]) -> f32 {
+    fn likelihood(&self, model: &[Mixture]) -> f32 {
         let mut total = 0.0f64;
         for doc in &self.documents {
             for p in doc {

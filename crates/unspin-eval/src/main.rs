@@ -283,7 +283,6 @@ fn main() -> Result<()> {
             .with_context(|| format!("cannot load spinner table {}", path.display()))?;
         model.add_spinner(&table);
     }
-    let model = model;
     let mut restorer = Restorer::new(&model);
     for kv in &args.set {
         apply_param(&mut restorer.params, kv)?;
