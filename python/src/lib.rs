@@ -16,8 +16,7 @@ use arrow::datatypes::{Field, Schema};
 use arrow::pyarrow::PyArrowType;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use unspin_core::restore::Restorer;
-use unspin_core::{fingerprint, Model};
+use unspin_core::{fingerprint, Engine, Model};
 use unspin_index::Index;
 use unspin_scan::families::{similarity, sketch};
 use unspin_scan::{Analyser, JsonFields, Outcome};
@@ -36,14 +35,14 @@ fn load_default() -> Result<Model, String> {
     Ok(model)
 }
 
-fn restorer() -> PyResult<&'static Restorer<'static>> {
-    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
-    static RESTORER: OnceLock<Restorer<'static>> = OnceLock::new();
-    let model = MODEL
-        .get_or_init(load_default)
+/// The process's engine over the default model (loaded on first use; its candidate cache is
+/// shared by every call, as a Spark executor's batches share it).
+fn engine() -> PyResult<&'static Engine> {
+    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| load_default().map(|m| Engine::new(Arc::new(m))))
         .as_ref()
-        .map_err(|e| PyRuntimeError::new_err(format!("the embedded model is damaged: {e}")))?;
-    Ok(RESTORER.get_or_init(|| Restorer::new(model)))
+        .map_err(|e| PyRuntimeError::new_err(format!("the embedded model is damaged: {e}")))
 }
 
 /// Opened indexes, one per path per process (a Spark executor reuses it across batches).
@@ -71,14 +70,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 /// Check one text: JSON of the report (probability, verdict, words, evidence).
 #[pyfunction]
 fn check_json(py: Python<'_>, text: String) -> PyResult<String> {
-    let r = restorer()?;
+    let r = engine()?;
     py.detach(|| to_json(&r.check(&text)))
 }
 
 /// Restore one text: JSON of the restored text and its changes.
 #[pyfunction]
 fn restore_json(py: Python<'_>, text: String) -> PyResult<String> {
-    let r = restorer()?;
+    let r = engine()?;
     py.detach(|| to_json(&r.restore(&text)))
 }
 
@@ -86,7 +85,7 @@ fn restore_json(py: Python<'_>, text: String) -> PyResult<String> {
 #[pyfunction]
 #[pyo3(signature = (text, index_path, k = 3))]
 fn trace_json(py: Python<'_>, text: String, index_path: String, k: usize) -> PyResult<String> {
-    let r = restorer()?;
+    let r = engine()?;
     let idx = index(&index_path)?;
     py.detach(|| {
         let report = unspin_index::trace::trace(r, &idx, &text, k, false)
@@ -176,7 +175,7 @@ fn check_batch(
     batch: PyArrowType<RecordBatch>,
     column: String,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = restorer()?;
+    let r = engine()?;
     let batch = batch.0;
     py.detach(|| {
         let texts = text_column(&batch, &column)?;
@@ -219,7 +218,7 @@ fn restore_batch(
     batch: PyArrowType<RecordBatch>,
     column: String,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = restorer()?;
+    let r = engine()?;
     let batch = batch.0;
     py.detach(|| {
         let texts = text_column(&batch, &column)?;
@@ -252,7 +251,7 @@ fn fingerprint_batch(
     column: String,
     restore: bool,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = restorer()?;
+    let r = engine()?;
     let batch = batch.0;
     py.detach(|| {
         let texts = text_column(&batch, &column)?;
@@ -331,7 +330,7 @@ fn scan_files_batch(
     column: String,
     index_path: Option<String>,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = restorer()?;
+    let r = engine()?;
     let idx = index_path.as_deref().map(index).transpose()?;
     let batch = batch.0;
     py.detach(|| {
@@ -375,7 +374,7 @@ fn scan_texts_batch(
     first_row: i64,
     index_path: Option<String>,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = restorer()?;
+    let r = engine()?;
     let idx = index_path.as_deref().map(index).transpose()?;
     let batch = batch.0;
     py.detach(|| {
@@ -407,6 +406,7 @@ fn scan_texts_batch(
                         at,
                         url: value(urls, i),
                         id: value(ids, i),
+                        title: None,
                         body: unspin_scan::source::Body::Text(texts.value(i).to_string()),
                     },
                 ))

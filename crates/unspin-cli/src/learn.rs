@@ -9,101 +9,89 @@ use indicatif::{ProgressBar, ProgressStyle};
 use unspin_core::learn::{LearnOptions, Learner};
 use unspin_core::spinner::SpinnerTable;
 
-use crate::{collect_inputs, load_model, read_text, ModelChoice};
+use std::sync::atomic::AtomicBool;
 
-/// Options of `unspin learn` besides the inputs.
-pub struct Options {
-    /// Where the table goes.
-    pub out: PathBuf,
-    /// Family name.
-    pub family: String,
-    /// Tables to merge into.
-    pub merge: Vec<PathBuf>,
-    /// Summary as JSON.
-    pub json: bool,
-    /// JSON Lines field holding a record's text.
-    pub text_field: String,
-}
+use unspin_scan::documents::{read_documents, Record};
+use unspin_scan::JsonFields;
 
-/// The non-empty text of a JSON Lines record's `field`.
-fn record_text(line: &str, field: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    let t = v.get(field)?.as_str()?;
-    (!t.trim().is_empty()).then(|| t.to_owned())
+use crate::model::{load_model, ModelChoice};
+
+/// Arguments of `unspin learn`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Spun texts: anything `scan` reads (text, JSON Lines, HTML, WARC files, folders).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Spinner table file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Name of the spinner family, kept in the table.
+    #[arg(long, default_value = "learned")]
+    family: String,
+    /// Tables to merge the learned one into (their evidence adds up).
+    #[arg(long)]
+    merge: Vec<PathBuf>,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    /// JSON Lines field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
 }
 
 /// Learns a table from the inputs and writes it.
-pub fn run(
-    out: &mut impl Write,
-    model: &ModelChoice,
-    inputs: &[PathBuf],
-    options: &Options,
-) -> Result<()> {
-    let mut files = Vec::new();
-    for input in inputs {
-        collect_inputs(input, &mut files)?;
-    }
-    if files.is_empty() {
-        bail!("no text files to learn from in the inputs");
-    }
-    let model = load_model(model)?;
+pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> Result<()> {
+    let inputs: Vec<String> = options
+        .inputs
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let model = std::sync::Arc::new(load_model(model)?);
     let mut learner = Learner::new(
-        &model,
+        model,
         LearnOptions {
             family: options.family.clone(),
             ..Default::default()
         },
     );
     let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(files.len() as u64);
+        let bar = ProgressBar::new_spinner();
         bar.set_style(
-            ProgressStyle::with_template("learning {bar:30} {pos}/{len} files {elapsed}")
+            ProgressStyle::with_template("learning {spinner} {pos} documents {elapsed}")
                 .expect("a valid template"),
         );
         bar
     } else {
         ProgressBar::hidden()
     };
+    let fields = JsonFields {
+        text: options.text_field.clone(),
+        ..JsonFields::default()
+    };
     let mut skipped = 0usize;
-    for f in &files {
-        // A file or record that cannot be read is reported and skipped: one bad page must not
-        // end a run over a crawl's output.
-        let is_jsonl = f.extension().is_some_and(|e| e == "jsonl");
-        match read_text(&f.to_string_lossy()) {
-            Ok(text) if is_jsonl => {
-                for (n, line) in text
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !l.trim().is_empty())
-                {
-                    match record_text(line, &options.text_field) {
-                        Some(t) => learner.add_document(&t),
-                        None => {
-                            bar.suspend(|| {
-                                eprintln!(
-                                    "unspin: skipped: {} line {}: not a JSON object with a \
-                                     string field {:?}",
-                                    f.display(),
-                                    n + 1,
-                                    options.text_field
-                                )
-                            });
-                            skipped += 1;
-                        }
-                    }
-                }
+    let stop = AtomicBool::new(false);
+    // A file or record that cannot be read is reported and skipped: one bad page must not end
+    // a run over a crawl's output.
+    read_documents(&inputs, &fields, &stop, &mut |record| {
+        match record {
+            Record::Document(d) => {
+                learner.add_document(&d.text);
+                bar.inc(1);
             }
-            Ok(text) => learner.add_document(&text),
-            Err(e) => {
-                bar.suspend(|| eprintln!("unspin: skipped: {e:#}"));
+            Record::Skipped { at, reason, .. } => {
+                bar.suspend(|| eprintln!("unspin: skipped: {at}: {}", reason.as_str()));
+                skipped += 1;
+            }
+            Record::Malformed { at, message } => {
+                bar.suspend(|| eprintln!("unspin: skipped: {at}: {message}"));
                 skipped += 1;
             }
         }
-        bar.inc(1);
-    }
+        true
+    });
     bar.finish_and_clear();
     if learner.documents() == 0 {
-        bail!("none of the {} input files could be read", files.len());
+        bail!("no readable document in the inputs ({skipped} skipped)");
     }
     let (mut table, summary) = learner.finish();
     for m in &options.merge {

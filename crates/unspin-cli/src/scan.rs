@@ -7,38 +7,57 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use unspin_core::restore::Restorer;
 use unspin_index::Index;
 use unspin_scan::{Analyser, JsonFields, Outcome as ScanOutcome};
 
-use crate::{load_model, ModelChoice, Outcome};
+use crate::model::ModelChoice;
+use crate::Outcome;
 
-/// Options of `unspin scan` besides the inputs.
-pub struct Options {
-    /// Index to trace against.
-    pub index: Option<PathBuf>,
-    /// Per-record output file (default standard output).
-    pub out: Option<PathBuf>,
-    /// Summary JSON file.
-    pub summary: Option<PathBuf>,
-    /// No progress bar or summary on standard error.
-    pub quiet: bool,
+/// Arguments of `unspin scan`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// WARC, HTML, JSON Lines or text files, folders, or `-` for standard input.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Index folder: also report each document's best source, and group families by
+    /// source.
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// Write the per-record JSON Lines here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write the summary as JSON here.
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// JSON Lines field holding the text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// JSON Lines field holding the id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSON Lines field holding the URL.
+    #[arg(long, default_value = "url")]
+    url_field: String,
+    /// No progress bar and no summary on standard error.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// Runs the scan and maps what happened to the exit status.
-pub fn run(
-    model: &ModelChoice,
-    inputs: &[String],
-    fields: &JsonFields,
-    options: &Options,
-) -> Result<Outcome> {
-    let model = load_model(model)?;
-    let restorer = Restorer::new(&model);
+pub(crate) fn run(model: &ModelChoice, options: &Args) -> Result<Outcome> {
+    let inputs = &options.inputs;
+    let fields = &JsonFields {
+        text: options.text_field.clone(),
+        id: options.id_field.clone(),
+        url: options.url_field.clone(),
+        ..JsonFields::default()
+    };
+    let engine = model.engine()?;
     let index = match &options.index {
         Some(dir) => Some(Index::open(dir)?),
         None => None,
     };
-    let analyser = Analyser::new(&restorer, index.as_ref());
+    let analyser = Analyser::new(&engine, index.as_ref());
     let mut out: Box<dyn Write> = match &options.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,

@@ -72,7 +72,7 @@ fn a_learned_table_is_written_and_used_by_restore() {
     assert_eq!(report["skipped"], 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("9.txt"), "{stderr}");
-    assert!(stderr.contains("more.jsonl line 3"), "{stderr}");
+    assert!(stderr.contains("more.jsonl:3"), "{stderr}");
     // What is learned from four tiny pages is the core tests' and the wild-train test's
     // business; here: a table with pairs, top pairs listed, and a file that loads.
     assert!(report["table_pairs"].as_u64().unwrap() > 0);

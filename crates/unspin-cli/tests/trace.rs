@@ -226,3 +226,62 @@ fn an_add_killed_mid_way_leaves_whole_batches_only() {
     let opened = unspin_index::Index::open(&index).unwrap();
     assert_eq!(opened.verify().unwrap(), total as u64);
 }
+
+/// `index add` reads what `scan` reads: a WARC of pages is indexed by the pages' main text,
+/// with their URLs and titles, and a copy traces back to the page.
+#[test]
+fn a_crawl_of_originals_is_indexed_by_its_pages_main_text() {
+    use unspin_testkit::warc_writer::{html_page, WarcWriter};
+    let dir = scratch("warc");
+    let warc = dir.join("originals.warc.gz");
+    let originals = std::fs::read_to_string(example("originals.jsonl")).unwrap();
+    let mut w = WarcWriter::new(std::fs::File::create(&warc).unwrap(), true);
+    let mut pages = 0;
+    for line in originals.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let page = html_page(
+            v["title"].as_str().unwrap_or("untitled"),
+            v["text"].as_str().unwrap(),
+        );
+        let url = format!("https://news.example/{}", v["id"].as_str().unwrap());
+        w.write_response(&url, "text/html; charset=utf-8", page.as_bytes())
+            .unwrap();
+        pages += 1;
+    }
+    w.finish().unwrap();
+    let index = dir.join("idx");
+    let out = unspin(&[
+        "index",
+        "add",
+        warc.to_str().unwrap(),
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stats(&index)["documents"], pages);
+    let out = unspin(&[
+        "trace",
+        "--json",
+        "--index",
+        index.to_str().unwrap(),
+        &example("spun-news.txt"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let best = &report["sources"][0];
+    assert!(
+        best["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://news.example/")),
+        "{report}"
+    );
+    assert!(best["score"].as_f64().unwrap() > 0.3, "{report}");
+}

@@ -8,7 +8,27 @@
 
 use std::collections::HashMap;
 
-use crate::ModelError;
+/// Why a model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The bytes do not start with the unspin model magic.
+    #[error("not an unspin model file (bad magic)")]
+    NotAModel,
+    /// The file was written by another format version.
+    #[error("model format version {found}, this build reads version {expected}")]
+    Version {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// The file is damaged or inconsistent.
+    #[error("corrupt model: {0}")]
+    Corrupt(String),
+    /// The file could not be read.
+    #[error("cannot read model: {0}")]
+    Io(#[from] std::io::Error),
+}
 
 /// First eight bytes of every unspin model file.
 pub const MAGIC: &[u8; 8] = b"UNSPINMD";
@@ -149,6 +169,12 @@ impl Sections {
             at = start + len;
         }
         Ok(Sections { payload, index })
+    }
+
+    /// The raw bytes of section `name`, if the file has it.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        let (start, len) = self.index.get(name)?;
+        Some(&self.payload[*start..*start + *len])
     }
 
     /// The raw bytes of section `name`.

@@ -18,11 +18,12 @@
 
 use std::collections::HashMap;
 
-use crate::check::WrittenContext;
-use crate::decode;
-use crate::restore::{context, path_outputs, Restorer};
+use std::sync::Arc;
+
+use crate::document::{channel_score, WrittenContext};
+use crate::restore::{context, first_pass, path_outputs};
 use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
-use crate::Model;
+use crate::{Engine, Model};
 
 /// Settings of the learner.
 #[derive(Clone, Debug)]
@@ -84,7 +85,7 @@ struct PhraseCandidates {
     originals: Vec<String>,
     /// Their generic channel scores (the EM's prior).
     channel: Vec<f32>,
-    /// Their own LM log-probabilities (see [`decode::phrase_logprob`]).
+    /// Their own LM log-probabilities (see [`crate::lm::phrase_logprob`]).
     logprob: Vec<f32>,
 }
 
@@ -93,8 +94,8 @@ struct PhraseCandidates {
 type Mixture = (f32, Vec<f32>);
 
 /// Collects evidence document by document, then runs EM.
-pub struct Learner<'m> {
-    restorer: Restorer<'m>,
+pub struct Learner {
+    engine: Engine,
     options: LearnOptions,
     phrase_ids: HashMap<String, u32>,
     /// Per phrase, in id order: what every document sees of it.
@@ -119,13 +120,14 @@ pub struct LearnSummary {
     pub likelihood_gain: f32,
 }
 
-impl<'m> Learner<'m> {
-    /// A learner over `model`'s candidates (its loaded spinner tables included).
-    pub fn new(model: &'m Model, options: LearnOptions) -> Self {
-        let mut restorer = Restorer::new(model);
-        restorer.candidate_limit = options.candidate_limit;
+impl Learner {
+    /// A learner over `model`'s candidates (its loaded spinner tables included), with the
+    /// model's weights but [`LearnOptions::candidate_limit`] candidates per span.
+    pub fn new(model: Arc<Model>, options: LearnOptions) -> Self {
+        let mut weights = model.weights.clone();
+        weights.candidate_limit = options.candidate_limit;
         Learner {
-            restorer,
+            engine: Engine::with_weights(model, weights),
             options,
             phrase_ids: HashMap::new(),
             phrases: Vec::new(),
@@ -142,22 +144,23 @@ impl<'m> Learner<'m> {
     }
 
     fn evidence(&mut self, text: &str) -> Vec<PhraseInDocument> {
-        let model = self.restorer.model();
-        let lm = &model.lm;
-        let (tokens, sentences) = self.restorer.prepare(text);
+        let engine = self.engine.clone();
+        let (model, weights) = (engine.model(), engine.weights());
+        let lm = model.lm.as_ref();
+        let doc = engine.prepare(text);
         // A phrase's neighbours may be spun too ("shifting common" for "moving average"):
         // judged beside the first pass's restoration of them, not as written.
-        let first = self
-            .options
-            .restored_context
-            .then(|| self.restorer.first_pass(text, &tokens, &sentences));
+        let first = self.options.restored_context.then(|| {
+            let check = engine.check_document(&doc);
+            first_pass(model, weights, &doc, Some(&check)).1
+        });
         let cap = self.options.max_occurrence_gain;
         let mut local: HashMap<u32, Vec<f32>> = HashMap::new();
-        for (si, s) in sentences.iter().enumerate() {
+        for (si, s) in doc.sentences.iter().enumerate() {
             let ctx = WrittenContext::new(lm, s);
             let outputs = first
                 .as_ref()
-                .map(|(_, lattices, paths)| path_outputs(&lattices[si], &paths[si]));
+                .map(|pass| path_outputs(&pass.lattices[si], &pass.paths[si]));
             for span in &s.spans {
                 let end = span.first + span.len;
                 let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
@@ -165,23 +168,23 @@ impl<'m> Learner<'m> {
                     .as_ref()
                     .and_then(|o| context(lm, o, span, lm.bos()))
                     .unwrap_or_else(|| (ctx.states[span.first], ctx.after(lm, end)));
-                let kept_score = decode::window_score(lm, before, kept, &after);
-                let kept_logprob = decode::phrase_logprob(lm, kept);
+                let kept_score = lm.score_window(before, kept, &after);
+                let kept_logprob = lm.phrase_logprob(kept);
                 let id = match self.phrase_ids.get(&span.spun) {
                     Some(&id) => id,
                     None => {
                         let id = self.phrases.len() as u32;
                         self.phrase_ids.insert(span.spun.clone(), id);
-                        let params = &self.restorer.params;
+                        let params = &weights.restore;
                         let c = &span.candidates;
                         self.phrases.push(PhraseCandidates {
                             spun: span.spun.clone(),
                             originals: c.iter().map(|c| c.text.clone()).collect(),
-                            channel: c.iter().map(|c| params.channel(c, span.len)).collect(),
-                            logprob: c
+                            channel: c
                                 .iter()
-                                .map(|c| decode::phrase_logprob(lm, &c.lm))
+                                .map(|c| channel_score(model, c, span.len, params))
                                 .collect(),
+                            logprob: c.iter().map(|c| lm.phrase_logprob(&c.lm)).collect(),
                         });
                         id
                     }
@@ -191,7 +194,7 @@ impl<'m> Learner<'m> {
                     .entry(id)
                     .or_insert_with(|| vec![0.0; span.candidates.len()]);
                 for ((g, c), own) in gains.iter_mut().zip(span.candidates.iter()).zip(logprob) {
-                    let lm_gain = decode::window_score(lm, before, &c.lm, &after) - kept_score;
+                    let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
                     let pmi_gain = lm_gain - (own - kept_logprob);
                     *g += pmi_gain.clamp(-cap, cap);
                 }

@@ -6,10 +6,11 @@
 //! with the sources that attest the edge, and for each original the size of its group (its
 //! fan-out), which is what the channel model charges for the spinner's choice of `s`.
 
+use crate::container::ModelError;
 use crate::container::{SectionWriter, Sections};
-use crate::lm::{LanguageModel, WordId, OOV_LOGPROB};
+use crate::language::Language;
+use crate::lm::{lm_words, LanguageModel, WordId, OOV_LOGPROB};
 use crate::morph::Morphology;
-use crate::ModelError;
 
 /// Identifier of a phrase in the lexicon.
 pub type PhraseId = u32;
@@ -20,7 +21,8 @@ pub mod source {
     pub const MOBY: u8 = 1;
     /// WordNet 3.0 synsets (Debian `wordnet-base`).
     pub const WORDNET: u8 = 2;
-    /// Closed-class rewrites written for unspin: contractions, number words, spintax.
+    /// Closed-class rewrites written for unspin: contractions (spintax leftovers are handled
+    /// by restore itself, and numbers are never in a span).
     pub const FUNCTION: u8 = 4;
     /// Function-word and phrasal paraphrases written for unspin ("during" / "throughout",
     /// "ago" / "in the past", "come" / "get here"): a small, closed table, so an edge here is
@@ -176,13 +178,13 @@ impl Lexicon {
     /// Maps every phrase to its language-model tokens and unigram log-probability once, so
     /// that candidates found directly need no string work, and weighs every phrase for
     /// [`Lexicon::log_selection`]. Called once at load.
-    pub fn attach_lm(&mut self, lm: &LanguageModel) {
+    pub fn attach_lm(&mut self, lm: &dyn LanguageModel, language: &dyn Language) {
         self.lm_start = Vec::with_capacity(self.phrases.len() + 1);
         self.lm_tokens.clear();
         self.unigram = Vec::with_capacity(self.phrases.len());
         for p in &self.phrases {
             self.lm_start.push(self.lm_tokens.len() as u32);
-            let words = crate::decode::lm_words(lm, p);
+            let words = lm_words(lm, language, p);
             self.unigram.push(
                 words
                     .iter()

@@ -1,4 +1,7 @@
-//! A backoff trigram language model in unspin's own compact layout.
+//! The language-model seam ([`LanguageModel`]: what the decoder, `check` and the learner ask
+//! of a model) and its first implementation, [`TrigramModel`], a backoff trigram model in
+//! unspin's own compact layout; plus the scoring helpers every caller shares
+//! ([`score_words`], [`window_score`], [`phrase_logprob`], [`lm_words`]).
 //!
 //! The layout mirrors a reversed trie, the shape the CMU model ships in: for each word `w`,
 //! the previous words `p` with a bigram `p w` form a sorted run of entries; each such entry owns
@@ -6,8 +9,9 @@
 //! into per-order tables of natural-log values, which keeps the model small without changing
 //! the ranking of candidates in any way that matters to the decoder.
 
+use crate::container::ModelError;
 use crate::container::{SectionWriter, Sections};
-use crate::ModelError;
+use crate::language::Language;
 
 /// Identifier of a vocabulary word.
 pub type WordId = u32;
@@ -16,7 +20,7 @@ pub type WordId = u32;
 pub const OOV_LOGPROB: f32 = -16.0;
 
 /// A backoff trigram model over a lowercase vocabulary.
-pub struct LanguageModel {
+pub struct TrigramModel {
     vocab: fst::Map<Vec<u8>>,
     words: Vec<String>,
     uni_prob: Vec<f32>,
@@ -45,7 +49,7 @@ pub struct LanguageModel {
     bigram_shift: u32,
 }
 
-/// Marks an empty slot of [`LanguageModel::bigram_slots`].
+/// Marks an empty slot of [`TrigramModel::bigram_slots`].
 const EMPTY_SLOT: u64 = u64::MAX;
 
 /// Slot of the pair (`w`, `prev`) before probing (Fibonacci hashing).
@@ -54,7 +58,7 @@ fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
-/// Everything needed to write a language model, as plain arrays (see [`LanguageModel`]).
+/// Everything needed to write a language model, as plain arrays (see [`TrigramModel`]).
 pub struct LanguageModelParts {
     /// Word strings, indexed by id.
     pub words: Vec<String>,
@@ -112,7 +116,7 @@ fn corrupt(what: &str) -> ModelError {
     ModelError::Corrupt(format!("language model: {what}"))
 }
 
-impl LanguageModel {
+impl TrigramModel {
     /// Reads the `lm.*` sections and checks that every run boundary and code is in range,
     /// so that lookups later cannot index out of bounds.
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
@@ -121,7 +125,7 @@ impl LanguageModel {
             .split_terminator('\n')
             .map(str::to_owned)
             .collect();
-        let lm = LanguageModel {
+        let lm = TrigramModel {
             vocab: build_vocab(&words)?,
             uni_prob: s.f32s("lm.uni_prob")?,
             uni_bo: s.f32s("lm.uni_bo")?,
@@ -145,7 +149,7 @@ impl LanguageModel {
         let bos = lm.id("<s>");
         let eos = lm.id("</s>");
         let (bigram_slots, bigram_shift) = lm.bigram_table();
-        Ok(LanguageModel {
+        Ok(TrigramModel {
             bos,
             eos,
             bigram_slots,
@@ -300,6 +304,132 @@ impl LanguageModel {
     }
 }
 
+/// What the engine asks of a language model: word ids, sentence markers, and the
+/// log-probability of a word after a two-word history. The decoder's beam carries that
+/// history ([`State`]); windows are scored through [`LanguageModel::score_window`], which a
+/// model that gains from batching (a neural one) may override.
+pub trait LanguageModel: Send + Sync {
+    /// The id of a (lowercase, normalised) word, if the model knows it.
+    fn id(&self, word: &str) -> Option<WordId>;
+    /// Sentence-start token, when the model has one.
+    fn bos(&self) -> Option<WordId>;
+    /// Sentence-end token, when the model has one.
+    fn eos(&self) -> Option<WordId>;
+    /// Log-probability (natural log) of a word on its own.
+    fn unigram(&self, w: WordId) -> f32;
+    /// Natural-log probability of `w` after the history `prev2 prev` (either may be absent,
+    /// which means the history was cut by an unknown word or a sentence start).
+    fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32;
+    /// Scores `words` from `state`; returns the log-probability and the new state.
+    fn score_words(&self, state: State, words: &[Option<WordId>]) -> (f32, State) {
+        score_words(self, state, words)
+    }
+    /// Log-probability of `middle` after the history `before`, plus that of the tokens
+    /// `after` it, which judge how well `middle` leads on.
+    fn score_window(
+        &self,
+        before: State,
+        middle: &[Option<WordId>],
+        after: &[Option<WordId>],
+    ) -> f32 {
+        window_score(self, before, middle, after)
+    }
+    /// Log-probability of a phrase on its own (see [`phrase_logprob`]).
+    fn phrase_logprob(&self, words: &[Option<WordId>]) -> f32 {
+        phrase_logprob(self, words)
+    }
+}
+
+impl LanguageModel for TrigramModel {
+    fn id(&self, word: &str) -> Option<WordId> {
+        TrigramModel::id(self, word)
+    }
+    fn bos(&self) -> Option<WordId> {
+        self.bos
+    }
+    fn eos(&self) -> Option<WordId> {
+        self.eos
+    }
+    fn unigram(&self, w: WordId) -> f32 {
+        TrigramModel::unigram(self, w)
+    }
+    fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+        TrigramModel::logprob(self, prev2, prev, w)
+    }
+}
+
+/// LM tokens of a phrase: a known word id, or `None` for a word the model does not know.
+pub type LmWords = Vec<Option<WordId>>;
+
+/// Trigram history: the two previous LM words (`None` after an unknown word or at a start).
+pub type State = (Option<WordId>, Option<WordId>);
+
+/// Maps normalised text to LM tokens: whole words where known (in the model's spelling),
+/// small numbers as spoken, else a possessive split ("hegseth's" -> hegseth + 's) or hyphen
+/// parts, else unknown.
+pub fn lm_words(lm: &dyn LanguageModel, language: &dyn Language, phrase: &str) -> LmWords {
+    let mut out = Vec::new();
+    for word in phrase.split(' ').filter(|w| !w.is_empty()) {
+        if let Some(id) = lm.id(word) {
+            out.push(Some(id));
+        } else if let Some(id) = language.model_spelling(word).and_then(|w| lm.id(&w)) {
+            out.push(Some(id));
+        } else if let Some(spoken) = language.spoken_number(word) {
+            out.extend(spoken.split(' ').map(|w| lm.id(w)));
+        } else if let Some(stem) = word.strip_suffix("'s") {
+            out.push(lm.id(stem));
+            out.push(lm.id("'s"));
+        } else if word.contains('-') {
+            out.extend(word.split('-').filter(|p| !p.is_empty()).map(|p| lm.id(p)));
+        } else {
+            out.push(None);
+        }
+    }
+    out
+}
+
+/// Scores `words` from `state`; returns the log-probability and the new state.
+pub fn score_words<L: LanguageModel + ?Sized>(
+    lm: &L,
+    mut state: State,
+    words: &[Option<WordId>],
+) -> (f32, State) {
+    let mut total = 0.0;
+    for w in words {
+        match w {
+            Some(id) => {
+                total += lm.logprob(state.0, state.1, *id);
+                state = (state.1, Some(*id));
+            }
+            None => {
+                total += OOV_LOGPROB;
+                state = (None, None);
+            }
+        }
+    }
+    (total, state)
+}
+
+/// Log-probability of `middle` after the history `before`, plus that of up to two following
+/// LM tokens (`after`), which judge how well `middle` leads on.
+pub fn window_score<L: LanguageModel + ?Sized>(
+    lm: &L,
+    before: State,
+    middle: &[Option<WordId>],
+    after: &[Option<WordId>],
+) -> f32 {
+    let (a, s) = score_words(lm, before, middle);
+    let (b, _) = score_words(lm, s, after);
+    a + b
+}
+
+/// Log-probability of a phrase on its own (chain rule with no history): its frequency as a
+/// phrase, which a multi-word original's unigrams would understate ("en route to" is far
+/// likelier than its three words taken apart).
+pub fn phrase_logprob<L: LanguageModel + ?Sized>(lm: &L, words: &[Option<WordId>]) -> f32 {
+    score_words(lm, (None, None), words).0
+}
+
 fn build_vocab(words: &[String]) -> Result<fst::Map<Vec<u8>>, ModelError> {
     let mut pairs: Vec<(&str, u64)> = words
         .iter()
@@ -317,7 +447,7 @@ pub(crate) mod tests {
 
     /// A tiny hand-made model: vocabulary `<s> </s> the cat sat`, with bigram `the cat` and
     /// trigram `<s> the cat`.
-    pub fn tiny() -> LanguageModel {
+    pub fn tiny() -> TrigramModel {
         let mut bins = vec![0.0f32; 1 << 16];
         bins[1] = -0.5;
         bins[2] = -0.1;
@@ -344,7 +474,7 @@ pub(crate) mod tests {
         let mut w = SectionWriter::default();
         parts.write(&mut w);
         let file = w.finish(1).unwrap();
-        LanguageModel::from_sections(&Sections::parse(&file).unwrap()).unwrap()
+        TrigramModel::from_sections(&Sections::parse(&file).unwrap()).unwrap()
     }
 
     #[test]
@@ -370,8 +500,8 @@ pub(crate) mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../models/en-default.unspin"
         );
-        let model = crate::Model::open(std::path::Path::new(path)).expect("default model loads");
-        let lm = &model.lm;
+        let bytes = std::fs::read(path).expect("default model reads");
+        let lm = &TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap();
         let mut absent_checked = 0;
         for w in 0..lm.words.len() {
             let (lo, hi) = (lm.uni_next[w] as usize, lm.uni_next[w + 1] as usize);

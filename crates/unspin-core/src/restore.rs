@@ -1,35 +1,23 @@
-//! Restoration of a whole document: sentences, candidate spans, a first decode, one original
-//! per spun phrase for the document, a second decode under that choice, and the explained
-//! list of changes.
+//! Restoration of a prepared document: a first decode, one original per spun phrase for the
+//! document, a second decode under that choice, and the explained list of changes.
+//!
+//! Restore reads the document's check report (how likely it is spun sets how readily a word
+//! is taken for spun, [`Params::for_spin_probability`]) but never checks: the engine
+//! ([`crate::Engine`]) checks each document once and hands the report over.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::candidates::{self, Candidate, Span};
-use crate::check::Calibration;
-use crate::decode::{self, Arc, Lattice, LmWords, Params, State, Step};
-use crate::text::{self, Case, TokenKind};
+pub use crate::candidates::ChangeKind;
+use crate::candidates::{self, Span};
+use crate::check::CheckReport;
+use crate::decode::{self, Arc, Lattice, Step};
+use crate::document::{channel_score, Document, Sentence};
+use crate::lm::{LanguageModel, LmWords, State};
+use crate::text::{self, Case};
+use crate::weights::{Params, Weights};
 use crate::Model;
-
-/// Why a change was made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChangeKind {
-    /// A thesaurus synonym, as written.
-    Thesaurus,
-    /// A thesaurus synonym of the word's lemma, re-inflected.
-    Inflected,
-    /// A contraction or number word.
-    ClosedClass,
-    /// A function-word or phrasal paraphrase ("throughout" -> "during").
-    Paraphrase,
-    /// A leftover spinner template `{...}`, replaced by its (first) content.
-    Spintax,
-    /// A pair a learned spinner table attests (`unspin learn`).
-    Learned,
-}
 
 /// A runner-up original for a change.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -68,149 +56,68 @@ pub struct Restoration {
     pub changes: Vec<Change>,
 }
 
-pub(crate) struct Unit {
-    pub(crate) token: usize,
-    pub(crate) norm: String,
-    pub(crate) lm: LmWords,
-    pub(crate) case: Case,
-    pub(crate) spintax: bool,
-    /// Never part of a candidate span (see [`candidates::spans`]).
-    pub(crate) fixed: bool,
-}
-
-#[derive(Default)]
-pub(crate) struct Sentence {
-    pub(crate) units: Vec<Unit>,
-    pub(crate) breaks: Vec<bool>,
-    pub(crate) spans: Vec<Span>,
-}
-
-/// Most phrases remembered across documents before the cache starts afresh (about 100 MB at
-/// worst; a news vocabulary fills a small part of it).
-const SHARED_CACHE_PHRASES: usize = 200_000;
-
-/// Candidates per phrase, shared by all documents a restorer sees.
-type SharedCache = Mutex<HashMap<String, std::sync::Arc<[Candidate]>>>;
-
-/// Restores documents with a model.
-pub struct Restorer<'m> {
-    pub(crate) model: &'m Model,
-    /// Decoder weights. Set them before the first document: candidate lists are ranked with
-    /// them and cached across documents.
-    pub params: Params,
-    /// Candidates depend on the phrase alone, and a crawl repeats its vocabulary, so they are
-    /// computed once per phrase (per document first, then merged here).
-    cache: SharedCache,
-    /// Most candidates kept per span (set before the first document, like `params`).
-    pub candidate_limit: usize,
-    /// How `check` turns its features into a probability; restore reads the same probability
-    /// to set its weights.
-    pub calibration: Calibration,
-}
-
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Ends a sentence for the language model.
-fn ends_sentence(p: &str) -> bool {
-    matches!(p, "." | "!" | "?" | ";" | ":" | "\u{2026}")
+/// The weights of one document: the engine's, relaxed by how likely check found it spun.
+pub(crate) fn document_params(weights: &Weights, check: Option<&CheckReport>) -> Params {
+    match check {
+        // A spun article has a replaced phrase every few words, a clean one none.
+        Some(report) if weights.restore.reads_spin_probability() => weights
+            .restore
+            .for_spin_probability(report.probability, report.features.phrase_density),
+        _ => weights.restore.clone(),
+    }
 }
 
-impl<'m> Restorer<'m> {
-    /// A restorer with default weights.
-    pub fn new(model: &'m Model) -> Self {
-        Restorer {
-            model,
-            params: Params::default(),
-            cache: Mutex::new(HashMap::new()),
-            candidate_limit: candidates::MAX_CANDIDATES,
-            calibration: Calibration::default(),
-        }
-    }
+/// Restores one prepared document.
+struct Restore<'a> {
+    model: &'a Model,
+    /// This document's weights.
+    params: Params,
+}
 
-    fn sentences(&self, input: &str, tokens: &[text::Token]) -> Vec<Sentence> {
-        let lm = &self.model.lm;
-        let mut out = Vec::new();
-        let mut cur = Sentence::default();
-        let mut pending_break = false;
-        let flush = |cur: &mut Sentence, out: &mut Vec<Sentence>| {
-            if !cur.units.is_empty() {
-                out.push(std::mem::take(cur));
-            }
-        };
-        for (i, t) in tokens.iter().enumerate() {
-            let s = &input[t.start..t.end];
-            match t.kind {
-                TokenKind::Word | TokenKind::Number | TokenKind::Spintax => {
-                    let spintax = t.kind == TokenKind::Spintax;
-                    let raw = if spintax {
-                        s[1..s.len() - 1].split('|').next().unwrap_or("").trim()
-                    } else {
-                        s
-                    };
-                    let norm = text::normalise_word(raw);
-                    let lm_tokens = decode::lm_words(lm, &norm);
-                    let case = text::case_of(raw);
-                    cur.breaks.push(pending_break || spintax);
-                    pending_break = spintax;
-                    cur.units.push(Unit {
-                        token: i,
-                        norm,
-                        lm: lm_tokens,
-                        case,
-                        spintax,
-                        fixed: spintax
-                            || t.kind == TokenKind::Number
-                            || matches!(case, Case::Upper | Case::Mixed),
-                    });
-                }
-                TokenKind::Space => {
-                    if s.contains('\n') {
-                        flush(&mut cur, &mut out);
-                        pending_break = false;
-                    }
-                }
-                TokenKind::Punct => {
-                    if ends_sentence(s) {
-                        flush(&mut cur, &mut out);
-                        pending_break = false;
-                    } else {
-                        pending_break = true;
-                    }
-                }
-            }
-        }
-        flush(&mut cur, &mut out);
-        out
-    }
+/// The first pass over a document: one lattice and its best path per sentence.
+pub(crate) struct FirstPass {
+    pub(crate) lattices: Vec<Lattice>,
+    pub(crate) paths: Vec<Vec<Step>>,
+}
 
-    /// Prior of a candidate before context: its unigram log-probability plus its channel
-    /// score. A re-inflected form the language model has never seen ("citationed") is no
-    /// word at all, and is dropped.
-    fn prior(&self, c: &candidates::Candidate, spun_len: usize) -> Option<f32> {
-        if let Some(id) = c.phrase {
-            return Some(self.model.lexicon.unigram(id) + self.params.channel(c, spun_len));
-        }
-        let words = decode::lm_words(&self.model.lm, &c.text);
-        if c.inflected && words.iter().any(Option::is_none) {
-            return None;
-        }
-        let unigram: f32 = words
-            .iter()
-            .map(|w| w.map_or(crate::lm::OOV_LOGPROB, |id| self.model.lm.unigram(id)))
-            .sum();
-        Some(unigram + self.params.channel(c, spun_len))
+/// Restores a prepared document; `check` is its report (see [`document_params`]).
+pub fn restore(
+    model: &Model,
+    weights: &Weights,
+    doc: &Document<'_>,
+    check: Option<&CheckReport>,
+) -> Restoration {
+    Restore {
+        model,
+        params: document_params(weights, check),
     }
+    .restore(doc)
+}
 
+/// The document's weights and restore's first pass over it (the learner judges each phrase
+/// beside the first pass's restoration of its neighbours).
+pub(crate) fn first_pass(
+    model: &Model,
+    weights: &Weights,
+    doc: &Document<'_>,
+    check: Option<&CheckReport>,
+) -> (Params, FirstPass) {
+    let r = Restore {
+        model,
+        params: document_params(weights, check),
+    };
+    let pass = r.first_pass(doc);
+    (r.params, pass)
+}
+
+impl Restore<'_> {
     /// Builds the lattice of a sentence; `allow(span, candidate)` filters the arcs and returns
     /// an extra channel bonus for those it keeps.
-    fn lattice(
-        &self,
-        params: &Params,
-        s: &Sentence,
-        allow: impl Fn(&Span, usize) -> Option<f32>,
-    ) -> Lattice {
+    fn lattice(&self, s: &Sentence, allow: impl Fn(&Span, usize) -> Option<f32>) -> Lattice {
         let mut lattice = Lattice {
             keep: s.units.iter().map(|u| u.lm.clone()).collect(),
             arcs: vec![Vec::new(); s.units.len()],
@@ -221,7 +128,7 @@ impl<'m> Restorer<'m> {
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
                         words: c.lm.clone(),
-                        channel: params.channel(c, span.len) + bonus,
+                        channel: channel_score(self.model, c, span.len, &self.params) + bonus,
                         tag: (si, ci),
                     });
                 }
@@ -230,150 +137,43 @@ impl<'m> Restorer<'m> {
         lattice
     }
 
-    /// The candidates of `phrase` (lowercase words) taken as one span, best prior first.
-    fn phrase_candidates(&self, phrase: &str) -> Vec<Candidate> {
-        let words: Vec<&str> = phrase.split(' ').collect();
-        candidates::candidates_for(
-            self.sources(),
-            &words,
-            phrase,
-            self.candidate_limit,
-            &|c, n| self.prior(c, n),
-        )
-    }
-
-    /// Every original the candidate generator proposes for `phrase` (lowercase words) taken
-    /// as one span: the set any restoration of that phrase must come from.
-    pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
-        self.phrase_candidates(phrase)
-            .into_iter()
-            .map(|c| c.text)
-            .collect()
-    }
-
-    /// The candidates of `phrase` taken as one span, best prior first, each with its channel
-    /// score under the current weights: what a developer needs to see why an original was or
-    /// was not proposed, and what it costs.
-    pub fn explain_candidates(&self, phrase: &str) -> Vec<(Candidate, f32)> {
-        let len = phrase.split(' ').count();
-        self.phrase_candidates(phrase)
-            .into_iter()
-            .map(|c| {
-                let channel = self.params.channel(&c, len);
-                (c, channel)
-            })
-            .collect()
-    }
-
-    /// The model this restorer reads.
-    pub fn model(&self) -> &'m Model {
-        self.model
-    }
-
-    fn sources(&self) -> candidates::Sources<'m> {
-        candidates::Sources {
-            lexicon: &self.model.lexicon,
-            lm: &self.model.lm,
-            spinners: &self.model.spinners,
-        }
-    }
-
-    /// Tokens and sentences of `input`, with the candidate spans of every sentence.
-    pub(crate) fn prepare(&self, input: &str) -> (Vec<text::Token>, Vec<Sentence>) {
-        let tokens = text::tokenize(input);
-        let mut sentences = self.sentences(input, &tokens);
-        let mut local: HashMap<String, std::sync::Arc<[Candidate]>> = HashMap::new();
-        let mut fresh: Vec<String> = Vec::new();
-        for s in &mut sentences {
-            let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
-            let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
-            s.spans = candidates::spans(&words, &s.breaks, &fixed, |slice, phrase| {
-                if let Some(c) = local.get(phrase) {
-                    return c.clone();
-                }
-                let shared = self.cache.lock().ok().and_then(|m| m.get(phrase).cloned());
-                let c = shared.unwrap_or_else(|| {
-                    fresh.push(phrase.to_owned());
-                    candidates::candidates_for(
-                        self.sources(),
-                        slice,
-                        phrase,
-                        self.candidate_limit,
-                        &|c, n| self.prior(c, n),
-                    )
-                    .into()
-                });
-                local.insert(phrase.to_owned(), c.clone());
-                c
-            });
-        }
-        if let Ok(mut shared) = self.cache.lock() {
-            if shared.len() + fresh.len() > SHARED_CACHE_PHRASES {
-                shared.clear();
-            }
-            for phrase in fresh {
-                if let Some(c) = local.remove(&phrase) {
-                    shared.insert(phrase, c);
-                }
-            }
-        }
-        (tokens, sentences)
-    }
-
-    /// The document's weights and the first pass of restore over prepared sentences: every
-    /// candidate allowed, the best path of each sentence's lattice.
-    pub(crate) fn first_pass(
-        &self,
-        input: &str,
-        tokens: &[text::Token],
-        sentences: &[Sentence],
-    ) -> (Params, Vec<Lattice>, Vec<Vec<Step>>) {
-        // How likely the document is spun sets how readily a word is taken for spun (the
-        // prior of the channel): a spun article has a replaced phrase every few words, a
-        // clean one none. `check` answers that from the same candidates without decoding.
-        let params = if self.params.spun_relax > 0.0 || self.params.spun_fanout_relief > 0.0 {
-            let report = self.check_prepared(input, tokens, sentences, &self.calibration);
-            self.params
-                .for_spin_probability(report.probability, report.features.phrase_density)
-        } else {
-            self.params.clone()
-        };
-        let lattices: Vec<Lattice> = sentences
+    /// The first pass: every candidate allowed, the best path of each sentence's lattice.
+    fn first_pass(&self, doc: &Document<'_>) -> FirstPass {
+        let lattices: Vec<Lattice> = doc
+            .sentences
             .iter()
-            .map(|s| self.lattice(&params, s, |_, _| Some(0.0)))
+            .map(|s| self.lattice(s, |_, _| Some(0.0)))
             .collect();
         let paths: Vec<Vec<Step>> = lattices
             .iter()
-            .map(|l| decode::best_path(&self.model.lm, l, params.beam))
+            .map(|l| decode::best_path(self.model.lm.as_ref(), l, self.params.beam))
             .collect();
-        (params, lattices, paths)
+        FirstPass { lattices, paths }
     }
 
-    /// Restores `input`.
-    pub fn restore(&self, input: &str) -> Restoration {
-        let (tokens, sentences) = self.prepare(input);
+    fn restore(&self, doc: &Document<'_>) -> Restoration {
+        let (input, tokens, sentences) = (doc.input, &doc.tokens, &doc.sentences);
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
-        let (params, lattices, paths) = self.first_pass(input, &tokens, &sentences);
-        let params = &params;
-        let evidence = self.evidence(params, &sentences, &lattices, &paths);
-        let decisions = self.decide(params, &evidence);
+        let FirstPass { lattices, paths } = self.first_pass(doc);
+        let evidence = self.evidence(sentences, &lattices, &paths);
+        let decisions = self.decide(&evidence);
 
         // Pass 2: only the document's chosen original for each phrase.
-        let bonus = params.consistency_bonus;
+        let bonus = self.params.consistency_bonus;
         let mut changes = Vec::new();
-        for s in &sentences {
-            let lattice = self.lattice(params, s, |span, ci| {
+        for s in sentences {
+            let lattice = self.lattice(s, |span, ci| {
                 let (best, _) = decisions.get(&span.spun)?;
                 (span.candidates[ci].text == *best).then_some(bonus)
             });
-            let path = decode::best_path(&self.model.lm, &lattice, params.beam);
+            let path = decode::best_path(self.model.lm.as_ref(), &lattice, self.params.beam);
             for step in &path {
                 match *step {
                     Step::Replace(i, k) => {
                         let (si, ci) = lattice.arcs[i][k].tag;
                         let span = &s.spans[si];
                         let gains = &evidence[&span.spun];
-                        changes.push(self.change(input, &tokens, s, span, ci, gains));
+                        changes.push(self.change(input, tokens, s, span, ci, gains));
                     }
                     Step::Keep(i) if s.units[i].spintax => {
                         let u = &s.units[i];
@@ -405,11 +205,11 @@ impl<'m> Restorer<'m> {
     /// summed gain of each of its candidates over all its occurrences, judged in that context.
     fn evidence(
         &self,
-        params: &Params,
         sentences: &[Sentence],
         lattices: &[Lattice],
         paths: &[Vec<Step>],
     ) -> HashMap<String, HashMap<String, f32>> {
+        let (params, lm) = (&self.params, self.model.lm.as_ref());
         let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
             for step in p {
@@ -426,9 +226,7 @@ impl<'m> Restorer<'m> {
                 if !changed.contains(span.spun.as_str()) {
                     continue;
                 }
-                let Some((before, after)) =
-                    context(&self.model.lm, &outputs, span, self.model.lm.bos())
-                else {
+                let Some((before, after)) = context(lm, &outputs, span, lm.bos()) else {
                     continue;
                 };
                 let kept: LmWords = s.units[span.first..span.first + span.len]
@@ -436,15 +234,13 @@ impl<'m> Restorer<'m> {
                     .flat_map(|u| u.lm.iter().copied())
                     .collect();
                 let entry = evidence.entry(span.spun.clone()).or_default();
-                let kept_score = decode::window_score(&self.model.lm, before, &kept, &after);
+                let kept_score = lm.score_window(before, &kept, &after);
                 // A text can be both a learned and a thesaurus candidate: it counts once per
                 // occurrence, at its better channel.
                 let mut best: HashMap<&str, f32> = HashMap::new();
                 for c in span.candidates.iter() {
-                    let channel = params.channel(c, span.len);
-                    let gain = decode::window_score(&self.model.lm, before, &c.lm, &after)
-                        + channel
-                        - kept_score;
+                    let channel = channel_score(self.model, c, span.len, params);
+                    let gain = lm.score_window(before, &c.lm, &after) + channel - kept_score;
                     let slot = best.entry(c.text.as_str()).or_insert(f32::MIN);
                     *slot = slot.max(gain);
                 }
@@ -462,9 +258,9 @@ impl<'m> Restorer<'m> {
                 .values()
                 .flat_map(|gains| gains.keys().map(String::as_str))
                 .collect();
-            let lm = &self.model.lm;
             let common = |text: &str| {
-                decode::lm_words(lm, text)
+                self.model
+                    .lm_words(text)
                     .iter()
                     .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
             };
@@ -489,9 +285,9 @@ impl<'m> Restorer<'m> {
     /// the margin.
     fn decide(
         &self,
-        params: &Params,
         evidence: &HashMap<String, HashMap<String, f32>>,
     ) -> HashMap<String, (String, f32)> {
+        let params = &self.params;
         evidence
             .iter()
             .filter_map(|(spun, gains)| {
@@ -530,17 +326,7 @@ impl<'m> Restorer<'m> {
             spun: input[start..end].to_owned(),
             restored: cased(&c.text),
             confidence: sigmoid(gains.get(&c.text).copied().unwrap_or(0.0)),
-            kind: if c.is_learned() {
-                ChangeKind::Learned
-            } else if c.is_closed_class() {
-                ChangeKind::ClosedClass
-            } else if c.is_paraphrase() && c.sources & !crate::lexicon::source::PARAPHRASE == 0 {
-                ChangeKind::Paraphrase
-            } else if c.inflected {
-                ChangeKind::Inflected
-            } else {
-                ChangeKind::Thesaurus
-            },
+            kind: self.model.channels[c.channel as usize].kind(c),
             alternatives: alternatives
                 .into_iter()
                 .take(3)
@@ -611,7 +397,7 @@ pub(crate) fn path_outputs<'a>(
 /// LM history before `span` and up to two LM tokens after it, in the context of a decoded
 /// path; `None` when the path covers the span's edges with a replacement that straddles them.
 pub(crate) fn context(
-    lm: &crate::lm::LanguageModel,
+    lm: &dyn LanguageModel,
     outputs: &[(usize, usize, &[Option<u32>])],
     span: &Span,
     bos: Option<u32>,
@@ -629,7 +415,7 @@ pub(crate) fn context(
         .filter(|&&(f, _, _)| f < start)
         .flat_map(|&(_, _, w)| w.iter().copied())
         .collect();
-    let (_, state) = decode::score_words(lm, (None, bos), &before_words);
+    let (_, state) = lm.score_words((None, bos), &before_words);
     let mut after: Vec<Option<u32>> = outputs
         .iter()
         .filter(|&&(f, _, _)| f >= end)

@@ -17,8 +17,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::container::ModelError;
 use crate::container::{SectionWriter, Sections};
-use crate::ModelError;
 
 /// Version of the `spin.*` section layout.
 pub const SPINNER_FORMAT: u32 = 1;

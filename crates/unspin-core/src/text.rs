@@ -145,47 +145,6 @@ pub fn normalise_word(word: &str) -> String {
     word.to_lowercase().replace('\u{2019}', "'")
 }
 
-/// The American spelling of a British-spelled word ("defence" -> "defense", "organised" ->
-/// "organized", "metres" -> "meters"), or the word unchanged. The language model is American,
-/// and a spelling variant is never a spinner's synonym.
-pub fn american_spelling(word: &str) -> String {
-    const RULES: &[(&str, &str)] = &[
-        ("isation", "ization"),
-        ("ising", "izing"),
-        ("ised", "ized"),
-        ("ises", "izes"),
-        ("ise", "ize"),
-        ("yse", "yze"),
-        ("ysed", "yzed"),
-        ("ence", "ense"),
-        ("ogue", "og"),
-        ("our", "or"),
-        ("ours", "ors"),
-        ("oured", "ored"),
-        ("ouring", "oring"),
-        ("tre", "ter"),
-        ("tres", "ters"),
-        ("lled", "led"),
-        ("lling", "ling"),
-    ];
-    for (gb, us) in RULES {
-        if let Some(stem) = word.strip_suffix(gb) {
-            if stem.len() >= 2 {
-                return format!("{stem}{us}");
-            }
-        }
-    }
-    word.to_owned()
-}
-
-/// Whether two lowercase words are the same word in British and American spelling.
-pub fn spelling_variants(a: &str, b: &str) -> bool {
-    a != b
-        && (american_spelling(a) == b
-            || american_spelling(b) == a
-            || american_spelling(a) == american_spelling(b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,15 +182,6 @@ mod tests {
     fn unclosed_braces_are_punctuation() {
         assert_eq!(kinds("{a")[0], (TokenKind::Punct, "{"));
         assert_eq!(kinds("{}")[0], (TokenKind::Punct, "{"));
-    }
-
-    #[test]
-    fn spelling_variants_are_recognised() {
-        assert!(spelling_variants("subsidised", "subsidized"));
-        assert!(spelling_variants("metres", "meters"));
-        assert!(spelling_variants("defence", "defense"));
-        assert!(!spelling_variants("home", "house"));
-        assert!(!spelling_variants("war", "warfare"));
     }
 
     #[test]

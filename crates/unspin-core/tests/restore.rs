@@ -1,24 +1,15 @@
 //! Behaviour of the restorer with the default model: crafted sentences and invariants.
 
-use std::sync::OnceLock;
-
 use proptest::prelude::*;
-use unspin_core::restore::{ChangeKind, Restorer};
-use unspin_core::Model;
+use unspin_core::restore::ChangeKind;
+use unspin_core::Engine;
 
-fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../models/en-default.unspin"
-        );
-        Model::open(std::path::Path::new(path)).expect("default model loads")
-    })
+fn engine() -> &'static Engine {
+    unspin_testkit::default_engine()
 }
 
 fn restore(text: &str) -> String {
-    Restorer::new(model()).restore(text).text
+    engine().restore(text).text
 }
 
 #[test]
@@ -32,8 +23,8 @@ fn multi_word_spin_is_undone() {
 
 #[test]
 fn case_follows_the_spun_word() {
-    let r = Restorer::new(model())
-        .restore("The warfare ended. Warfare is never the answer to warfare.");
+    let r = engine().restore("The warfare ended. Warfare is never the answer to warfare.");
+    assert!(!r.changes.is_empty(), "something to check: {}", r.text);
     for c in &r.changes {
         let first_upper = c.spun.chars().next().unwrap().is_uppercase();
         assert_eq!(
@@ -46,14 +37,14 @@ fn case_follows_the_spun_word() {
 
 #[test]
 fn stray_spintax_restores_to_its_content() {
-    let r = Restorer::new(model()).restore("He denied {that a} policy change was made.");
+    let r = engine().restore("He denied {that a} policy change was made.");
     assert!(r.text.starts_with("He denied that a policy"), "{}", r.text);
     assert!(r.changes.iter().any(|c| c.kind == ChangeKind::Spintax));
 }
 
 #[test]
 fn one_original_per_spun_phrase_per_document() {
-    let r = Restorer::new(model()).restore(
+    let r = engine().restore(
         "The warfare in the north went on. Nobody wanted the warfare. The warfare ended in May.",
     );
     let restored: std::collections::HashSet<String> = r
@@ -62,7 +53,11 @@ fn one_original_per_spun_phrase_per_document() {
         .filter(|c| c.spun.eq_ignore_ascii_case("warfare"))
         .map(|c| c.restored.to_lowercase())
         .collect();
-    assert!(restored.len() <= 1, "{restored:?}");
+    assert_eq!(
+        restored.len(),
+        1,
+        "restored, and one way only: {restored:?}"
+    );
 }
 
 #[test]
@@ -134,7 +129,7 @@ proptest! {
     /// back to the input.
     #[test]
     fn bytes_outside_changes_are_untouched(doc in document()) {
-        let r = Restorer::new(model()).restore(&doc);
+        let r = engine().restore(&doc);
         let mut rebuilt = String::new();
         let mut at = 0;
         for c in &r.changes {
@@ -154,7 +149,7 @@ proptest! {
     /// A restoration never invents a word: each change is one of its span's candidates.
     #[test]
     fn changes_come_from_the_candidate_set(doc in document()) {
-        let restorer = Restorer::new(model());
+        let restorer = engine();
         for c in restorer.restore(&doc).changes {
             if c.kind == ChangeKind::Spintax {
                 let braced = c.spun.starts_with('\u{7b}') && c.spun.contains(c.restored.as_str());
@@ -174,7 +169,7 @@ proptest! {
     /// that slice the input exactly; every original it offers is in the candidate set.
     #[test]
     fn check_evidence_maps_back_to_the_input(doc in document()) {
-        let restorer = Restorer::new(model());
+        let restorer = engine();
         let report = restorer.check(&doc);
         prop_assert!((0.0..=1.0).contains(&report.probability));
         for e in &report.evidence {
@@ -193,7 +188,7 @@ proptest! {
 
 #[test]
 fn check_tells_spun_from_plain_prose() {
-    let restorer = Restorer::new(model());
+    let restorer = engine();
     let spun = "Officers stated the warfare in opposition to the rebels would finish quickly. \
         The division stated it had no remark. Officers stated the White Home was briefed. \
         A spokesperson stated the warfare had gone on for too lengthy and that officers \
@@ -246,16 +241,34 @@ fn an_original_still_written_elsewhere_is_not_restored() {
             .iter()
             .any(|c| c.spun == "lengthy" && c.restored == "long")
     };
-    let mut without_rule = Restorer::new(model());
-    without_rule.params.kept_original_cost = 0.0;
+    let mut weights = engine().weights().clone();
+    weights.restore.kept_original_cost = 0.0;
+    let without_rule = Engine::with_weights(engine().model_arc().clone(), weights);
     assert!(
         spun_away(&without_rule.restore(text)),
         "control: the rule is what matters"
     );
-    let with_rule = Restorer::new(model());
+    let with_rule = engine();
     assert!(
         spun_away(&with_rule.restore(spun)),
         "control: restored when \"long\" is absent"
     );
     assert!(!spun_away(&with_rule.restore(text)));
+}
+
+/// `analyse` is check and restore of one prepared document: the same report and text as
+/// the two views, with one preparation and one check.
+#[test]
+fn analyse_is_check_and_restore_done_once() {
+    let text = "Officers stated the warfare in opposition to the rebels would finish quickly.";
+    let engine = Engine::new(engine().model_arc().clone());
+    let a = engine.analyse(text);
+    let counts = engine.counts();
+    assert_eq!(
+        (counts.prepared, counts.checked, counts.restored),
+        (1, 1, 1)
+    );
+    assert_eq!(a.restoration.text, engine.restore(text).text);
+    assert_eq!(a.check.probability, engine.check(text).probability);
+    assert!(!a.restoration.changes.is_empty());
 }

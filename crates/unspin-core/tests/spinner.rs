@@ -1,22 +1,21 @@
 //! Learned spinner tables: the channel they give restore, and the learner that makes them.
 
-use std::sync::OnceLock;
-
+use std::sync::Arc;
 use unspin_core::learn::{LearnOptions, Learner};
-use unspin_core::restore::{ChangeKind, Restorer};
-use unspin_core::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable};
-use unspin_core::Model;
 
-fn model_path() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../models/en-default.unspin"
-    ))
+use unspin_core::restore::ChangeKind;
+use unspin_core::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable};
+use unspin_core::{Engine, Model};
+
+fn generic() -> &'static Engine {
+    unspin_testkit::default_engine()
 }
 
-fn generic() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| Model::open(&model_path()).expect("default model loads"))
+/// An engine over the default model with `table` added.
+fn with(table: &SpinnerTable) -> Engine {
+    let mut model = Model::open(&unspin_testkit::default_model_path()).unwrap();
+    model.add_spinner(table);
+    Engine::new(Arc::new(model))
 }
 
 /// A table that says the spinner writes "buying and selling" for "trading".
@@ -47,15 +46,13 @@ const SPUN: &str = "City officers stated on Tuesday that buying and selling in t
 
 #[test]
 fn a_learned_pair_is_restored_where_the_thesaurus_alone_keeps_the_phrase() {
-    let without = Restorer::new(generic()).restore(SPUN);
+    let without = generic().restore(SPUN);
     assert!(
         !without.text.contains("trading"),
         "control: the generic channel does not restore it: {}",
         without.text
     );
-    let mut with_table = Model::open(&model_path()).unwrap();
-    with_table.add_spinner(&trading_table());
-    let r = Restorer::new(&with_table).restore(SPUN);
+    let r = with(&trading_table()).restore(SPUN);
     let learned: Vec<_> = r
         .changes
         .iter()
@@ -75,16 +72,16 @@ fn a_learned_pair_is_restored_where_the_thesaurus_alone_keeps_the_phrase() {
 
 #[test]
 fn a_table_does_not_change_what_check_measures() {
-    let mut with_table = Model::open(&model_path()).unwrap();
-    with_table.add_spinner(&trading_table());
-    let a = Restorer::new(generic()).check(SPUN);
-    let b = Restorer::new(&with_table).check(SPUN);
+    let with_table = with(&trading_table());
+    let a = generic().check(SPUN);
+    let b = with_table.check(SPUN);
     assert_eq!(a.probability, b.probability);
     // The attested outputs are counted and reported all the same (weight 0 by default).
     assert_eq!(a.features.attested_density, 0.0);
     assert!(b.features.attested_density > 0.0);
-    let mut weighted = Restorer::new(&with_table);
-    weighted.calibration.attested_weight = 1.0;
+    let mut weights = with_table.weights().clone();
+    weights.check.attested_weight = 1.0;
+    let weighted = Engine::with_weights(with_table.model_arc().clone(), weights);
     assert!(weighted.check(SPUN).probability > b.probability);
 }
 
@@ -101,7 +98,7 @@ const FRAMES: &[&str] = &[
 #[test]
 fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
     // A spinner that always writes "worth" for "price"; the learner never sees "price".
-    let mut learner = Learner::new(generic(), LearnOptions::default());
+    let mut learner = Learner::new(generic().model_arc().clone(), LearnOptions::default());
     for round in 0..4 {
         let doc: Vec<String> = FRAMES
             .iter()

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use unspin_core::lexicon::source;
-use unspin_core::restore::Restorer;
+use unspin_core::Engine;
 use unspin_core::Model;
 
 use crate::detect::{self, Scored};
@@ -69,11 +69,40 @@ struct Pair {
     spun: bool,
 }
 
-fn score(r: &Restorer, text: &str, spun: bool) -> Pair {
+/// Mean negative log-probability per word of `input` as written, under the language model
+/// alone: the perplexity-only detector that `check` is compared against.
+pub fn mean_surprisal(engine: &Engine, input: &str) -> f32 {
+    use unspin_core::text::{normalise_word, tokenize, TokenKind};
+    let model = engine.model();
+    let lm = model.lm.as_ref();
+    let (mut total, mut count) = (0.0f32, 0usize);
+    let mut state = (None, lm.bos());
+    for t in &tokenize(input) {
+        let s = &input[t.start..t.end];
+        match t.kind {
+            TokenKind::Word | TokenKind::Number => {
+                let words = model.lm_words(&normalise_word(s));
+                let (lp, next) = lm.score_words(state, &words);
+                total += lp;
+                count += words.len();
+                state = next;
+            }
+            TokenKind::Punct if matches!(s, "." | "!" | "?") => state = (None, lm.bos()),
+            _ => {}
+        }
+    }
+    if count == 0 {
+        0.0
+    } else {
+        -total / count as f32
+    }
+}
+
+fn score(r: &Engine, text: &str, spun: bool) -> Pair {
     let report = r.check(text);
     Pair {
         check: report.probability as f64,
-        baseline: r.mean_surprisal(text) as f64,
+        baseline: mean_surprisal(r, text) as f64,
         words: report.words,
         spun,
     }
@@ -121,7 +150,7 @@ const HEADLINE_RATE: f64 = 0.2;
 
 /// Runs every detection experiment on `docs` and returns the report.
 pub fn evaluate(
-    r: &Restorer,
+    r: &Engine,
     model: &Model,
     mythes: &Dictionary,
     docs: &[String],
@@ -268,7 +297,7 @@ pub fn evaluate(
 
 /// Fits the check calibration on `docs`: each clean variant against a spin of it by the
 /// out-of-dictionary spinner at a rate cycling through 5%..40%.
-pub fn fit(r: &Restorer, mythes: &Dictionary, docs: &[String], seed: u64) -> Value {
+pub fn fit(r: &Engine, mythes: &Dictionary, docs: &[String], seed: u64) -> Value {
     let style = Style {
         name: "mythes-chained-spintax",
         in_dictionary: false,

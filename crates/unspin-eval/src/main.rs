@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Parser;
 use spinner::{Dictionary, Spinner};
-use unspin_core::restore::Restorer;
+use unspin_core::Engine;
 use unspin_core::Model;
 
 #[derive(Parser)]
@@ -215,36 +215,11 @@ pub(crate) fn setting<'a>(flag: &str, kv: &'a str) -> Result<(&'a str, f32)> {
     Ok((k, v))
 }
 
-fn apply_param(params: &mut unspin_core::decode::Params, kv: &str) -> Result<()> {
-    let (k, v) = setting("--set", kv)?;
-    match k {
-        "change_cost" => params.change_cost = v,
-        "fanout_weight" => params.fanout_weight = v,
-        "agreement_bonus" => params.agreement_bonus = v,
-        "mutual_bonus" => params.mutual_bonus = v,
-        "inflected_cost" => params.inflected_cost = v,
-        "closed_class_cost" => params.closed_class_cost = v,
-        "length_cost" => params.length_cost = v,
-        "margin" => params.margin = v,
-        "consistency_bonus" => params.consistency_bonus = v,
-        "spun_relax" => params.spun_relax = v,
-        "paraphrase_cost" => params.paraphrase_cost = v,
-        "spun_fanout_relief" => params.spun_fanout_relief = v,
-        "kept_original_cost" => params.kept_original_cost = v,
-        "common_word_logprob" => params.common_word_logprob = v,
-        "full_relax_density" => params.full_relax_density = v,
-        "beam" => params.beam = v as usize,
-        "learned_cost" => params.learned_cost = v,
-        _ => anyhow::bail!("unknown parameter {k}"),
-    }
-    Ok(())
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     if let (Some(dir), true) = (&args.wild_train, args.print_table) {
         let pages = wildtrain::read_pages(dir)?;
-        let model = Model::open(&args.model)?;
+        let model = std::sync::Arc::new(Model::open(&args.model)?);
         let texts: Vec<&str> = pages
             .iter()
             .filter(|p| p.style == args.family)
@@ -283,16 +258,16 @@ fn main() -> Result<()> {
             .with_context(|| format!("cannot load spinner table {}", path.display()))?;
         model.add_spinner(&table);
     }
-    let mut restorer = Restorer::new(&model);
-    for kv in &args.set {
-        apply_param(&mut restorer.params, kv)?;
-    }
+    let model = std::sync::Arc::new(model);
+    let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
     if !args.candidates.is_empty() {
         for phrase in &args.candidates {
+            let len = phrase.split(' ').count();
             let found: Vec<serde_json::Value> = restorer
-                .explain_candidates(phrase)
+                .candidates(phrase)
                 .into_iter()
-                .map(|(c, channel)| {
+                .map(|c| {
+                    let channel = restorer.channel_score(&c, len);
                     serde_json::json!({"text": c.text, "channel": channel,
                         "sources": c.sources, "inflected": c.inflected, "mutual": c.mutual})
                 })
@@ -397,8 +372,8 @@ fn main() -> Result<()> {
         let words: usize = spun.iter().map(|t| t.split_whitespace().count()).sum();
         let mut with_table = Model::open(&args.model)?;
         with_table.add_spinner(&table);
-        let mut learned = Restorer::new(&with_table);
-        learned.params = restorer.params.clone();
+        let learned =
+            Engine::with_weights(std::sync::Arc::new(with_table), restorer.weights().clone());
         let report = serde_json::json!({
             "learned_from": spun.len(),
             "learn_words_per_second": words as f64 / seconds.max(1e-9),
@@ -416,7 +391,7 @@ fn main() -> Result<()> {
 /// Damage undone, changed-word precision and recall on spun copies of `docs`, and false
 /// changes on the clean originals.
 fn restoration_report(
-    restorer: &Restorer,
+    restorer: &Engine,
     spinner: &Spinner,
     docs: &[String],
     args: &Args,
@@ -529,7 +504,7 @@ fn finish(report: &serde_json::Value, args: &Args) -> Result<()> {
 }
 
 /// Damage undone on each real pair and changed words on each clean file of `dir`.
-fn wild(restorer: &Restorer, dir: &Path) -> Result<()> {
+fn wild(restorer: &Engine, dir: &Path) -> Result<()> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -586,7 +561,7 @@ pub(crate) fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn bench(restorer: &Restorer, spinner: &Spinner, docs: &[String]) -> Result<()> {
+fn bench(restorer: &Engine, spinner: &Spinner, docs: &[String]) -> Result<()> {
     use std::time::Instant;
     let spun: Vec<String> = docs.iter().map(|d| spinner.spin(d).0).collect();
     let words: usize = spun
@@ -617,7 +592,7 @@ fn bench(restorer: &Restorer, spinner: &Spinner, docs: &[String]) -> Result<()> 
     let restore = t.elapsed().as_secs_f64();
     // A fresh restorer, so that check does not profit from the candidates restore cached for
     // these very documents.
-    let checker = Restorer::new(restorer.model());
+    let checker = Engine::with_weights(restorer.model_arc().clone(), restorer.weights().clone());
     let t = Instant::now();
     let mut spun_verdicts = 0usize;
     for d in &spun {

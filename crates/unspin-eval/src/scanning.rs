@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use unspin_core::restore::Restorer;
+use unspin_core::Engine;
 use unspin_scan::source::{Body, Item, Locator, RawDocument};
-use unspin_scan::warc_writer::WarcWriter;
 use unspin_scan::{Analyser, JsonFields, Outcome};
+use unspin_testkit::warc_writer::WarcWriter;
 
 use crate::spinner::{Dictionary, Spinner};
 
@@ -291,7 +291,7 @@ fn state_script(page: u64, seed: u64) -> String {
 
 /// Times the scan stages over one WARC on all cores, each stage a full pass, side by side:
 /// reading records only, reading and extracting text, and the whole scan (check included).
-pub fn scan_bench(restorer: &Restorer, warc: &Path) -> Result<serde_json::Value> {
+pub fn scan_bench(restorer: &Engine, warc: &Path) -> Result<serde_json::Value> {
     let inputs = vec![warc.to_string_lossy().into_owned()];
     let size = std::fs::metadata(warc)?.len() as f64 / 1e6;
     let fields = JsonFields::default();
@@ -369,7 +369,7 @@ pub fn scan_bench(restorer: &Restorer, warc: &Path) -> Result<serde_json::Value>
 /// main article (weighted by size). Completeness: share of each article's flagged copies in
 /// its largest family. Whole: articles whose copies all sit in one family and nothing else.
 pub fn families_report(
-    restorer: &Restorer,
+    restorer: &Engine,
     dict: &Dictionary,
     docs: &[String],
     families: usize,
@@ -399,6 +399,7 @@ pub fn families_report(
                 },
                 url: None,
                 id: Some(id),
+                title: None,
                 body: Body::Text(text),
             }))
         })

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use unspin_core::fingerprint;
-use unspin_core::restore::Restorer;
+use unspin_core::Engine;
 use unspin_index::{trace, Document, Index};
 
 use crate::spinner::Spinner;
@@ -39,7 +39,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 /// Indexes the corpus, traces a spun copy of each of `docs`, and reports recall and latency
 /// for unspin and for the written-shingles baseline.
 pub fn evaluate(
-    r: &Restorer,
+    r: &Engine,
     spinner: &Spinner,
     corpus: &Path,
     distractors: Option<&Path>,

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use unspin_core::learn::{LearnOptions, Learner};
-use unspin_core::restore::{Change, Restorer};
+use unspin_core::restore::Change;
 use unspin_core::spinner::SpinnerTable;
+use unspin_core::Engine;
 use unspin_core::Model;
 
 /// One page of the wild-train set.
@@ -156,9 +157,10 @@ impl Score {
     }
 }
 
-fn score(restorer: &Restorer, page: &Page) -> Score {
-    let r = restorer.restore(&page.text);
-    let flagged = restorer.check(&page.text).verdict == unspin_core::check::Verdict::Spun;
+fn score(restorer: &Engine, page: &Page) -> Score {
+    let analysis = restorer.analyse(&page.text);
+    let flagged = analysis.check.verdict == unspin_core::check::Verdict::Spun;
+    let r = analysis.restoration;
     let mut s = Score {
         flagged: usize::from(flagged),
         pages: 1,
@@ -189,12 +191,13 @@ pub struct CleanScore {
     pub changes_per_200: f64,
 }
 
-fn clean_score(restorer: &Restorer, texts: &[String]) -> CleanScore {
+fn clean_score(restorer: &Engine, texts: &[String]) -> CleanScore {
     let (mut changes, mut words, mut flagged) = (0usize, 0usize, 0usize);
     for t in texts {
-        changes += restorer.restore(t).changes.len();
+        let analysis = restorer.analyse(t);
+        changes += analysis.restoration.changes.len();
         words += t.split_whitespace().count();
-        flagged += usize::from(restorer.check(t).verdict == unspin_core::check::Verdict::Spun);
+        flagged += usize::from(analysis.check.verdict == unspin_core::check::Verdict::Spun);
     }
     CleanScore {
         texts: texts.len(),
@@ -228,35 +231,21 @@ pub fn learn_options(family: &str, set: &[String]) -> Result<LearnOptions> {
 }
 
 /// Learns a table from spun `texts`.
-pub fn learn(model: &Model, texts: &[&str], options: LearnOptions) -> SpinnerTable {
-    let mut learner = Learner::new(model, options);
+pub fn learn(model: &std::sync::Arc<Model>, texts: &[&str], options: LearnOptions) -> SpinnerTable {
+    let mut learner = Learner::new(model.clone(), options);
     for t in texts {
         learner.add_document(t);
     }
     learner.finish().0
 }
 
-fn restorer_for<'m>(model: &'m Model, set: &[String]) -> Result<Restorer<'m>> {
-    let mut r = Restorer::new(model);
+/// An engine over `model` with the `name=value` weight overrides of `set` applied.
+pub fn engine_for(model: std::sync::Arc<Model>, set: &[String]) -> Result<Engine> {
+    let mut weights = model.weights.clone();
     for kv in set {
-        if !apply_calibration(&mut r.calibration, kv)? {
-            crate::apply_param(&mut r.params, kv)?;
-        }
+        weights.set(kv).with_context(|| format!("--set {kv}"))?;
     }
-    Ok(r)
-}
-
-/// Applies a `name=value` override of the check calibration; false when `name` is not one.
-fn apply_calibration(c: &mut unspin_core::check::Calibration, kv: &str) -> Result<bool> {
-    let (k, v) = crate::setting("--set", kv)?;
-    match k {
-        "bias" => c.bias = v,
-        "threshold" => c.threshold = v,
-        "attested_weight" => c.attested_weight = v,
-        "attested_min_ratio" => c.attested_min_ratio = v,
-        _ => return Ok(false),
-    }
-    Ok(true)
+    Ok(Engine::with_weights(model, weights))
 }
 
 /// Runs the two-fold measurement and prints a JSON report.
@@ -269,7 +258,7 @@ pub fn report(
     learn_set: &[String],
 ) -> Result<serde_json::Value> {
     let pages = read_pages(dir)?;
-    let generic = Model::open(model_path)?;
+    let generic = std::sync::Arc::new(Model::open(model_path)?);
     let clean: Vec<String> = match clean_dir {
         Some(d) => {
             let mut paths: Vec<_> = std::fs::read_dir(d)?
@@ -295,8 +284,8 @@ pub fn report(
         let table = learn(&generic, &train, learn_options(style, learn_set)?);
         let mut with_table = Model::open(model_path)?;
         with_table.add_spinner(&table);
-        let base = restorer_for(&generic, set)?;
-        let learned = restorer_for(&with_table, set)?;
+        let base = engine_for(generic.clone(), set)?;
+        let learned = engine_for(std::sync::Arc::new(with_table), set)?;
         let (mut b, mut l) = (Score::default(), Score::default());
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
             b.add(score(&base, p));

@@ -7,22 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn shared(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "{} is missing: CI must run with ../shared/ beside the repository",
-        dir.display()
-    );
-    eprintln!(
-        "skipped: {} not found (../shared/ is not beside the repository)",
-        dir.display()
-    );
-    None
+    unspin_testkit::shared_data(name)
 }
 
 #[test]

@@ -47,7 +47,27 @@ pub enum IndexError {
         /// What is wrong.
         reason: String,
     },
-    /// Input/output failure.
+    /// Another process (or another handle in this one) has the index open.
+    #[error("index {path} is in use by another process (an `index add` or a server?); wait for it to finish")]
+    Locked {
+        /// The index file.
+        path: PathBuf,
+    },
+    /// The disk is full: the batch in flight was not written, every earlier one is kept.
+    #[error("index {path}: the disk is full; free space and run the add again (finished batches are kept)")]
+    DiskFull {
+        /// The index file.
+        path: PathBuf,
+    },
+    /// The index holds as many documents as its layout can number.
+    #[error("index {path} is full ({reason}); start another index")]
+    Capacity {
+        /// The index file.
+        path: PathBuf,
+        /// Which limit.
+        reason: String,
+    },
+    /// Another input/output failure.
     #[error("index {path}: {source}")]
     Io {
         /// The index file.
@@ -55,6 +75,32 @@ pub enum IndexError {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+impl IndexError {
+    /// Names a storage failure of the index at `path` by its kind: lock held, full disk,
+    /// other I/O, or damage.
+    fn storage(path: &Path, e: impl Into<redb::Error>) -> IndexError {
+        let path = path.to_path_buf();
+        match e.into() {
+            redb::Error::DatabaseAlreadyOpen => IndexError::Locked { path },
+            redb::Error::Io(source) => match source.kind() {
+                std::io::ErrorKind::StorageFull => IndexError::DiskFull { path },
+                // redb reports a file it cannot parse ("magic number mismatch") this way.
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+                    IndexError::Corrupt {
+                        path,
+                        reason: source.to_string(),
+                    }
+                }
+                _ => IndexError::Io { path, source },
+            },
+            other => IndexError::Corrupt {
+                path,
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 /// An original article.
@@ -110,10 +156,16 @@ pub struct Index {
 }
 
 impl Index {
-    fn corrupt(&self, e: impl std::fmt::Display) -> IndexError {
+    /// A storage failure of this index, by kind.
+    fn fail(&self, e: impl Into<redb::Error>) -> IndexError {
+        IndexError::storage(&self.path, e)
+    }
+
+    /// Damage or a layout this build cannot read.
+    fn corrupt(&self, reason: impl std::fmt::Display) -> IndexError {
         IndexError::Corrupt {
             path: self.path.clone(),
-            reason: e.to_string(),
+            reason: reason.to_string(),
         }
     }
 
@@ -124,10 +176,7 @@ impl Index {
             path: path.clone(),
             source,
         })?;
-        let db = redb::Database::create(&path).map_err(|e| IndexError::Corrupt {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let db = redb::Database::create(&path).map_err(|e| IndexError::storage(&path, e))?;
         let index = Index { db, path };
         index.init()?;
         Ok(index)
@@ -139,28 +188,25 @@ impl Index {
         if !path.is_file() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let db = redb::Database::open(&path).map_err(|e| IndexError::Corrupt {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let db = redb::Database::open(&path).map_err(|e| IndexError::storage(&path, e))?;
         let index = Index { db, path };
         index.check_version()?;
         Ok(index)
     }
 
     fn init(&self) -> Result<(), IndexError> {
-        let txn = self.db.begin_write().map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
-            let mut meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
             let version = meta
                 .get("format")
-                .map_err(|e| self.corrupt(e))?
+                .map_err(|e| self.fail(e))?
                 .map(|v| v.value());
             match version {
                 None => {
                     meta.insert("format", FORMAT_VERSION)
-                        .map_err(|e| self.corrupt(e))?;
-                    meta.insert("next_doc", 0).map_err(|e| self.corrupt(e))?;
+                        .map_err(|e| self.fail(e))?;
+                    meta.insert("next_doc", 0).map_err(|e| self.fail(e))?;
                 }
                 Some(FORMAT_VERSION) => {}
                 Some(v) => {
@@ -169,17 +215,17 @@ impl Index {
                     )))
                 }
             }
-            txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
-            txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
-            txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+            txn.open_table(DOCS).map_err(|e| self.fail(e))?;
+            txn.open_table(IDS).map_err(|e| self.fail(e))?;
+            txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
         }
-        txn.commit().map_err(|e| self.corrupt(e))
+        txn.commit().map_err(|e| self.fail(e))
     }
 
     fn check_version(&self) -> Result<(), IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
-        let meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
-        match meta.get("format").map_err(|e| self.corrupt(e))? {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+        match meta.get("format").map_err(|e| self.fail(e))? {
             Some(v) if v.value() == FORMAT_VERSION => Ok(()),
             Some(v) => Err(self.corrupt(format!(
                 "format version {}, this build reads {FORMAT_VERSION}",
@@ -199,35 +245,33 @@ impl Index {
             .par_iter()
             .map(|d| unspin_core::fingerprint::fingerprint(&d.text))
             .collect();
-        let txn = self.db.begin_write().map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
         {
-            let mut meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
-            let mut ids = txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
-            let mut table = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
-            let mut postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+            let mut ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
+            let mut table = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
+            let mut postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
             let mut next = meta
                 .get("next_doc")
-                .map_err(|e| self.corrupt(e))?
+                .map_err(|e| self.fail(e))?
                 .map(|v| v.value())
                 .ok_or_else(|| self.corrupt("no document counter"))?;
             let mut fresh: HashMap<u64, Vec<u32>> = HashMap::new();
             for (d, fingerprint) in docs.iter().zip(fingerprints) {
-                if ids
-                    .get(d.id.as_str())
-                    .map_err(|e| self.corrupt(e))?
-                    .is_some()
-                {
+                if ids.get(d.id.as_str()).map_err(|e| self.fail(e))?.is_some() {
                     report.duplicates += 1;
                     continue;
                 }
-                let doc = u32::try_from(next).map_err(|_| self.corrupt("index is full"))?;
+                let doc = u32::try_from(next).map_err(|_| IndexError::Capacity {
+                    path: self.path.clone(),
+                    reason: format!("{} documents", u32::MAX),
+                })?;
                 next += 1;
                 let json = serde_json::to_vec(d).map_err(|e| self.corrupt(e))?;
                 table
                     .insert(doc, json.as_slice())
-                    .map_err(|e| self.corrupt(e))?;
-                ids.insert(d.id.as_str(), doc)
-                    .map_err(|e| self.corrupt(e))?;
+                    .map_err(|e| self.fail(e))?;
+                ids.insert(d.id.as_str(), doc).map_err(|e| self.fail(e))?;
                 for h in fingerprint {
                     fresh.entry(h).or_default().push(doc);
                 }
@@ -239,7 +283,7 @@ impl Index {
             for h in keys {
                 let mut list = postings
                     .get(h)
-                    .map_err(|e| self.corrupt(e))?
+                    .map_err(|e| self.fail(e))?
                     .map(|v| v.value().to_vec())
                     .unwrap_or_default();
                 for doc in &fresh[&h] {
@@ -247,22 +291,22 @@ impl Index {
                 }
                 postings
                     .insert(h, list.as_slice())
-                    .map_err(|e| self.corrupt(e))?;
+                    .map_err(|e| self.fail(e))?;
             }
-            meta.insert("next_doc", next).map_err(|e| self.corrupt(e))?;
+            meta.insert("next_doc", next).map_err(|e| self.fail(e))?;
         }
-        txn.commit().map_err(|e| self.corrupt(e))?;
+        txn.commit().map_err(|e| self.fail(e))?;
         Ok(report)
     }
 
     /// Counts of the index.
     pub fn stats(&self) -> Result<Stats, IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
-        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
         Ok(Stats {
-            documents: docs.len().map_err(|e| self.corrupt(e))?,
-            shingles: postings.len().map_err(|e| self.corrupt(e))?,
+            documents: docs.len().map_err(|e| self.fail(e))?,
+            shingles: postings.len().map_err(|e| self.fail(e))?,
             file_bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
         })
     }
@@ -270,11 +314,11 @@ impl Index {
     /// The `k` documents sharing most of `fingerprint`'s shingles (shingles more common than
     /// [`MAX_POSTINGS`] documents are ignored), best first.
     pub fn search(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
         let mut counts: HashMap<u32, usize> = HashMap::new();
         for h in fingerprint {
-            let Some(list) = postings.get(*h).map_err(|e| self.corrupt(e))? else {
+            let Some(list) = postings.get(*h).map_err(|e| self.fail(e))? else {
                 continue;
             };
             let bytes = list.value();
@@ -300,11 +344,11 @@ impl Index {
 
     /// The document with number `doc`.
     pub fn document(&self, doc: u32) -> Result<Document, IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
-        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let value = docs
             .get(doc)
-            .map_err(|e| self.corrupt(e))?
+            .map_err(|e| self.fail(e))?
             .ok_or_else(|| self.corrupt(format!("document {doc} is listed but missing")))?;
         serde_json::from_slice(value.value()).map_err(|e| self.corrupt(e))
     }
@@ -313,40 +357,40 @@ impl Index {
     /// is a stored document, every stored document's id maps back to it, and the document
     /// counter is past every stored document. Returns the number of documents.
     pub fn verify(&self) -> Result<u64, IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.corrupt(e))?;
-        let docs = txn.open_table(DOCS).map_err(|e| self.corrupt(e))?;
-        let ids = txn.open_table(IDS).map_err(|e| self.corrupt(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.corrupt(e))?;
-        let meta = txn.open_table(META).map_err(|e| self.corrupt(e))?;
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
+        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
         let next = meta
             .get("next_doc")
-            .map_err(|e| self.corrupt(e))?
+            .map_err(|e| self.fail(e))?
             .map(|v| v.value())
             .ok_or_else(|| self.corrupt("no document counter"))?;
-        for entry in docs.iter().map_err(|e| self.corrupt(e))? {
-            let (doc, json) = entry.map_err(|e| self.corrupt(e))?;
+        for entry in docs.iter().map_err(|e| self.fail(e))? {
+            let (doc, json) = entry.map_err(|e| self.fail(e))?;
             let d: Document = serde_json::from_slice(json.value()).map_err(|e| self.corrupt(e))?;
             let mapped = ids
                 .get(d.id.as_str())
-                .map_err(|e| self.corrupt(e))?
+                .map_err(|e| self.fail(e))?
                 .map(|v| v.value());
             if mapped != Some(doc.value()) || u64::from(doc.value()) >= next {
                 return Err(self.corrupt(format!("document {} is half-written", d.id)));
             }
         }
-        for entry in postings.iter().map_err(|e| self.corrupt(e))? {
-            let (_, list) = entry.map_err(|e| self.corrupt(e))?;
+        for entry in postings.iter().map_err(|e| self.fail(e))? {
+            let (_, list) = entry.map_err(|e| self.fail(e))?;
             for chunk in list.value().chunks_exact(4) {
                 let doc = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
-                if docs.get(doc).map_err(|e| self.corrupt(e))?.is_none() {
+                if docs.get(doc).map_err(|e| self.fail(e))?.is_none() {
                     return Err(self.corrupt(format!("a posting names missing document {doc}")));
                 }
             }
         }
-        if ids.len().map_err(|e| self.corrupt(e))? != docs.len().map_err(|e| self.corrupt(e))? {
+        if ids.len().map_err(|e| self.fail(e))? != docs.len().map_err(|e| self.fail(e))? {
             return Err(self.corrupt("ids and documents differ in number"));
         }
-        docs.len().map_err(|e| self.corrupt(e))
+        docs.len().map_err(|e| self.fail(e))
     }
 }
 

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 use unspin_core::fingerprint::{self, Passage, Word};
-use unspin_core::restore::{Change, Restoration, Restorer};
+use unspin_core::restore::{Change, Restoration};
+use unspin_core::Engine;
 
 use crate::{Document, Index, IndexError};
 
@@ -95,13 +96,13 @@ fn word_range(words: &[Word], start: usize, stop: usize) -> (usize, usize) {
 /// Traces `input` against `index`: the `k` best sources with aligned passages, and with
 /// `pairs` the differing word pairs of each.
 pub fn trace(
-    restorer: &Restorer,
+    engine: &Engine,
     index: &Index,
     input: &str,
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
-    trace_restored(index, input, &restorer.restore(input), k, pairs)
+    trace_restored(index, input, &engine.restore(input), k, pairs)
 }
 
 /// [`trace`] for a copy already restored (`restoration` is `input` restored): callers that

@@ -4,22 +4,14 @@
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use unspin_core::restore::Restorer;
-use unspin_core::Model;
+use unspin_core::Engine;
 use unspin_index::{trace, Document, Index};
 
 const SOURCE: &str = "City officials said the war against the rebels would end soon. \\
     The department said the White House had no comment on the talks, which went on for weeks.";
 
-fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../models/en-default.unspin"
-        );
-        Model::open(std::path::Path::new(path)).expect("the default model loads")
-    })
+fn engine() -> &'static Engine {
+    unspin_testkit::default_engine()
 }
 
 fn index() -> &'static Index {
@@ -88,8 +80,7 @@ proptest! {
     #[test]
     fn passages_slice_copy_and_source(words in prop::collection::vec(word(), 0..60)) {
         let copy = words.join(" ");
-        let restorer = Restorer::new(model());
-        let report = trace::trace(&restorer, index(), &copy, 3, true).unwrap();
+        let report = trace::trace(engine(), index(), &copy, 3, true).unwrap();
         for s in &report.sources {
             prop_assert!((0.0..=1.0).contains(&s.score));
             prop_assert!((0.0..=1.0).contains(&s.coverage));

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use unspin_core::check::Verdict;
 use unspin_core::fingerprint;
-use unspin_core::restore::Restorer;
+use unspin_core::Engine;
 use unspin_index::Index;
 
 use crate::extract;
@@ -158,20 +158,15 @@ pub fn site_of(url: &str) -> Option<String> {
 
 /// Turns records into outcomes. Shared by all worker threads.
 pub struct Analyser<'a> {
-    restorer: &'a Restorer<'a>,
+    engine: &'a Engine,
     index: Option<&'a Index>,
-    /// Whether to restore spun documents for family clustering.
-    pub families: bool,
 }
 
 impl<'a> Analyser<'a> {
-    /// An analyser that checks with `restorer` and, given an index, traces every document.
-    pub fn new(restorer: &'a Restorer<'a>, index: Option<&'a Index>) -> Self {
-        Analyser {
-            restorer,
-            index,
-            families: true,
-        }
+    /// An analyser that checks with `engine`, restores what is spun (for family sketches)
+    /// and, given an index, traces every document long enough to judge.
+    pub fn new(engine: &'a Engine, index: Option<&'a Index>) -> Self {
+        Analyser { engine, index }
     }
 
     /// The outcome of one record.
@@ -194,7 +189,13 @@ impl<'a> Analyser<'a> {
     }
 
     fn document(&self, doc: RawDocument) -> Outcome {
-        let RawDocument { at, url, id, body } = doc;
+        let RawDocument {
+            at,
+            url,
+            id,
+            title,
+            body,
+        } = doc;
         let skip = |at, url, reason, detail| Outcome::Skipped {
             at,
             url,
@@ -202,7 +203,7 @@ impl<'a> Analyser<'a> {
             detail,
         };
         let (title, text) = match body {
-            Body::Text(text) => (None, text),
+            Body::Text(text) => (title, text),
             Body::Html { bytes, charset } => {
                 let html = extract::decode(&bytes, charset.as_deref());
                 match extract::extract_html(&html, url.as_deref()) {
@@ -222,7 +223,10 @@ impl<'a> Analyser<'a> {
                 return skip(at, url, SkipReason::NotEnglish, Some(lang.to_string()));
             }
         }
-        let check = self.restorer.check(&text);
+        // Prepared and checked once; restored (when needed) from the same document with the
+        // same report.
+        let prepared = self.engine.prepare(&text);
+        let check = self.engine.check_document(&prepared);
         let spun = check.verdict == Verdict::Spun;
         let mut report = DocumentReport {
             site: url.as_deref().and_then(site_of),
@@ -247,8 +251,8 @@ impl<'a> Analyser<'a> {
             sketch: Vec::new(),
         };
         let trace = self.index.is_some() && check.verdict != Verdict::TooShort;
-        if (spun && self.families) || trace {
-            let restoration = self.restorer.restore(&text);
+        if spun || trace {
+            let restoration = self.engine.restore_document(&prepared, Some(&check));
             if spun {
                 let words = fingerprint::words(&restoration.text);
                 report.sketch = sketch(&fingerprint::shingles(&words));

@@ -11,11 +11,10 @@
 //! whatever the size of the input.
 
 pub mod analyse;
-pub mod extract;
+pub mod documents;
 pub mod families;
 pub mod source;
 pub mod summary;
-pub mod warc_writer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
@@ -26,6 +25,8 @@ use rayon::prelude::*;
 pub use analyse::{Analyser, DocumentReport, Outcome};
 pub use source::{Item, JsonFields, Locator};
 pub use summary::Summary;
+/// Main-text extraction (the `unspin-extract` crate), re-exported for scan's callers.
+pub use unspin_extract as extract;
 
 /// Records handed to the worker pool at a time.
 pub const BATCH: usize = 64;

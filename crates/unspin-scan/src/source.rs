@@ -66,6 +66,9 @@ pub struct RawDocument {
     pub url: Option<String>,
     /// Its id (WARC record id, JSON Lines id field), if any.
     pub id: Option<String>,
+    /// Its title, when the input names one apart from the payload (JSON Lines title field;
+    /// an HTML page's title comes from extraction).
+    pub title: Option<String>,
     /// The payload.
     pub body: Body,
 }
@@ -139,6 +142,8 @@ pub struct JsonFields {
     pub id: String,
     /// Field holding the URL (default `url`).
     pub url: String,
+    /// Field holding the title (default `title`).
+    pub title: String,
 }
 
 impl Default for JsonFields {
@@ -147,6 +152,7 @@ impl Default for JsonFields {
             text: "text".into(),
             id: "id".into(),
             url: "url".into(),
+            title: "title".into(),
         }
     }
 }
@@ -412,6 +418,7 @@ fn whole_document(at: Locator, reader: impl Read, html: bool) -> Item {
         at,
         url: None,
         id: None,
+        title: None,
         body,
     })
 }
@@ -554,6 +561,7 @@ fn json_record(at: Locator, line: &[u8], fields: &JsonFields) -> Item {
             at,
             url,
             id,
+            title: value.get(&fields.title).and_then(as_string),
             body: Body::Text(text.clone()),
         }),
         _ => Item::Malformed {
@@ -747,7 +755,13 @@ fn read_warc_stream(
             } else {
                 Body::Html { bytes, charset }
             };
-            Ok(Item::Document(RawDocument { at, url, id, body }))
+            Ok(Item::Document(RawDocument {
+                at,
+                url,
+                id,
+                title: None,
+                body,
+            }))
         })?;
         let pos = *last;
         if !sink(item, pos) {

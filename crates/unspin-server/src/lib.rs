@@ -1,5 +1,6 @@
 //! unspin over HTTP: a JSON API under `/v1/` and the analyst page at `/`, every asset served
-//! from the binary (no CDN; works offline).
+//! from the binary (no CDN; works offline). The page asks `/v1/analyse` once per text: one
+//! preparation, one check, one restoration (and one trace with an index).
 //!
 //! Requests are parsed on the async runtime; the analysis itself (CPU-bound) runs on
 //! blocking threads, at most [`Limits::workers`] at a time, each with a deadline. Every
@@ -16,8 +17,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
-use unspin_core::restore::Restorer;
-use unspin_core::Model;
+use unspin_core::check::CheckReport;
+use unspin_core::restore::Restoration;
+use unspin_core::Engine;
+use unspin_index::trace::TraceReport;
 use unspin_index::Index;
 
 /// The analyst page.
@@ -54,17 +57,17 @@ impl Default for Limits {
 
 /// What the handlers share.
 pub struct AppState {
-    restorer: Restorer<'static>,
+    engine: Engine,
     index: Option<Index>,
     workers: Arc<Semaphore>,
     limits: Limits,
 }
 
 impl AppState {
-    /// Server state over a model (kept for the life of the process) and an optional index.
-    pub fn new(model: &'static Model, index: Option<Index>, limits: Limits) -> Arc<Self> {
+    /// Server state over an engine and an optional index.
+    pub fn new(engine: Engine, index: Option<Index>, limits: Limits) -> Arc<Self> {
         Arc::new(AppState {
-            restorer: Restorer::new(model),
+            engine,
             index,
             workers: Arc::new(Semaphore::new(limits.workers.max(1))),
             limits,
@@ -133,10 +136,10 @@ impl From<JsonRejection> for ApiError {
 pub struct TextRequest {
     /// The text to analyse.
     pub text: String,
-    /// Candidate sources to return (`/v1/trace` only; default 3, at most 20).
+    /// Candidate sources to return (`/v1/trace` and `/v1/analyse`; default 3, at most 20).
     #[serde(default)]
     pub k: Option<usize>,
-    /// Include the differing word pairs in each source (`/v1/trace` only).
+    /// Include the differing word pairs in each source (`/v1/trace` and `/v1/analyse`).
     #[serde(default)]
     pub pairs: bool,
 }
@@ -156,6 +159,18 @@ pub struct Extracted {
     pub title: Option<String>,
     /// Main text.
     pub text: String,
+}
+
+/// Reply of `/v1/analyse`: everything the analyst page shows about one text, from one
+/// preparation, one check and one restoration.
+#[derive(Debug, Serialize)]
+pub struct AnalyseReply {
+    /// The check report (as `/v1/check`).
+    pub check: CheckReport,
+    /// The restoration (as `/v1/restore`).
+    pub restoration: Restoration,
+    /// The sources found in the index (as `/v1/trace`), when the server has one.
+    pub trace: Option<TraceReport>,
 }
 
 /// Reply of `/healthz`.
@@ -236,7 +251,7 @@ async fn check(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     non_empty(&req.text)?;
-    let report = run_limited(&state, move |s| Ok(s.restorer.check(&req.text))).await?;
+    let report = run_limited(&state, move |s| Ok(s.engine.check(&req.text))).await?;
     Ok(Json(report).into_response())
 }
 
@@ -246,7 +261,7 @@ async fn restore(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     non_empty(&req.text)?;
-    let restoration = run_limited(&state, move |s| Ok(s.restorer.restore(&req.text))).await?;
+    let restoration = run_limited(&state, move |s| Ok(s.engine.restore(&req.text))).await?;
     Ok(Json(restoration).into_response())
 }
 
@@ -266,16 +281,50 @@ async fn trace(
     let k = req.k.unwrap_or(3).clamp(1, 20);
     let report = run_limited(&state, move |s| {
         let index = s.index.as_ref().expect("checked above");
-        unspin_index::trace::trace(&s.restorer, index, &req.text, k, req.pairs).map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "index_error",
-                e.to_string(),
-            )
-        })
+        unspin_index::trace::trace(&s.engine, index, &req.text, k, req.pairs).map_err(index_error)
     })
     .await?;
     Ok(Json(report).into_response())
+}
+
+fn index_error(e: unspin_index::IndexError) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "index_error",
+        e.to_string(),
+    )
+}
+
+async fn analyse(
+    State(state): Shared,
+    body: Result<Json<TextRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    non_empty(&req.text)?;
+    let k = req.k.unwrap_or(3).clamp(1, 20);
+    let reply = run_limited(&state, move |s| {
+        let analysis = s.engine.analyse(&req.text);
+        let trace = match &s.index {
+            Some(index) => Some(
+                unspin_index::trace::trace_restored(
+                    index,
+                    &req.text,
+                    &analysis.restoration,
+                    k,
+                    req.pairs,
+                )
+                .map_err(index_error)?,
+            ),
+            None => None,
+        };
+        Ok(AnalyseReply {
+            check: analysis.check,
+            restoration: analysis.restoration,
+            trace,
+        })
+    })
+    .await?;
+    Ok(Json(reply).into_response())
 }
 
 async fn extract(
@@ -284,7 +333,7 @@ async fn extract(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     let extracted = run_limited(&state, move |_| {
-        unspin_scan::extract::extract_html(&req.html, None)
+        unspin_extract::extract_html(&req.html, None)
             .map(|e| Extracted {
                 title: e.title,
                 text: e.text,
@@ -344,6 +393,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/check", post(check))
         .route("/v1/restore", post(restore))
         .route("/v1/trace", post(trace))
+        .route("/v1/analyse", post(analyse))
         .route("/v1/extract", post(extract))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limits.body_bytes))

@@ -2,31 +2,50 @@
 //! cases a client can cause (oversize body, bad JSON, wrong content type, bad UTF-8, empty
 //! text, unknown fields and routes, a deadline too short).
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use unspin_core::Model;
+use unspin_core::{Engine, Model};
 use unspin_server::{router, AppState, Limits};
 
-fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        Model::open(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../models/en-default.unspin"
-        )))
-        .expect("the default model loads")
-    })
+/// The default model; each app gets a fresh engine over it, so its counts are its own.
+fn model() -> &'static std::sync::Arc<Model> {
+    unspin_testkit::default_model()
 }
 
 const EXAMPLE: &str = include_str!("../../../examples/spun-news.txt");
 
 fn app(limits: Limits, index: Option<unspin_index::Index>) -> axum::Router {
-    router(AppState::new(model(), index, limits))
+    app_with(Engine::new(model().clone()), limits, index)
+}
+
+fn app_with(engine: Engine, limits: Limits, index: Option<unspin_index::Index>) -> axum::Router {
+    router(AppState::new(engine, index, limits))
+}
+
+/// An index of the bundled originals (the example's source among them).
+fn example_index(name: &str) -> unspin_index::Index {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let index = unspin_index::Index::create(&dir).unwrap();
+    let originals = include_str!("../../../examples/originals.jsonl");
+    let docs: Vec<unspin_index::Document> = originals
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            unspin_index::Document {
+                id: v["id"].as_str().unwrap().to_string(),
+                url: None,
+                title: v["title"].as_str().map(String::from),
+                text: v["text"].as_str().unwrap().to_string(),
+            }
+        })
+        .collect();
+    index.add_batch(&docs).unwrap();
+    index
 }
 
 fn default_app() -> axum::Router {
@@ -117,24 +136,7 @@ async fn trace_needs_an_index_and_finds_the_source_in_one() {
     let (status, _, json) = send(default_app(), post_json("/v1/trace", text_body(EXAMPLE))).await;
     assert_error(status, &json, StatusCode::SERVICE_UNAVAILABLE, "no_index");
 
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("server-index");
-    let _ = std::fs::remove_dir_all(&dir);
-    let index = unspin_index::Index::create(&dir).unwrap();
-    let originals = include_str!("../../../examples/originals.jsonl");
-    let docs: Vec<unspin_index::Document> = originals
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            unspin_index::Document {
-                id: v["id"].as_str().unwrap().to_string(),
-                url: None,
-                title: v["title"].as_str().map(String::from),
-                text: v["text"].as_str().unwrap().to_string(),
-            }
-        })
-        .collect();
-    index.add_batch(&docs).unwrap();
-    let app = app(Limits::default(), Some(index));
+    let app = app(Limits::default(), Some(example_index("server-index")));
     let (status, _, health) = send(
         app.clone(),
         Request::get("/healthz").body(Body::empty()).unwrap(),
@@ -153,10 +155,35 @@ async fn trace_needs_an_index_and_finds_the_source_in_one() {
     assert!(!sources[0]["passages"].as_array().unwrap().is_empty());
 }
 
+/// The page's one request per text: check, restoration and (with an index) trace, from one
+/// preparation, one check and one restoration.
+#[tokio::test]
+async fn analyse_answers_the_page_with_each_analysis_done_once() {
+    for index in [None, Some(example_index("server-analyse-index"))] {
+        let with_index = index.is_some();
+        let engine = Engine::new(model().clone());
+        let app = app_with(engine.clone(), Limits::default(), index);
+        let (status, _, json) = send(app, post_json("/v1/analyse", text_body(EXAMPLE))).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        assert_eq!(json["check"]["verdict"], "spun", "{json}");
+        assert!(!json["restoration"]["changes"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+        assert_eq!(json["trace"].is_object(), with_index, "{json}");
+        let counts = engine.counts();
+        assert_eq!(
+            (counts.prepared, counts.checked, counts.restored),
+            (1, 1, 1),
+            "with index: {with_index}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn extract_returns_the_main_text_of_a_page() {
     let body = "The council voted on Tuesday to close the old bridge to traffic. ".repeat(8);
-    let page = unspin_scan::warc_writer::html_page("Bridge", &format!("{body}\n\n{body}"));
+    let page = unspin_testkit::warc_writer::html_page("Bridge", &format!("{body}\n\n{body}"));
     let req = post_json(
         "/v1/extract",
         serde_json::json!({ "html": page }).to_string(),
@@ -289,6 +316,7 @@ async fn openapi_lists_every_endpoint_the_router_serves() {
         "/v1/check",
         "/v1/restore",
         "/v1/trace",
+        "/v1/analyse",
         "/v1/extract",
         "/healthz",
     ] {

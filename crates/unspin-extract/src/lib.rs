@@ -1,6 +1,7 @@
 //! From served bytes to the text a reader sees: charset detection and decoding, main-text
 //! extraction with boilerplate removed (readability, via `dom_smoothie`), and language
-//! identification (`whatlang`).
+//! identification (`whatlang`). A crate of its own so that the server can extract a pasted
+//! page without the scan pipeline.
 
 use dom_smoothie::{Config, Readability, TextMode};
 use encoding_rs::Encoding;
@@ -137,7 +138,8 @@ mod tests {
     #[test]
     fn extraction_drops_navigation_and_footer() {
         let body = "The council voted on Tuesday to close the old bridge to traffic. ".repeat(8);
-        let page = crate::warc_writer::html_page("Bridge closes", &format!("{body}\n\n{body}"));
+        let page =
+            unspin_testkit::warc_writer::html_page("Bridge closes", &format!("{body}\n\n{body}"));
         let got = extract_html(&page, Some("https://example.com/news/1")).expect("content");
         assert!(got.text.contains("The council voted"));
         assert!(!got.text.contains("Contact us"), "{}", got.text);

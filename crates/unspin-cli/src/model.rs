@@ -1,0 +1,58 @@
+//! Which model and spinner tables a command runs with, and the engine over them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use unspin_core::spinner::SpinnerTable;
+use unspin_core::{Engine, Model};
+
+/// The default model, built by scripts/build-model.sh from open sources (see models/NOTICE).
+static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin");
+/// The spinner table of the family seen most in the wild (wild-train's thesaurus-A pages),
+/// learned without originals by scripts/build-spinner.sh.
+static DEFAULT_SPINNER: &[u8] = include_bytes!("../../../models/en-thesaurus-a.spinner");
+
+/// Which model and spinner tables a command runs with.
+pub(crate) struct ModelChoice {
+    /// Model file, or the embedded default.
+    pub(crate) model: Option<PathBuf>,
+    /// Extra spinner tables.
+    pub(crate) spinners: Vec<PathBuf>,
+    /// Whether to load the embedded spinner table.
+    pub(crate) default_spinner: bool,
+}
+
+impl ModelChoice {
+    /// The same model without any spinner table: the generic channel only.
+    pub(crate) fn generic(&self) -> ModelChoice {
+        ModelChoice {
+            model: self.model.clone(),
+            spinners: Vec::new(),
+            default_spinner: false,
+        }
+    }
+
+    /// An engine over the chosen model with its own weights.
+    pub(crate) fn engine(&self) -> Result<Engine> {
+        Ok(Engine::new(Arc::new(load_model(self)?)))
+    }
+}
+
+pub(crate) fn load_model(choice: &ModelChoice) -> Result<Model> {
+    let mut model = match &choice.model {
+        Some(p) => Model::open(p).with_context(|| format!("cannot load model {}", p.display()))?,
+        None => Model::from_bytes(DEFAULT_MODEL).context("the embedded model is damaged")?,
+    };
+    if choice.default_spinner {
+        let table = SpinnerTable::from_bytes(DEFAULT_SPINNER)
+            .context("the embedded spinner table is damaged")?;
+        model.add_spinner(&table);
+    }
+    for p in &choice.spinners {
+        let table = SpinnerTable::open(p)
+            .with_context(|| format!("cannot load spinner table {}", p.display()))?;
+        model.add_spinner(&table);
+    }
+    Ok(model)
+}

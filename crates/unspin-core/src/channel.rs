@@ -1,0 +1,348 @@
+//! The channel seam: where candidate originals come from and what a replacement costs.
+//!
+//! A [`Channel`] models one kind of spinner knowledge. It proposes the originals a written
+//! phrase may stand for and scores "this written phrase came from that original" in nats
+//! (higher is likelier). The model holds a list of channels ([`crate::Model::channels`]);
+//! the document layer asks each in turn and ranks what they propose. Two implementations:
+//!
+//! - [`ThesaurusChannel`]: the generic reverse thesaurus (Moby, WordNet, closed-class and
+//!   paraphrase tables), with re-inflection; a replacement pays a change cost and the
+//!   spinner's choice out of the original's synonym group.
+//! - [`LearnedChannel`]: learned spinner tables ([`crate::spinner`], `unspin learn`); a pair
+//!   pays its learned ratio instead.
+//!
+//! A new spinner family is a new table for the learned channel; a new kind of spinner
+//! knowledge (pairs harvested from traced copies, say) is a new `Channel`.
+
+use std::any::Any;
+
+use crate::candidates::{Candidate, ChangeKind};
+use crate::language::Language;
+use crate::lexicon::{source, Lexicon};
+use crate::lm::{lm_words, LanguageModel};
+use crate::morph::Form;
+use crate::spinner::{SpinnerIndex, SpinnerTable};
+use crate::weights::{Params, Weights};
+
+/// What a channel may read when proposing: the model's shared data.
+#[derive(Clone, Copy)]
+pub struct ChannelInput<'m> {
+    /// The reverse synonym lexicon and morphology.
+    pub lexicon: &'m Lexicon,
+    /// The language model (for tokens and frequencies).
+    pub lm: &'m dyn LanguageModel,
+    /// The language's rules.
+    pub language: &'m dyn Language,
+}
+
+/// One source of candidate originals and its cost model.
+pub trait Channel: Any + Send + Sync {
+    /// A short name for reports (`thesaurus`, `learned`).
+    fn name(&self) -> &str;
+
+    /// Appends the originals `spun` (the words of `slice` joined by spaces) may stand for.
+    /// Order does not matter (the caller ranks); `lm` may be left empty (the caller fills
+    /// it); `channel` is set by the caller.
+    fn propose(
+        &self,
+        input: &ChannelInput<'_>,
+        slice: &[&str],
+        spun: &str,
+        out: &mut Vec<Candidate>,
+    );
+
+    /// Channel score (nats, higher is likelier) of a `spun_len`-word span written for `c`.
+    fn score(&self, c: &Candidate, spun_len: usize, w: &Params) -> f32;
+
+    /// How a change made with `c` is explained.
+    fn kind(&self, c: &Candidate) -> ChangeKind;
+
+    /// Most candidates kept from this channel per span (`None`: all).
+    fn limit(&self, weights: &Weights) -> Option<usize>;
+
+    /// Whether check's calibrated features read this channel's candidates. A channel whose
+    /// scores were not part of the calibration's fit must say no, or it would move the
+    /// probability away from what it means.
+    fn calibrated(&self) -> bool;
+
+    /// How strongly the channel attests `spun` as a spinner's output (a log-ratio), if it
+    /// does: check reports how often a document writes such phrases.
+    fn attested(&self, _spun: &str) -> Option<f32> {
+        None
+    }
+}
+
+/// The generic reverse thesaurus channel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThesaurusChannel;
+
+impl Channel for ThesaurusChannel {
+    fn name(&self) -> &str {
+        "thesaurus"
+    }
+
+    fn propose(
+        &self,
+        input: &ChannelInput<'_>,
+        slice: &[&str],
+        spun: &str,
+        out: &mut Vec<Candidate>,
+    ) {
+        let mut found = Vec::new();
+        direct(input.lexicon, spun, &mut found);
+        via_lemma(input, slice, &mut found);
+        out.extend(merge(found));
+    }
+
+    fn score(&self, c: &Candidate, spun_len: usize, w: &Params) -> f32 {
+        let orig_len = c.text.split(' ').count();
+        // The paraphrase table is a spinner-sized group: its own cost replaces the fan-out.
+        let selection = if c.is_paraphrase() {
+            -w.paraphrase_cost
+        } else {
+            w.fanout_weight * c.log_selection
+        };
+        let mut s =
+            -w.change_cost + selection - w.length_cost * (orig_len.abs_diff(spun_len) as f32);
+        if c.sources & source::MOBY != 0 && c.sources & source::WORDNET != 0 {
+            s += w.agreement_bonus;
+        }
+        if c.mutual {
+            s += w.mutual_bonus;
+        }
+        if c.inflected {
+            s -= w.inflected_cost;
+        }
+        if c.is_closed_class() {
+            s -= w.closed_class_cost;
+        }
+        s
+    }
+
+    fn kind(&self, c: &Candidate) -> ChangeKind {
+        if c.is_closed_class() {
+            ChangeKind::ClosedClass
+        } else if c.is_paraphrase() && c.sources & !source::PARAPHRASE == 0 {
+            ChangeKind::Paraphrase
+        } else if c.inflected {
+            ChangeKind::Inflected
+        } else {
+            ChangeKind::Thesaurus
+        }
+    }
+
+    fn limit(&self, weights: &Weights) -> Option<usize> {
+        Some(weights.candidate_limit)
+    }
+
+    fn calibrated(&self) -> bool {
+        true
+    }
+}
+
+/// Merges candidates with the same text (found directly and via a lemma, or from two
+/// sources); the result is sorted by text.
+fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
+    all.sort_by(|a, b| a.text.cmp(&b.text));
+    let mut out: Vec<Candidate> = Vec::with_capacity(all.len());
+    for c in all {
+        match out.last_mut() {
+            Some(existing) if existing.text == c.text => {
+                existing.sources |= c.sources;
+                existing.inflected &= c.inflected;
+                existing.phrase = existing.phrase.or(c.phrase);
+                existing.mutual |= c.mutual;
+                existing.log_selection = existing.log_selection.max(c.log_selection);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A thesaurus candidate before ranking.
+fn thesaurus_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
+    Candidate {
+        text,
+        lm: Vec::new(),
+        phrase,
+        channel: 0,
+        sources,
+        log_selection: 0.0,
+        inflected: false,
+        mutual: false,
+        learned: None,
+    }
+}
+
+fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
+    if let Some(id) = lex.id(phrase) {
+        for e in lex.originals(id) {
+            out.push(Candidate {
+                log_selection: lex.log_selection(id, e.original),
+                mutual: lex.has_edge(e.original, id),
+                ..thesaurus_candidate(
+                    lex.phrase(e.original).to_owned(),
+                    Some(e.original),
+                    e.sources,
+                )
+            });
+        }
+    }
+}
+
+/// Re-inflects a (possibly multi-word) original: verbs and comparatives inflect their first
+/// word ("succeed in" -> "succeeded in"), plurals their last ("press release" -> "press
+/// releases"). `None` when the inflection is not attested for that word (a noun has no past
+/// tense: no "departmented") or a noun phrase would take a verbal form.
+fn reinflect(input: &ChannelInput<'_>, original: &str, form: Form) -> Option<String> {
+    let words: Vec<&str> = original.split(' ').collect();
+    let at = match form {
+        Form::Plural => words.len() - 1,
+        _ => 0,
+    };
+    let verbal = matches!(
+        form,
+        Form::Past | Form::Participle | Form::Gerund | Form::ThirdPerson
+    );
+    if verbal && words.len() > 1 && !input.language.verb_particles().contains(&words[1]) {
+        return None;
+    }
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    out[at] = input.lexicon.morph.attested(words[at], form)?.to_owned();
+    Some(out.join(" "))
+}
+
+fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>) {
+    let lex = input.lexicon;
+    // Which word carries the inflection: the last for a plural, the first otherwise.
+    let positions: &[usize] = if words.len() == 1 {
+        &[0]
+    } else {
+        &[0, words.len() - 1]
+    };
+    for &at in positions {
+        for (lemma, form) in lex.morph.analyse(words[at]) {
+            let wanted = if *form == Form::Plural {
+                at == words.len() - 1
+            } else {
+                at == 0
+            };
+            if !wanted {
+                continue;
+            }
+            let mut base: Vec<&str> = words.to_vec();
+            base[at] = lemma;
+            let Some(id) = lex.id(&base.join(" ")) else {
+                continue;
+            };
+            for e in lex.originals(id) {
+                let Some(text) = reinflect(input, lex.phrase(e.original), *form) else {
+                    continue;
+                };
+                out.push(Candidate {
+                    log_selection: lex.log_selection(id, e.original),
+                    inflected: true,
+                    mutual: lex.has_edge(e.original, id),
+                    ..thesaurus_candidate(text, None, e.sources)
+                });
+            }
+        }
+    }
+}
+
+/// Learned spinner tables as a channel.
+#[derive(Default)]
+pub struct LearnedChannel {
+    tables: SpinnerIndex,
+}
+
+impl LearnedChannel {
+    /// A channel over one table.
+    pub fn new(table: &SpinnerTable) -> Self {
+        let mut channel = LearnedChannel::default();
+        channel.add(table);
+        channel
+    }
+
+    /// Adds a table (merged with those already loaded; see [`SpinnerIndex::add`]).
+    pub fn add(&mut self, table: &SpinnerTable) {
+        self.tables.add(table);
+    }
+
+    /// The loaded tables.
+    pub fn tables(&self) -> &SpinnerIndex {
+        &self.tables
+    }
+}
+
+impl Channel for LearnedChannel {
+    fn name(&self) -> &str {
+        "learned"
+    }
+
+    /// The table's log-ratio is the reverse view (how often the written phrase stood for the
+    /// original); the channel wants `P(spun | original)`, which is that ratio over the
+    /// original's frequency relative to the written phrase's: the language model scores the
+    /// original's own frequency on the path.
+    fn propose(
+        &self,
+        input: &ChannelInput<'_>,
+        _slice: &[&str],
+        spun: &str,
+        out: &mut Vec<Candidate>,
+    ) {
+        let found = self.tables.learned(spun);
+        if found.is_empty() {
+            return;
+        }
+        let (lm, language) = (input.lm, input.language);
+        let spun_logprob = lm.phrase_logprob(&lm_words(lm, language, spun));
+        for l in found {
+            let words = lm_words(lm, language, &l.original);
+            let ratio = l.log_ratio + spun_logprob - lm.phrase_logprob(&words);
+            out.push(Candidate {
+                lm: words,
+                learned: Some(ratio),
+                ..thesaurus_candidate(
+                    l.original.clone(),
+                    input.lexicon.id(&l.original),
+                    source::LEARNED,
+                )
+            });
+        }
+    }
+
+    /// A learned table knows the spinner's own choice: its ratio replaces the thesaurus's
+    /// change and fan-out costs (and the length cost: the table attests the gloss). The
+    /// relaxation the document has not earned from check is paid here.
+    fn score(&self, c: &Candidate, _spun_len: usize, w: &Params) -> f32 {
+        let ratio = c.learned.unwrap_or(0.0);
+        let unearned = w.spun_relax * (1.0 - w.spin_evidence);
+        ratio - w.learned_cost - unearned
+    }
+
+    fn kind(&self, _c: &Candidate) -> ChangeKind {
+        ChangeKind::Learned
+    }
+
+    /// Every learned pair is kept, on top of the thesaurus's limit: the thesaurus list is then
+    /// the same with or without a table.
+    fn limit(&self, _weights: &Weights) -> Option<usize> {
+        None
+    }
+
+    /// The calibration was fitted on the thesaurus channel's evidence; a table learned from
+    /// spun pages would move it.
+    fn calibrated(&self) -> bool {
+        false
+    }
+
+    fn attested(&self, spun: &str) -> Option<f32> {
+        self.tables
+            .learned(spun)
+            .iter()
+            .map(|l| l.log_ratio)
+            .reduce(f32::max)
+    }
+}

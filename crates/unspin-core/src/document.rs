@@ -1,0 +1,274 @@
+//! A document prepared once for check and restore: its tokens, its sentences of words (each
+//! with its LM tokens and case) and every span's candidate originals, ranked.
+//!
+//! Candidates depend on the phrase alone, and a crawl repeats its vocabulary, so they are
+//! computed once per phrase and kept in a [`CandidateCache`] that an engine shares across
+//! documents and threads.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::candidates::{self, Candidate, Span};
+use crate::lm::{LanguageModel, LmWords, State, WordId, OOV_LOGPROB};
+use crate::text::{self, Case, TokenKind};
+use crate::weights::{Params, Weights};
+use crate::Model;
+
+/// One word of a sentence.
+pub(crate) struct Unit {
+    /// Its token in [`Document::tokens`].
+    pub(crate) token: usize,
+    /// Lowercase look-up form.
+    pub(crate) norm: String,
+    /// LM tokens of the word as written.
+    pub(crate) lm: LmWords,
+    pub(crate) case: Case,
+    /// A leftover spinner template, read as its first choice.
+    pub(crate) spintax: bool,
+    /// Never part of a candidate span (see [`candidates::spans`]).
+    pub(crate) fixed: bool,
+}
+
+/// A run of words between sentence ends, with its candidate spans.
+#[derive(Default)]
+pub(crate) struct Sentence {
+    pub(crate) units: Vec<Unit>,
+    /// `breaks[i]`: punctuation separates word `i - 1` from word `i`.
+    pub(crate) breaks: Vec<bool>,
+    pub(crate) spans: Vec<Span>,
+}
+
+/// A text prepared for analysis.
+pub struct Document<'t> {
+    pub(crate) input: &'t str,
+    pub(crate) tokens: Vec<text::Token>,
+    pub(crate) sentences: Vec<Sentence>,
+}
+
+impl Document<'_> {
+    /// The text as given.
+    pub fn text(&self) -> &str {
+        self.input
+    }
+
+    /// Words in sentences (what check counts).
+    pub fn words(&self) -> usize {
+        self.sentences.iter().map(|s| s.units.len()).sum()
+    }
+}
+
+/// Most phrases remembered across documents before the cache starts afresh (about 100 MB at
+/// worst; a news vocabulary fills a small part of it).
+const SHARED_CACHE_PHRASES: usize = 200_000;
+
+/// Candidates per phrase, shared by every document an engine prepares.
+#[derive(Default)]
+pub struct CandidateCache {
+    phrases: Mutex<HashMap<String, Arc<[Candidate]>>>,
+}
+
+/// Prepares `input`: tokens, sentences and the ranked candidates of every span.
+pub(crate) fn prepare<'t>(
+    model: &Model,
+    weights: &Weights,
+    cache: &CandidateCache,
+    input: &'t str,
+) -> Document<'t> {
+    let tokens = model.language.tokenize(input);
+    let mut sentences = sentences(model, input, &tokens);
+    let mut local: HashMap<String, Arc<[Candidate]>> = HashMap::new();
+    let mut fresh: Vec<String> = Vec::new();
+    for s in &mut sentences {
+        let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
+        let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
+        s.spans = candidates::spans(&words, &s.breaks, &fixed, |slice, phrase| {
+            if let Some(c) = local.get(phrase) {
+                return c.clone();
+            }
+            let shared = cache
+                .phrases
+                .lock()
+                .ok()
+                .and_then(|m| m.get(phrase).cloned());
+            let c = shared.unwrap_or_else(|| {
+                fresh.push(phrase.to_owned());
+                phrase_candidates(model, weights, slice, phrase).into()
+            });
+            local.insert(phrase.to_owned(), c.clone());
+            c
+        });
+    }
+    if let Ok(mut shared) = cache.phrases.lock() {
+        if shared.len() + fresh.len() > SHARED_CACHE_PHRASES {
+            shared.clear();
+        }
+        for phrase in fresh {
+            if let Some(c) = local.remove(&phrase) {
+                shared.insert(phrase, c);
+            }
+        }
+    }
+    Document {
+        input,
+        tokens,
+        sentences,
+    }
+}
+
+fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence> {
+    let language = model.language.as_ref();
+    let mut out = Vec::new();
+    let mut cur = Sentence::default();
+    let mut pending_break = false;
+    let flush = |cur: &mut Sentence, out: &mut Vec<Sentence>| {
+        if !cur.units.is_empty() {
+            out.push(std::mem::take(cur));
+        }
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        let s = &input[t.start..t.end];
+        match t.kind {
+            TokenKind::Word | TokenKind::Number | TokenKind::Spintax => {
+                let spintax = t.kind == TokenKind::Spintax;
+                let raw = if spintax {
+                    s[1..s.len() - 1].split('|').next().unwrap_or("").trim()
+                } else {
+                    s
+                };
+                let norm = language.normalise_word(raw);
+                let lm_tokens = model.lm_words(&norm);
+                let case = text::case_of(raw);
+                cur.breaks.push(pending_break || spintax);
+                pending_break = spintax;
+                cur.units.push(Unit {
+                    token: i,
+                    norm,
+                    lm: lm_tokens,
+                    case,
+                    spintax,
+                    fixed: spintax
+                        || t.kind == TokenKind::Number
+                        || matches!(case, Case::Upper | Case::Mixed),
+                });
+            }
+            TokenKind::Space => {
+                if s.contains('\n') {
+                    flush(&mut cur, &mut out);
+                    pending_break = false;
+                }
+            }
+            TokenKind::Punct => {
+                if language.ends_sentence(s) {
+                    flush(&mut cur, &mut out);
+                    pending_break = false;
+                } else {
+                    pending_break = true;
+                }
+            }
+        }
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// Channel score of `c` for a `spun_len`-word span, by the channel that proposed it.
+pub fn channel_score(model: &Model, c: &Candidate, spun_len: usize, params: &Params) -> f32 {
+    model.channels[c.channel as usize].score(c, spun_len, params)
+}
+
+/// Prior of a candidate before context: its unigram log-probability plus its channel score.
+/// A re-inflected form the language model has never seen ("citationed") is no word at all,
+/// and is dropped.
+fn prior(model: &Model, params: &Params, c: &Candidate, spun_len: usize) -> Option<f32> {
+    if let Some(id) = c.phrase {
+        return Some(model.lexicon.unigram(id) + channel_score(model, c, spun_len, params));
+    }
+    let words = model.lm_words(&c.text);
+    if c.inflected && words.iter().any(Option::is_none) {
+        return None;
+    }
+    let unigram: f32 = words
+        .iter()
+        .map(|w| w.map_or(OOV_LOGPROB, |id| model.lm.unigram(id)))
+        .sum();
+    Some(unigram + channel_score(model, c, spun_len, params))
+}
+
+/// The candidates of one span (`slice` joined by spaces is `spun`), each with its LM
+/// tokens: every channel's in the model's order, each channel's best prior first and cut at
+/// its limit. None equals the span or is a spelling variant of it.
+pub fn phrase_candidates(
+    model: &Model,
+    weights: &Weights,
+    slice: &[&str],
+    spun: &str,
+) -> Vec<Candidate> {
+    let input = model.channel_input();
+    let mut out = Vec::new();
+    for (index, channel) in model.channels.iter().enumerate() {
+        let mut found = Vec::new();
+        channel.propose(&input, slice, spun, &mut found);
+        found.retain(|c| c.text != spun && !model.language.spelling_variants(spun, &c.text));
+        let mut scored: Vec<(f32, Candidate)> = found
+            .into_iter()
+            .filter_map(|mut c| {
+                c.channel = index as u8;
+                Some((prior(model, &weights.restore, &c, slice.len())?, c))
+            })
+            .collect();
+        // Stable, so equal priors keep their order: deterministic output.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        if let Some(limit) = channel.limit(weights) {
+            scored.truncate(limit);
+        }
+        out.extend(scored.into_iter().map(|(_, c)| c));
+    }
+    for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
+        c.lm = match c.phrase {
+            Some(id) => model.lexicon.lm_tokens(id).to_vec(),
+            None => model.lm_words(&c.text),
+        };
+    }
+    out
+}
+
+/// LM states before each unit of a sentence and the flat LM tokens of the words as written.
+pub(crate) struct WrittenContext {
+    pub(crate) tokens: Vec<Option<WordId>>,
+    /// `starts[i]` is where unit `i`'s tokens begin in `tokens`; one extra entry at the end.
+    pub(crate) starts: Vec<usize>,
+    /// LM state before each unit.
+    pub(crate) states: Vec<State>,
+}
+
+impl WrittenContext {
+    pub(crate) fn new(lm: &dyn LanguageModel, s: &Sentence) -> Self {
+        let mut tokens = Vec::new();
+        let mut starts = Vec::with_capacity(s.units.len() + 1);
+        let mut states = Vec::with_capacity(s.units.len());
+        let mut state: State = (None, lm.bos());
+        for u in &s.units {
+            starts.push(tokens.len());
+            states.push(state);
+            state = lm.score_words(state, &u.lm).1;
+            tokens.extend(u.lm.iter().copied());
+        }
+        starts.push(tokens.len());
+        WrittenContext {
+            tokens,
+            starts,
+            states,
+        }
+    }
+
+    /// Up to two LM tokens after unit `end - 1`, closed by the sentence end.
+    pub(crate) fn after(&self, lm: &dyn LanguageModel, end: usize) -> Vec<Option<WordId>> {
+        let from = self.starts[end];
+        let mut after: Vec<Option<WordId>> =
+            self.tokens[from..(from + 2).min(self.tokens.len())].to_vec();
+        if after.len() < 2 {
+            after.extend(lm.eos().map(Some));
+        }
+        after
+    }
+}

@@ -1,0 +1,172 @@
+//! The language seam: what the engine must know about a language besides its model data
+//! (vocabulary, thesaurus, inflections). English is the one implementation; a model file
+//! names its language in its manifest ([`crate::model::Manifest`]) and [`by_tag`] finds it.
+//!
+//! The tokenizer itself ([`crate::text::tokenize`]) is script-level (letters, digits,
+//! joiners, spintax braces) and shared; what differs between languages is here.
+
+use crate::text;
+
+/// Rules of one language that the candidate generator, the LM mapping and the document
+/// layer read.
+pub trait Language: Send + Sync {
+    /// The tag a model's manifest uses for this language (BCP 47, "en").
+    fn tag(&self) -> &'static str;
+
+    /// Splits `text` into tokens that cover every byte, in order.
+    fn tokenize(&self, text: &str) -> Vec<text::Token> {
+        text::tokenize(text)
+    }
+
+    /// Lowercase look-up form of a word.
+    fn normalise_word(&self, word: &str) -> String {
+        text::normalise_word(word)
+    }
+
+    /// Whether a punctuation token ends a sentence for the language model.
+    fn ends_sentence(&self, punct: &str) -> bool;
+
+    /// The spelling the language model uses for a regional variant of `word` ("defence" ->
+    /// "defense"), or `None` when there is none.
+    fn model_spelling(&self, word: &str) -> Option<String>;
+
+    /// Whether two lowercase words are the same word in two regional spellings (never a
+    /// spinner's synonym pair).
+    fn spelling_variants(&self, a: &str, b: &str) -> bool;
+
+    /// The words a reader would say for a small number written in digits ("5" -> "five"),
+    /// so that the language model judges it in context.
+    fn spoken_number(&self, word: &str) -> Option<&'static str>;
+
+    /// Words that follow the verb of a phrasal verb ("carry out", "succeed in"): a multi-word
+    /// original whose second word is not one of them takes no verbal inflection.
+    fn verb_particles(&self) -> &'static [&'static str];
+}
+
+/// The language of a manifest tag, if this build knows it.
+pub fn by_tag(tag: &str) -> Option<Box<dyn Language>> {
+    match tag {
+        "en" => Some(Box::new(English)),
+        _ => None,
+    }
+}
+
+/// English, as the default model reads it (American spelling in the language model).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct English;
+
+const PARTICLES: &[&str] = &[
+    "about", "across", "after", "along", "around", "at", "away", "back", "by", "down", "for",
+    "forth", "forward", "from", "here", "in", "into", "off", "on", "onto", "out", "over", "round",
+    "there", "through", "to", "together", "up", "upon", "with",
+];
+
+const SMALL_NUMBERS: [&str; 21] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+impl Language for English {
+    fn tag(&self) -> &'static str {
+        "en"
+    }
+
+    fn ends_sentence(&self, p: &str) -> bool {
+        matches!(p, "." | "!" | "?" | ";" | ":" | "\u{2026}")
+    }
+
+    fn model_spelling(&self, word: &str) -> Option<String> {
+        let us = american_spelling(word);
+        (us != word).then_some(us)
+    }
+
+    fn spelling_variants(&self, a: &str, b: &str) -> bool {
+        a != b
+            && (american_spelling(a) == b
+                || american_spelling(b) == a
+                || american_spelling(a) == american_spelling(b))
+    }
+
+    fn spoken_number(&self, word: &str) -> Option<&'static str> {
+        let n: usize = word.parse().ok()?;
+        SMALL_NUMBERS.get(n).copied()
+    }
+
+    fn verb_particles(&self) -> &'static [&'static str] {
+        PARTICLES
+    }
+}
+
+/// The American spelling of a British-spelled word ("defence" -> "defense", "organised" ->
+/// "organized", "metres" -> "meters"), or the word unchanged. The language model is American,
+/// and a spelling variant is never a spinner's synonym.
+pub fn american_spelling(word: &str) -> String {
+    const RULES: &[(&str, &str)] = &[
+        ("isation", "ization"),
+        ("ising", "izing"),
+        ("ised", "ized"),
+        ("ises", "izes"),
+        ("ise", "ize"),
+        ("yse", "yze"),
+        ("ysed", "yzed"),
+        ("ence", "ense"),
+        ("ogue", "og"),
+        ("our", "or"),
+        ("ours", "ors"),
+        ("oured", "ored"),
+        ("ouring", "oring"),
+        ("tre", "ter"),
+        ("tres", "ters"),
+        ("lled", "led"),
+        ("lling", "ling"),
+    ];
+    for (gb, us) in RULES {
+        if let Some(stem) = word.strip_suffix(gb) {
+            if stem.len() >= 2 {
+                return format!("{stem}{us}");
+            }
+        }
+    }
+    word.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelling_variants_are_recognised() {
+        let en = English;
+        assert!(en.spelling_variants("subsidised", "subsidized"));
+        assert!(en.spelling_variants("metres", "meters"));
+        assert!(en.spelling_variants("defence", "defense"));
+        assert!(!en.spelling_variants("home", "house"));
+        assert!(!en.spelling_variants("war", "warfare"));
+    }
+
+    #[test]
+    fn small_numbers_are_spoken_and_large_ones_are_not() {
+        assert_eq!(English.spoken_number("7"), Some("seven"));
+        assert_eq!(English.spoken_number("21"), None);
+        assert_eq!(English.spoken_number("x"), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! A loaded model: its manifest, language, language model, lexicon, channels and weights.
+//!
+//! A model file is a container of named sections ([`crate::container`]): `manifest` (JSON,
+//! [`Manifest`]: the language and the components with their versions), `lm.*` (the trigram
+//! model), `lex.*` (the reverse thesaurus and morphology) and optionally `weights` (JSON,
+//! [`Weights`]). Files written before manifests existed read as English with the trigram
+//! model and the thesaurus channel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::channel::{Channel, ChannelInput, LearnedChannel, ThesaurusChannel};
+use crate::container::{ModelError, Sections};
+use crate::language::{self, Language};
+use crate::lexicon::Lexicon;
+use crate::lm::{LanguageModel, LmWords, TrigramModel};
+use crate::spinner::SpinnerTable;
+use crate::weights::Weights;
+
+/// What a model file holds, as its `manifest` section says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The language's tag ([`crate::language::by_tag`]).
+    pub language: String,
+    /// The parts of the model, in load order.
+    pub components: Vec<Component>,
+}
+
+/// One part of a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// What it is: `language-model`, `lexicon` or `channel`.
+    pub kind: String,
+    /// Which one (`trigram`, `thesaurus`, `learned:<family>`).
+    pub name: String,
+    /// Version of its section layout.
+    pub version: u32,
+}
+
+impl Manifest {
+    /// The manifest of the default English model: the trigram model, the thesaurus lexicon
+    /// and its channel (also what a file without a manifest is taken to hold).
+    pub fn english() -> Self {
+        let component = |kind: &str, name: &str| Component {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            version: 1,
+        };
+        Manifest {
+            language: "en".to_owned(),
+            components: vec![
+                component("language-model", "trigram"),
+                component("lexicon", "thesaurus"),
+                component("channel", "thesaurus"),
+            ],
+        }
+    }
+}
+
+/// A loaded model.
+pub struct Model {
+    /// What the file said it holds (plus the spinner tables added since).
+    pub manifest: Manifest,
+    /// The language's rules.
+    pub language: Box<dyn Language>,
+    /// The language model.
+    pub lm: Box<dyn LanguageModel>,
+    /// The reverse synonym lexicon and morphology.
+    pub lexicon: Lexicon,
+    /// Where candidates come from, asked in this order (learned tables ahead of the
+    /// thesaurus).
+    pub channels: Vec<Box<dyn Channel>>,
+    /// The weights engines start from (the file's `weights` section, else the defaults).
+    pub weights: Weights,
+}
+
+impl Model {
+    /// Builds a model from parsed sections.
+    pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
+        let manifest = match s.get("manifest") {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| ModelError::Corrupt(format!("manifest: {e}")))?,
+            None => Manifest::english(),
+        };
+        let language = language::by_tag(&manifest.language).ok_or_else(|| {
+            ModelError::Corrupt(format!(
+                "manifest: language {:?} is not known to this build",
+                manifest.language
+            ))
+        })?;
+        for c in &manifest.components {
+            let known = matches!(
+                (c.kind.as_str(), c.name.as_str(), c.version),
+                ("language-model", "trigram", 1)
+                    | ("lexicon", "thesaurus", 1)
+                    | ("channel", "thesaurus", 1)
+            );
+            if !known {
+                return Err(ModelError::Corrupt(format!(
+                    "manifest: component {} {} version {} is not known to this build",
+                    c.kind, c.name, c.version
+                )));
+            }
+        }
+        let weights = match s.get("weights") {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| ModelError::Corrupt(format!("weights: {e}")))?,
+            None => Weights::default(),
+        };
+        let lm = TrigramModel::from_sections(s)?;
+        let mut lexicon = Lexicon::from_sections(s)?;
+        lexicon.attach_lm(&lm, language.as_ref());
+        Ok(Model {
+            manifest,
+            language,
+            lm: Box::new(lm),
+            lexicon,
+            channels: vec![Box::new(ThesaurusChannel)],
+            weights,
+        })
+    }
+
+    /// Adds a learned spinner table to the learned channel (created ahead of the others on
+    /// the first table). Add tables before creating an [`crate::Engine`]: candidates are
+    /// cached per phrase.
+    pub fn add_spinner(&mut self, table: &SpinnerTable) {
+        self.manifest.components.push(Component {
+            kind: "channel".to_owned(),
+            name: format!("learned:{}", table.family),
+            version: 1,
+        });
+        let first = self
+            .channels
+            .first_mut()
+            .and_then(|c| (c.as_mut() as &mut dyn std::any::Any).downcast_mut::<LearnedChannel>());
+        match first {
+            Some(learned) => learned.add(table),
+            None => self
+                .channels
+                .insert(0, Box::new(LearnedChannel::new(table))),
+        }
+    }
+
+    /// The families of the loaded spinner tables, in load order.
+    pub fn spinner_families(&self) -> Vec<String> {
+        self.channels
+            .iter()
+            .filter_map(|c| (c.as_ref() as &dyn std::any::Any).downcast_ref::<LearnedChannel>())
+            .flat_map(|l| l.tables().families().to_vec())
+            .collect()
+    }
+
+    /// What the channels read.
+    pub fn channel_input(&self) -> ChannelInput<'_> {
+        ChannelInput {
+            lexicon: &self.lexicon,
+            lm: self.lm.as_ref(),
+            language: self.language.as_ref(),
+        }
+    }
+
+    /// LM tokens of a normalised phrase.
+    pub fn lm_words(&self, phrase: &str) -> LmWords {
+        crate::lm::lm_words(self.lm.as_ref(), self.language.as_ref(), phrase)
+    }
+
+    /// Loads a model from the bytes of a model file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_sections(&Sections::parse(bytes)?)
+    }
+
+    /// Loads a model file.
+    pub fn open(path: &std::path::Path) -> Result<Self, ModelError> {
+        Self::from_bytes(&std::fs::read(path)?)
+    }
+}

@@ -1,0 +1,307 @@
+//! Every tuned number of the engine in one serde struct, [`Weights`]: the channel and decoder
+//! weights of restore ([`Params`]) and the calibration of check ([`Calibration`]). A model
+//! file may carry its own (`weights` section, JSON, see [`crate::model`]); eval's `--set`
+//! edits the same struct by field name ([`Weights::set`]).
+
+use serde::{Deserialize, Serialize};
+
+/// All of the engine's tunable numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    /// Channel and decoder weights of restore.
+    pub restore: Params,
+    /// How check turns its features into a probability and a verdict.
+    pub check: Calibration,
+    /// Most thesaurus candidates kept per span; the rest are rarely right and cost decode
+    /// time.
+    pub candidate_limit: usize,
+    /// Candidates per span that check scores, best prior first: the language model is most
+    /// of check's cost, and the original of a spun phrase is nearly always among the first
+    /// few.
+    pub check_candidates: usize,
+    /// Most evidence items a check report lists.
+    pub max_evidence: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            restore: Params::default(),
+            check: Calibration::default(),
+            candidate_limit: 24,
+            check_candidates: 8,
+            max_evidence: 10,
+        }
+    }
+}
+
+/// Why [`Weights::set`] refused a setting.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    /// The setting is not `name=value`.
+    #[error("setting {0:?} is not name=value")]
+    Syntax(String),
+    /// No field has that name.
+    #[error("no weight named {0:?} (see unspin_core::weights::Weights)")]
+    Unknown(String),
+    /// More than one group has a field of that name: the group must be named.
+    #[error("{0:?} names fields in several groups; write group.{0}")]
+    Ambiguous(String),
+    /// The value does not fit the field.
+    #[error("{name}: {message}")]
+    Value {
+        /// The field.
+        name: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl Weights {
+    /// Sets one field from `name=value`, where `name` is a field path (`restore.change_cost`,
+    /// `check.bias`, `candidate_limit`) or a field name that only one group has
+    /// (`change_cost`), and `value` is JSON (a number, `true`, an array for `weights`).
+    pub fn set(&mut self, setting: &str) -> Result<(), SettingError> {
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or_else(|| SettingError::Syntax(setting.to_owned()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(value.trim()).map_err(|e| SettingError::Value {
+                name: name.to_owned(),
+                message: format!("{value:?} is not a JSON value: {e}"),
+            })?;
+        let mut tree = serde_json::to_value(&*self).expect("weights serialise");
+        let path = self.resolve(&tree, name.trim())?;
+        let slot = path
+            .iter()
+            .try_fold(&mut tree, |node, key| node.get_mut(key.as_str()))
+            .expect("a resolved path exists");
+        *slot = value;
+        *self = serde_json::from_value(tree).map_err(|e| SettingError::Value {
+            name: name.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// The full path of a field name.
+    fn resolve(&self, tree: &serde_json::Value, name: &str) -> Result<Vec<String>, SettingError> {
+        let parts: Vec<String> = name.split('.').map(str::to_owned).collect();
+        let exists = |path: &[String]| {
+            path.iter()
+                .try_fold(tree, |node, key| node.get(key.as_str()))
+                .is_some_and(|v| !v.is_object())
+        };
+        if exists(&parts) {
+            return Ok(parts);
+        }
+        if parts.len() == 1 {
+            let groups: Vec<Vec<String>> = tree
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, v)| v.is_object())
+                .map(|(group, _)| vec![group.clone(), name.to_owned()])
+                .filter(|path| exists(path))
+                .collect();
+            match groups.len() {
+                1 => return Ok(groups.into_iter().next().expect("one")),
+                0 => {}
+                _ => return Err(SettingError::Ambiguous(name.to_owned())),
+            }
+        }
+        Err(SettingError::Unknown(name.to_owned()))
+    }
+}
+
+/// Channel and decoder weights of restore.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Cost (nats) of any replacement: how unlikely it is a priori that a phrase was spun.
+    pub change_cost: f32,
+    /// Weight of ln P(spun | original): the spinner's choice of this member of the group.
+    pub fanout_weight: f32,
+    /// Bonus when Moby and WordNet both attest the edge.
+    pub agreement_bonus: f32,
+    /// Bonus when each phrase lists the other as a synonym.
+    pub mutual_bonus: f32,
+    /// Extra cost of a candidate reached by re-inflection.
+    pub inflected_cost: f32,
+    /// Extra cost of a closed-class rewrite (a contraction).
+    pub closed_class_cost: f32,
+    /// Cost of the spinner's choice for an edge of the paraphrase table (in place of the
+    /// fan-out term).
+    pub paraphrase_cost: f32,
+    /// Extra cost per extra word of difference between spun and original length.
+    pub length_cost: f32,
+    /// Hypotheses kept per position.
+    pub beam: usize,
+    /// Least document-level gain (nats) for which a spun phrase is restored.
+    pub margin: f32,
+    /// Bonus for using the document's chosen original for a phrase in the second pass.
+    pub consistency_bonus: f32,
+    /// Nats taken off [`Params::change_cost`] in a document `check` judges spun, scaled by
+    /// its probability: where a spinner has been at work, any phrase is likelier to be spun.
+    pub spun_relax: f32,
+    /// Cost (nats) of restoring an original that the document still has, kept as written,
+    /// elsewhere: a spinner replaces every occurrence of what it spins.
+    pub kept_original_cost: f32,
+    /// Words at least this likely (unigram natural-log probability) are exempt from
+    /// [`Params::kept_original_cost`]: spinners rewrite them inside longer phrases only.
+    pub common_word_logprob: f32,
+    /// Phrases per 100 words reading better restored at and above which a spun document gets
+    /// the whole of [`Params::spun_relax`]; below it, a share in proportion (0 = always all).
+    pub full_relax_density: f32,
+    /// Cost (nats) of a pair a learned spinner table attests, on top of its learned ratio:
+    /// the table was learned from spun documents, where spinning is the rule.
+    pub learned_cost: f32,
+    /// Share of [`Params::spun_relax`] this document has earned (spin probability x extent,
+    /// see [`Params::for_spin_probability`]; 0 until `check` has judged it). A learned pair
+    /// pays the rest, so that a clean document's "worth" is not taken for the spinner's
+    /// "price".
+    pub spin_evidence: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            change_cost: 7.0,
+            fanout_weight: 1.0,
+            agreement_bonus: 1.0,
+            mutual_bonus: 3.0,
+            inflected_cost: 0.5,
+            closed_class_cost: 1.0,
+            paraphrase_cost: 2.0,
+            length_cost: 0.5,
+            beam: 8,
+            margin: 2.5,
+            consistency_bonus: 3.0,
+            spun_relax: 4.0,
+            kept_original_cost: 6.0,
+            common_word_logprob: -5.0,
+            full_relax_density: 2.0,
+            learned_cost: 1.0,
+            spin_evidence: 0.0,
+        }
+    }
+}
+
+impl Params {
+    /// The weights for one document that is spun with probability `p` and has
+    /// `phrase_density` phrases per 100 words that read better restored (see
+    /// [`crate::check::Features::phrase_density`]).
+    pub fn for_spin_probability(&self, p: f32, phrase_density: f32) -> Params {
+        let p = p.clamp(0.0, 1.0);
+        // A lightly spun document is spun, but most of its phrases are not: the relaxation
+        // grows with how much of the text reads as spun, up to `full_relax_density`.
+        let extent = if self.full_relax_density > 0.0 {
+            (phrase_density / self.full_relax_density).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        Params {
+            change_cost: self.change_cost - self.spun_relax * p * extent,
+            spin_evidence: p * extent,
+            ..self.clone()
+        }
+    }
+
+    /// Whether restore reads check's probability (else it restores with these weights as
+    /// they are, and need not check first).
+    pub fn reads_spin_probability(&self) -> bool {
+        self.spun_relax > 0.0
+    }
+}
+
+/// Number of features in [`Calibration::weights`].
+pub const FEATURES: usize = 5;
+
+/// Logistic calibration of check's features, and the verdict policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Calibration {
+    /// Intercept.
+    pub bias: f32,
+    /// One weight per feature (see [`crate::check::Features::to_vec`]).
+    pub weights: [f32; FEATURES],
+    /// Probability at or above which the verdict is spun.
+    pub threshold: f32,
+    /// Documents with fewer words get the verdict too-short.
+    pub min_words: usize,
+    /// Change cost (nats) of the channel the features are measured with. The weights were
+    /// fitted under it, so check keeps it whatever cost restore uses.
+    pub feature_change_cost: f32,
+    /// Gain (nats) above which a phrase counts towards the phrase density feature.
+    pub strong_gain: f32,
+    /// Language-model-only gain (nats) above which a span counts towards the low LM feature.
+    pub lm_gain_low: f32,
+    /// The same for the high LM feature.
+    pub lm_gain_high: f32,
+    /// Weight of the attested density (phrases a loaded spinner table attests) in the logit.
+    /// The synthetic spins that fit the other weights contain no deployed spinner's outputs,
+    /// so this one is set on real pages (see BENCHMARKS.md); 0 leaves the probability as the
+    /// thesaurus channel gives it.
+    pub attested_weight: f32,
+    /// Least learned log-ratio (`ln share - ln kept`) for a written phrase to count as an
+    /// attested spinner output.
+    pub attested_min_ratio: f32,
+}
+
+impl Default for Calibration {
+    /// Fitted by `unspin-eval --fit-check` on the development half (see BENCHMARKS.md).
+    fn default() -> Self {
+        Calibration {
+            bias: -3.4202,
+            weights: [0.3588, -0.2120, 11.325, 0.1100, 0.0146],
+            threshold: 0.5,
+            min_words: 50,
+            feature_change_cost: 5.5,
+            strong_gain: 2.5,
+            lm_gain_low: 4.0,
+            lm_gain_high: 8.0,
+            attested_weight: 0.0,
+            attested_min_ratio: 2.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_reach_fields_by_path_or_by_unique_name() {
+        let mut w = Weights::default();
+        w.set("restore.change_cost=5").unwrap();
+        w.set("bias=-1.5").unwrap();
+        w.set("candidate_limit=30").unwrap();
+        w.set("check.weights=[1,2,3,4,5]").unwrap();
+        assert_eq!(w.restore.change_cost, 5.0);
+        assert_eq!(w.check.bias, -1.5);
+        assert_eq!(w.candidate_limit, 30);
+        assert_eq!(w.check.weights, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        w.set("change_cost=1").unwrap();
+        assert_eq!(w.restore.change_cost, 1.0);
+        assert!(matches!(
+            w.set("nothing.change_cost=1"),
+            Err(SettingError::Unknown(_))
+        ));
+        assert!(matches!(w.set("nonsense=1"), Err(SettingError::Unknown(_))));
+        assert!(matches!(w.set("beam=-1"), Err(SettingError::Value { .. })));
+        assert!(matches!(w.set("beam"), Err(SettingError::Syntax(_))));
+        assert_eq!(
+            w.restore.beam,
+            Params::default().beam,
+            "a refused setting changes nothing"
+        );
+    }
+
+    #[test]
+    fn weights_survive_json() {
+        let w = Weights::default();
+        let back: Weights = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
+        assert_eq!(back, w);
+    }
+}
