@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::channel::{Channel, ChannelInput, LearnedChannel, ThesaurusChannel};
-use crate::container::{ModelError, Sections};
+use crate::container::{ModelError, SectionWriter, Sections};
 use crate::language::{self, Language};
 use crate::lexicon::Lexicon;
 use crate::lm::{LanguageModel, LmWords, TrigramModel};
@@ -39,6 +39,40 @@ pub struct Component {
 }
 
 impl Manifest {
+    /// The manifest's language, once every component is known to this build; an unknown
+    /// language or component is refused by name (a newer model file, not a damaged one).
+    pub fn language(&self) -> Result<Box<dyn Language>, ModelError> {
+        for c in &self.components {
+            let known =
+                matches!(
+                    (c.kind.as_str(), c.name.as_str(), c.version),
+                    ("language-model", "trigram", 1)
+                        | ("lexicon", "thesaurus", 1)
+                        | ("channel", "thesaurus", 1)
+                ) || (c.kind == "channel" && c.name.starts_with("learned:") && c.version == 1);
+            if !known {
+                return Err(ModelError::Corrupt(format!(
+                    "manifest: component {} {} version {} is not known to this build",
+                    c.kind, c.name, c.version
+                )));
+            }
+        }
+        language::by_tag(&self.language).ok_or_else(|| {
+            ModelError::Corrupt(format!(
+                "manifest: language {:?} is not known to this build",
+                self.language
+            ))
+        })
+    }
+
+    /// Writes the manifest as the `manifest` section.
+    pub fn write(&self, w: &mut SectionWriter) {
+        w.bytes(
+            "manifest",
+            &serde_json::to_vec(self).expect("a manifest serialises"),
+        );
+    }
+
     /// The manifest of the default English model: the trigram model, the thesaurus lexicon
     /// and its channel (also what a file without a manifest is taken to hold).
     pub fn english() -> Self {
@@ -83,26 +117,7 @@ impl Model {
                 .map_err(|e| ModelError::Corrupt(format!("manifest: {e}")))?,
             None => Manifest::english(),
         };
-        let language = language::by_tag(&manifest.language).ok_or_else(|| {
-            ModelError::Corrupt(format!(
-                "manifest: language {:?} is not known to this build",
-                manifest.language
-            ))
-        })?;
-        for c in &manifest.components {
-            let known = matches!(
-                (c.kind.as_str(), c.name.as_str(), c.version),
-                ("language-model", "trigram", 1)
-                    | ("lexicon", "thesaurus", 1)
-                    | ("channel", "thesaurus", 1)
-            );
-            if !known {
-                return Err(ModelError::Corrupt(format!(
-                    "manifest: component {} {} version {} is not known to this build",
-                    c.kind, c.name, c.version
-                )));
-            }
-        }
+        let language = manifest.language()?;
         let weights = match s.get("weights") {
             Some(bytes) => serde_json::from_slice(bytes)
                 .map_err(|e| ModelError::Corrupt(format!("weights: {e}")))?,
@@ -173,5 +188,27 @@ impl Model {
     /// Loads a model file.
     pub fn open(path: &std::path::Path) -> Result<Self, ModelError> {
         Self::from_bytes(&std::fs::read(path)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_names_what_this_build_cannot_read() {
+        let english = Manifest::english();
+        assert_eq!(english.language().unwrap().tag(), "en");
+        let mut other = english.clone();
+        other.language = "xx".into();
+        let err = other.language().err().unwrap().to_string();
+        assert!(err.contains("\"xx\""), "{err}");
+        let mut newer = english.clone();
+        newer.components[0].version = 2;
+        let err = newer.language().err().unwrap().to_string();
+        assert!(err.contains("language-model trigram version 2"), "{err}");
+        let back: Manifest =
+            serde_json::from_slice(&serde_json::to_vec(&english).unwrap()).unwrap();
+        assert_eq!(back, english);
     }
 }

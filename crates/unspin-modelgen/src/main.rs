@@ -56,11 +56,16 @@ fn main() -> Result<()> {
     );
 
     let mut w = SectionWriter::default();
+    unspin_core::model::Manifest::english().write(&mut w);
     lm.write(&mut w);
     lex.write(&mut w);
     let file = w.finish(args.level)?;
-    // Refuse to write a model this build could not read back.
-    unspin_core::Model::from_sections(&Sections::parse(&file)?)?;
+    // Refuse to write a model this build could not read back, or one without its manifest.
+    let model = unspin_core::Model::from_sections(&Sections::parse(&file)?)?;
+    anyhow::ensure!(
+        model.manifest == unspin_core::model::Manifest::english(),
+        "the model's manifest did not read back"
+    );
     std::fs::write(&args.out, &file).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {} ({} bytes)", args.out.display(), file.len());
     Ok(())
