@@ -67,18 +67,42 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
-/// Check one text: JSON of the report (probability, verdict, words, evidence).
+/// Check one text: JSON of the report (probability, verdict, words, evidence); with
+/// `index_path`, also `copy_of` (the copy's source in that index, as `check --index`).
 #[pyfunction]
-fn check_json(py: Python<'_>, text: String) -> PyResult<String> {
+#[pyo3(signature = (text, index_path = None))]
+fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
     let r = engine()?;
-    py.detach(|| to_json(&r.check(&text)))
+    let Some(path) = index_path else {
+        return py.detach(|| to_json(&r.check(&text)));
+    };
+    let idx = index(&path)?;
+    py.detach(|| {
+        let a = unspin_index::follow::analyse_with_index(r, &idx, &text)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&a.check).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        v["copy_of"] =
+            serde_json::to_value(&a.copy_of).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_json(&v)
+    })
 }
 
-/// Restore one text: JSON of the restored text and its changes.
+/// Restore one text: JSON of the restored text and its changes; with `index_path`, from the
+/// copy's source where it is in that index (as `restore --index`), with `source`.
 #[pyfunction]
-fn restore_json(py: Python<'_>, text: String) -> PyResult<String> {
+#[pyo3(signature = (text, index_path = None))]
+fn restore_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
     let r = engine()?;
-    py.detach(|| to_json(&r.restore(&text)))
+    let Some(path) = index_path else {
+        return py.detach(|| to_json(&r.restore(&text)));
+    };
+    let idx = index(&path)?;
+    py.detach(|| {
+        let a = unspin_index::follow::analyse_with_index(r, &idx, &text)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_json(&a.restoration)
+    })
 }
 
 /// Trace one text against the index at `index_path`: JSON of the sources.

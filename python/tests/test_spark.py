@@ -3,7 +3,8 @@
 Builds two small WARC files of news pages (30 held-out BBC articles repeated, a third of the
 pages spun, with `unspin-eval --make-warc`), indexes the 30 originals, then runs `unspin scan`
 and the Spark job (`local[2]`) with and without the index, and requires the same verdict for
-every record and the same families. Also checks the single-text and batch functions.
+every record and the same families. Also checks the single-text and batch functions, and
+restore and check with an index of the bundled originals.
 
 Run by scripts/test-python.sh (which builds and installs the wheel):
     python python/tests/test_spark.py TARGET_DIR UNSPIN_BIN UNSPIN_EVAL_BIN
@@ -75,6 +76,21 @@ def test_single_texts_and_batches():
         raise AssertionError("a missing column must raise ValueError")
 
 
+def test_restore_and_check_with_an_index(work, unspin_bin):
+    examples = os.path.join(os.path.dirname(__file__), "../../examples")
+    idx = os.path.join(work, "py-follow-index")
+    shutil.rmtree(idx, ignore_errors=True)
+    sh(unspin_bin, "index", "add", os.path.join(examples, "originals.jsonl"), "--index", idx)
+    text = open(os.path.join(examples, "spun-news.txt")).read()
+    restored = unspin.restore(text, idx)
+    assert restored["source"]["id"] == "council-inquiry", restored
+    assert restored["text"].startswith("City officials said on Tuesday"), restored["text"]
+    assert any(c["kind"] == "source" for c in restored["changes"])
+    report = unspin.check(text, idx)
+    assert report["copy_of"]["id"] == "council-inquiry", report
+    assert "source" not in unspin.restore(text)
+
+
 def test_spark_matches_scan(work, unspin_bin, eval_bin):
     from pyspark.sql import SparkSession
     import unspin.spark
@@ -142,5 +158,7 @@ if __name__ == "__main__":
     work, unspin_bin, eval_bin = sys.argv[1:4]
     test_single_texts_and_batches()
     print("single texts and batches: ok")
+    test_restore_and_check_with_an_index(work, unspin_bin)
+    print("restore and check with an index: ok")
     test_spark_matches_scan(work, unspin_bin, eval_bin)
     print("spark job: ok")

@@ -65,17 +65,19 @@ __all__ = [
 ]
 
 
-def check(text: str) -> dict:
+def check(text: str, index_path: Optional[str] = None) -> dict:
     """Is ``text`` spun? The same report as ``unspin check --json``: ``probability``,
     ``verdict`` (``spun``, ``clean`` or ``too-short``), ``words`` and ``evidence`` (byte offsets
-    into the UTF-8 text, the spun phrase, its likely original and the gain in nats)."""
-    return json.loads(check_json(text))
+    into the UTF-8 text, the spun phrase, its likely original and the gain in nats). With
+    ``index_path``, also ``copy_of``: the copy's source in that index, as ``check --index``."""
+    return json.loads(check_json(text, index_path))
 
 
-def restore(text: str) -> dict:
+def restore(text: str, index_path: Optional[str] = None) -> dict:
     """The most likely original of ``text``: ``{"text": ..., "changes": [...]}`` as
-    ``unspin restore --json`` prints it."""
-    return json.loads(restore_json(text))
+    ``unspin restore --json`` prints it. With ``index_path``, restored from the copy's source
+    where it is in that index (``restore --index``; changes of kind ``source``)."""
+    return json.loads(restore_json(text, index_path))
 
 
 def trace(text: str, index_path: str, k: int = 3) -> dict:

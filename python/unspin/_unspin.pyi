@@ -3,10 +3,10 @@ from typing import Optional, Tuple
 
 import pyarrow
 
-def check_json(text: str) -> str:
-    """JSON of the check report of one text."""
-def restore_json(text: str) -> str:
-    """JSON of the restoration of one text."""
+def check_json(text: str, index_path: Optional[str] = None) -> str:
+    """JSON of the check report of one text (with ``copy_of`` given an index)."""
+def restore_json(text: str, index_path: Optional[str] = None) -> str:
+    """JSON of the restoration of one text (from its source where the index has it)."""
 def trace_json(text: str, index_path: str, k: int = 3) -> str:
     """JSON of the trace report of one text against an index."""
 def extract_text(html: str) -> Optional[Tuple[Optional[str], str]]:

@@ -3,7 +3,11 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
-use unspin_core::restore::Restoration;
+use std::path::PathBuf;
+
+use unspin_core::restore::Change;
+use unspin_index::follow::{analyse_with_index, SourcedRestoration};
+use unspin_index::Index;
 
 use crate::input::read_text;
 use crate::model::ModelChoice;
@@ -20,25 +24,45 @@ pub(crate) struct Args {
     /// Print the restored text and every change as JSON.
     #[arg(long)]
     json: bool,
+    /// Index of originals (`unspin index add`): when the copy's source is in it, the aligned
+    /// passages are put back as the source writes them (change kind `source`), the model
+    /// restores the rest.
+    #[arg(long)]
+    index: Option<PathBuf>,
 }
 
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Result<()> {
     let text = read_text(&args.input)?;
-    let r = model.engine()?.restore(&text);
+    let engine = model.engine()?;
+    let r: SourcedRestoration = match &args.index {
+        Some(dir) => {
+            let index = Index::open(dir)?;
+            let r = analyse_with_index(&engine, &index, &text)?.restoration;
+            match &r.source {
+                Some(s) => eprintln!(
+                    "unspin: source {} (score {:.2}): {} changes from the source, {} by the model",
+                    s.copy_of.id, s.copy_of.score, s.changes_from_source, s.changes_from_model
+                ),
+                None => eprintln!("unspin: no source in the index; restored by the model alone"),
+            }
+            r
+        }
+        None => engine.restore(&text).into(),
+    };
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &r)?;
         writeln!(out)?;
     } else if args.diff {
-        print_diff(out, &text, &r, std::io::stdout().is_terminal())?;
+        print_diff(out, &text, &r.changes, std::io::stdout().is_terminal())?;
     } else {
         write!(out, "{}", r.text)?;
     }
     Ok(())
 }
 
-fn print_diff(out: &mut impl Write, input: &str, r: &Restoration, colour: bool) -> Result<()> {
+fn print_diff(out: &mut impl Write, input: &str, changes: &[Change], colour: bool) -> Result<()> {
     let mut at = 0;
-    for c in &r.changes {
+    for c in changes {
         write!(out, "{}", &input[at..c.start])?;
         if colour {
             write!(

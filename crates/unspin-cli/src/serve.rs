@@ -14,7 +14,8 @@ pub(crate) struct Args {
     /// Address to listen on (loopback by default; port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
-    /// Index folder, for /v1/trace, /v1/analyse's trace and the source panel of the page.
+    /// Index folder: /v1/trace, the source panel of the page, and with it /v1/check,
+    /// /v1/restore and /v1/analyse report the copy's source and restore from it.
     #[arg(long)]
     index: Option<PathBuf>,
     /// Largest request body in bytes.

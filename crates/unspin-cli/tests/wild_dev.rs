@@ -118,7 +118,7 @@ fn check_flags_thesaurus_copies_and_passes_clean_articles() {
 }
 
 #[test]
-fn trace_finds_each_copys_source() {
+fn with_the_sources_indexed_each_copy_is_traced_restored_and_reported() {
     let Some(dir) = wild_dev() else {
         return;
     };
@@ -155,6 +155,50 @@ fn trace_finds_each_copys_source() {
             best["id"], best["score"], best["coverage"]
         );
         assert_eq!(best["id"].as_str(), Some(orig.as_str()), "{spun}");
+
+        // With the index, restore follows the source and check reports the copy: the
+        // synonym-spun copies come back nearly whole, and the round-trip translation (001),
+        // which the model alone calls clean, is a rewritten copy.
+        let restored = run(&[
+            "restore",
+            "--json",
+            "--index",
+            index.to_str().unwrap(),
+            &spun,
+        ]);
+        assert_eq!(
+            restored["source"]["id"].as_str(),
+            Some(orig.as_str()),
+            "{spun}"
+        );
+        let restored_file = index.join("restored.txt");
+        std::fs::write(&restored_file, restored["text"].as_str().unwrap()).unwrap();
+        let score = run(&[
+            "score",
+            "--json",
+            "--original",
+            orig,
+            "--spun",
+            &spun,
+            "--restored",
+            restored_file.to_str().unwrap(),
+        ]);
+        let undone = score["damage_undone"].as_f64().unwrap();
+        eprintln!("{spun}: with the index, damage undone {undone:.3}");
+        let check = run(&["check", "--json", "--index", index.to_str().unwrap(), &spun]);
+        assert_eq!(check["verdict"], "spun", "{spun}: {check}");
+        if orig.ends_with("001.orig.txt") {
+            assert!(
+                check["probability"].as_f64().unwrap() < 0.5,
+                "control: {check}"
+            );
+            assert!(undone >= 0.5, "{spun}: {undone:.3}");
+        } else {
+            assert!(
+                undone >= 0.9,
+                "{spun}: damage undone {undone:.3} with the source indexed"
+            );
+        }
     }
     std::fs::remove_dir_all(&index).unwrap();
 }

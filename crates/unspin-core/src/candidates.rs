@@ -28,6 +28,9 @@ pub enum ChangeKind {
     Spintax,
     /// A pair a learned spinner table attests (`unspin learn`).
     Learned,
+    /// Put back as the copy's source writes it: the source was found in an index and the
+    /// span lies in a passage aligned with it (`restore --index`).
+    Source,
 }
 
 /// A possible original for a span.

@@ -163,63 +163,104 @@ pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
     out
 }
 
+/// A run of words that differs between copy and source inside an aligned passage: copy
+/// words `copy_first..copy_end` stand where the source has `source_first..source_end`. One side
+/// may be empty (words the copy inserted, or left out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// First copy word of the run.
+    pub copy_first: usize,
+    /// One past its last copy word (`== copy_first` when the copy has none here).
+    pub copy_end: usize,
+    /// First source word of the run.
+    pub source_first: usize,
+    /// One past its last source word (`== source_first` when the source has none here).
+    pub source_end: usize,
+}
+
+/// The runs that differ inside one aligned passage, in order, from a word-level longest
+/// common subsequence of its copy and source words: every word of the passage outside them
+/// is the same in both.
+pub fn differing_runs(copy: &[Word], source: &[Word], p: &Passage) -> Vec<Edit> {
+    let c: Vec<&str> = copy[p.copy_first..p.copy_end]
+        .iter()
+        .map(|w| w.norm.as_str())
+        .collect();
+    let s: Vec<&str> = source[p.source_first..p.source_end]
+        .iter()
+        .map(|w| w.norm.as_str())
+        .collect();
+    let (n, m) = (s.len(), c.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if s[i] == c[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    let (mut gap_s, mut gap_c) = (0usize, 0usize);
+    let mut flush = |i: usize, j: usize, gs: &mut usize, gc: &mut usize| {
+        if *gs > 0 || *gc > 0 {
+            out.push(Edit {
+                copy_first: p.copy_first + j - *gc,
+                copy_end: p.copy_first + j,
+                source_first: p.source_first + i - *gs,
+                source_end: p.source_first + i,
+            });
+        }
+        *gs = 0;
+        *gc = 0;
+    };
+    while i < n && j < m {
+        if s[i] == c[j] {
+            flush(i, j, &mut gap_s, &mut gap_c);
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            gap_s += 1;
+            i += 1;
+        } else {
+            gap_c += 1;
+            j += 1;
+        }
+    }
+    gap_s += n - i;
+    gap_c += m - j;
+    flush(n, m, &mut gap_s, &mut gap_c);
+    out
+}
+
 /// Word pairs that differ inside aligned passages: (source words, copy words), from a
 /// word-level edit alignment of each passage. These are the substitutions a spinner made (or
-/// that restoration could not undo).
+/// that restoration could not undo); insertions and deletions are left out.
 pub fn differing_pairs(
     copy: &[Word],
     source: &[Word],
     passages: &[Passage],
 ) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for p in passages {
-        let c: Vec<&str> = copy[p.copy_first..p.copy_end]
+    let join = |words: &[Word]| {
+        words
             .iter()
             .map(|w| w.norm.as_str())
-            .collect();
-        let s: Vec<&str> = source[p.source_first..p.source_end]
-            .iter()
-            .map(|w| w.norm.as_str())
-            .collect();
-        // Longest common subsequence table, then walk it to collect the runs between matches.
-        let (n, m) = (s.len(), c.len());
-        let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[i][j] = if s[i] == c[j] {
-                    lcs[i + 1][j + 1] + 1
-                } else {
-                    lcs[i + 1][j].max(lcs[i][j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        let (mut gap_s, mut gap_c): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
-        let mut flush = |gs: &mut Vec<&str>, gc: &mut Vec<&str>| {
-            if !gs.is_empty() && !gc.is_empty() {
-                out.push((gs.join(" "), gc.join(" ")));
-            }
-            gs.clear();
-            gc.clear();
-        };
-        while i < n && j < m {
-            if s[i] == c[j] {
-                flush(&mut gap_s, &mut gap_c);
-                i += 1;
-                j += 1;
-            } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-                gap_s.push(s[i]);
-                i += 1;
-            } else {
-                gap_c.push(c[j]);
-                j += 1;
-            }
-        }
-        gap_s.extend(&s[i..]);
-        gap_c.extend(&c[j..]);
-        flush(&mut gap_s, &mut gap_c);
-    }
-    out
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    passages
+        .iter()
+        .flat_map(|p| differing_runs(copy, source, p))
+        .filter(|e| e.copy_end > e.copy_first && e.source_end > e.source_first)
+        .map(|e| {
+            (
+                join(&source[e.source_first..e.source_end]),
+                join(&copy[e.copy_first..e.copy_end]),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

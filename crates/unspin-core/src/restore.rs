@@ -45,6 +45,18 @@ pub struct Change {
     pub kind: ChangeKind,
     /// Other originals considered, best first.
     pub alternatives: Vec<Alternative>,
+    /// For a change of kind [`ChangeKind::Source`]: where the source has the restored text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceSpan>,
+}
+
+/// Where in an indexed source a restored span comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceSpan {
+    /// Byte offset in the source's text.
+    pub start: usize,
+    /// Byte offset one past it.
+    pub end: usize,
 }
 
 /// The restored text and every change made to produce it.
@@ -188,6 +200,7 @@ impl Restore<'_> {
                             confidence: 0.99,
                             kind: ChangeKind::Spintax,
                             alternatives: Vec::new(),
+                            source: None,
                         });
                     }
                     Step::Keep(_) => {}
@@ -335,6 +348,7 @@ impl Restore<'_> {
                     confidence: sigmoid(g),
                 })
                 .collect(),
+            source: None,
         }
     }
 }

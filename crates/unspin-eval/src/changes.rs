@@ -103,6 +103,7 @@ mod tests {
             confidence: 1.0,
             kind: ChangeKind::Thesaurus,
             alternatives: Vec::new(),
+            source: None,
         };
         // "stated" -> "said" (right), "warfare" -> "fighting" (wrong); "officers" and
         // "finish" missed.

@@ -6,6 +6,8 @@
 mod changes;
 mod checks;
 mod detect;
+mod following;
+mod rewrite;
 mod scanning;
 mod spinner;
 mod tracing;
@@ -68,6 +70,23 @@ struct Args {
     /// beside plain word shingles of the copy as written (no restoration) in the same run.
     #[arg(long)]
     trace: bool,
+    /// Measure restoring from the source (`restore --index`): index every article of the
+    /// corpus (both halves, plus --distractors), spin the chosen split's articles and restore
+    /// each by the model alone and with the index in the same run; the clean originals are
+    /// checked and restored with the index too
+    #[arg(long)]
+    follow: bool,
+    /// Measure heavy rewrites (`check --index`): copies spun at --rate, then with sentences
+    /// reordered, dropped or joined by another article's and words re-phrased
+    /// (--rewrite-rates); their sources indexed among the corpus and --distractors. Recall of `check`
+    /// alone and with the index, clean originals flagged, and the rewritten share measured
+    /// against the simulator's
+    #[arg(long)]
+    rewrite: bool,
+    /// Rates of the rewriting simulator for --rewrite: sentences reordered, dropped, inserted,
+    /// words re-phrased.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.2, 0.1, 0.1, 0.08])]
+    rewrite_rates: Vec<f64>,
     /// Distractor documents (JSON Lines) added to the tracing index beside the corpus.
     #[arg(long)]
     distractors: Option<PathBuf>,
@@ -335,6 +354,37 @@ fn main() -> Result<()> {
     }
     if let Some(out) = &args.export_queries {
         return tracing::export_queries(&spinner, &args.corpus, &docs, out);
+    }
+    if args.rewrite {
+        let [reorder, drop, insert, rephrase] = args.rewrite_rates[..] else {
+            anyhow::bail!("--rewrite-rates takes four rates: reorder,drop,insert,rephrase");
+        };
+        let rewriter = rewrite::Rewriter {
+            seed: args.seed,
+            reorder,
+            drop,
+            insert,
+            rephrase,
+        };
+        let report = following::evaluate_rewrites(
+            &restorer,
+            &spinner,
+            &rewriter,
+            &args.corpus,
+            args.distractors.as_deref(),
+            &docs,
+        )?;
+        return finish(&report, &args);
+    }
+    if args.follow {
+        let report = following::evaluate(
+            &restorer,
+            &spinner,
+            &args.corpus,
+            args.distractors.as_deref(),
+            &docs,
+        )?;
+        return finish(&report, &args);
     }
     if args.trace {
         let report = tracing::evaluate(

@@ -29,30 +29,41 @@ fn all_articles(corpus: &Path) -> Result<Vec<Document>> {
         .collect()
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-/// Indexes the corpus, traces a spun copy of each of `docs`, and reports recall and latency
-/// for unspin and for the written-shingles baseline.
-pub fn evaluate(
-    r: &Engine,
-    spinner: &Spinner,
+/// A fresh index in `dir` of every article of `corpus` and the distractors (JSON Lines).
+pub fn build_index(
+    dir: &Path,
     corpus: &Path,
     distractors: Option<&Path>,
     batch_size: usize,
+) -> Result<Index> {
+    Ok(fill_index(dir, &all_articles(corpus)?, distractors, batch_size)?.0)
+}
+
+/// A fresh index in `dir` of every article of `corpus` except `docs`, and the distractors.
+pub fn build_index_without(
+    dir: &Path,
+    corpus: &Path,
     docs: &[String],
-) -> Result<Value> {
-    let dir = std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let index = Index::create(&dir)?;
-    let originals = all_articles(corpus)?;
+    distractors: Option<&Path>,
+) -> Result<Index> {
+    let left_out: std::collections::HashSet<&str> = docs.iter().map(String::as_str).collect();
+    let originals: Vec<Document> = all_articles(corpus)?
+        .into_iter()
+        .filter(|d| !left_out.contains(d.text.as_str()))
+        .collect();
+    Ok(fill_index(dir, &originals, distractors, 1000)?.0)
+}
+
+/// A fresh index in `dir` of `originals` and the distractors; also the bytes of text added.
+fn fill_index(
+    dir: &Path,
+    originals: &[Document],
+    distractors: Option<&Path>,
+    batch_size: usize,
+) -> Result<(Index, usize)> {
+    let _ = std::fs::remove_dir_all(dir);
+    let index = Index::create(dir)?;
     let mut bytes: usize = originals.iter().map(|d| d.text.len()).sum();
-    let rss_before = crate::peak_rss_mib();
-    let t = Instant::now();
     let batch_size = batch_size.max(1);
     for chunk in originals.chunks(batch_size) {
         index.add_batch(chunk)?;
@@ -73,6 +84,31 @@ pub fn evaluate(
         }
         index.add_batch(&batch)?;
     }
+    Ok((index, bytes))
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Indexes the corpus, traces a spun copy of each of `docs`, and reports recall and latency
+/// for unspin and for the written-shingles baseline.
+pub fn evaluate(
+    r: &Engine,
+    spinner: &Spinner,
+    corpus: &Path,
+    distractors: Option<&Path>,
+    batch_size: usize,
+    docs: &[String],
+) -> Result<Value> {
+    let dir = std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id()));
+    let originals = all_articles(corpus)?;
+    let rss_before = crate::peak_rss_mib();
+    let t = Instant::now();
+    let (index, bytes) = fill_index(&dir, &originals, distractors, batch_size)?;
     let build = t.elapsed().as_secs_f64();
     let rss_after_build = crate::peak_rss_mib();
     let stats = index.stats()?;

@@ -10,6 +10,7 @@
 //! the shingles of [`unspin_core::fingerprint`]), `meta` (format version, next document
 //! number).
 
+pub mod follow;
 pub mod trace;
 
 use std::collections::HashMap;

@@ -114,6 +114,41 @@ pub fn trace_restored(
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
+    let aligned = align_sources(index, input, restoration, k, pairs)?;
+    Ok(TraceReport {
+        words: aligned.input_words.len(),
+        sources: aligned.sources.into_iter().map(|a| a.source).collect(),
+    })
+}
+
+/// A candidate source aligned with the copy.
+pub(crate) struct AlignedSource {
+    /// What [`trace`] reports of it.
+    pub(crate) source: Source,
+    /// The source document.
+    pub(crate) document: Document,
+    /// Its words.
+    pub(crate) source_words: Vec<Word>,
+    /// The aligned passages, in words of the copy as written (not as restored) and of the
+    /// source.
+    pub(crate) passages: Vec<Passage>,
+}
+
+/// The copy's words and its candidate sources, best first.
+pub(crate) struct Alignment {
+    pub(crate) input_words: Vec<Word>,
+    pub(crate) sources: Vec<AlignedSource>,
+}
+
+/// Looks the copy up (the shingles of its restored and its written words) and aligns the `k`
+/// best candidates with it, best first.
+pub(crate) fn align_sources(
+    index: &Index,
+    input: &str,
+    restoration: &Restoration,
+    k: usize,
+    pairs: bool,
+) -> Result<Alignment, IndexError> {
     let restored_words = fingerprint::words(&restoration.text);
     let input_words = fingerprint::words(input);
     let mut query = fingerprint::shingles(&restored_words);
@@ -130,6 +165,7 @@ pub fn trace_restored(
         let shared = query.iter().filter(|h| source_fp.contains(h)).count();
         let aligned: Vec<Passage> = fingerprint::align(&restored_words, &source_words);
         let mut passages = Vec::new();
+        let mut input_passages = Vec::new();
         let mut covered = 0usize;
         let mut word_pairs = Vec::new();
         for p in &aligned {
@@ -146,38 +182,49 @@ pub fn trace_restored(
                 source_end: source_words[p.source_end - 1].end,
                 seeds: p.seeds,
             });
+            let input_passage = Passage {
+                copy_first: first,
+                copy_end: end,
+                ..p.clone()
+            };
             if pairs {
-                let input_passage = Passage {
-                    copy_first: first,
-                    copy_end: end,
-                    ..p.clone()
-                };
                 word_pairs.extend(
-                    fingerprint::differing_pairs(&input_words, &source_words, &[input_passage])
-                        .into_iter()
-                        .map(|(source, copy)| WordPair { source, copy }),
+                    fingerprint::differing_pairs(
+                        &input_words,
+                        &source_words,
+                        std::slice::from_ref(&input_passage),
+                    )
+                    .into_iter()
+                    .map(|(source, copy)| WordPair { source, copy }),
                 );
             }
+            input_passages.push(input_passage);
         }
-        sources.push(Source {
-            id: doc.id,
-            url: doc.url,
-            title: doc.title,
-            score: shared as f64 / own as f64,
-            source_share: shared as f64 / source_fp.len().max(1) as f64,
-            coverage: covered as f64 / input_words.len().max(1) as f64,
-            passages,
-            pairs: word_pairs,
+        sources.push(AlignedSource {
+            source: Source {
+                id: doc.id.clone(),
+                url: doc.url.clone(),
+                title: doc.title.clone(),
+                score: shared as f64 / own as f64,
+                source_share: shared as f64 / source_fp.len().max(1) as f64,
+                coverage: covered as f64 / input_words.len().max(1) as f64,
+                passages,
+                pairs: word_pairs,
+            },
+            document: doc,
+            source_words,
+            passages: input_passages,
         });
     }
     sources.sort_by(|a, b| {
+        let (a, b) = (&a.source, &b.source);
         b.score
             .total_cmp(&a.score)
             .then(b.source_share.total_cmp(&a.source_share))
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(TraceReport {
-        words: input_words.len(),
+    Ok(Alignment {
+        input_words,
         sources,
     })
 }
@@ -195,6 +242,7 @@ mod tests {
             confidence: 1.0,
             kind: unspin_core::restore::ChangeKind::Thesaurus,
             alternatives: Vec::new(),
+            source: None,
         }
     }
 

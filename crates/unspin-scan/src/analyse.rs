@@ -42,6 +42,10 @@ pub struct SourceBrief {
     pub score: f64,
     /// Share of the document's words inside aligned passages.
     pub coverage: f64,
+    /// Share of the aligned words that differ from the source (when the source was close
+    /// enough to follow; see `unspin_index::follow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewritten_share: Option<f64>,
 }
 
 /// The result for one checked document: one JSON line of `scan`.
@@ -150,6 +154,10 @@ impl Outcome {
     }
 }
 
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 /// The host of a URL, without a leading `www.`.
 pub fn site_of(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
@@ -252,24 +260,29 @@ impl<'a> Analyser<'a> {
         };
         let trace = self.index.is_some() && check.verdict != Verdict::TooShort;
         if spun || trace {
-            let restoration = self.engine.restore_document(&prepared, Some(&check));
-            if spun {
-                let words = fingerprint::words(&restoration.text);
-                report.sketch = sketch(&fingerprint::shingles(&words));
-            }
+            let model = self.engine.restore_document(&prepared, Some(&check));
+            let mut restored = None;
             if let Some(index) = self.index.filter(|_| trace) {
-                match unspin_index::trace::trace_restored(index, &text, &restoration, 1, false) {
-                    Ok(t) => {
-                        report.source = t
+                match unspin_index::follow::follow(index, &text, check.clone(), model.clone()) {
+                    Ok(followed) => {
+                        // A copy that rewrote much of its source is spun whatever the model
+                        // says (round-trip translations, sentence rewrites).
+                        report.verdict = followed.check.verdict;
+                        let share = followed.copy_of.as_ref().map(|c| round3(c.rewritten_share));
+                        report.source = followed
+                            .trace
                             .sources
                             .into_iter()
+                            .take(1)
                             .find(|s| s.score >= MIN_SOURCE_SCORE)
                             .map(|s| SourceBrief {
                                 id: s.id,
                                 url: s.url,
-                                score: (s.score * 1000.0).round() / 1000.0,
-                                coverage: (s.coverage * 1000.0).round() / 1000.0,
-                            })
+                                score: round3(s.score),
+                                coverage: round3(s.coverage),
+                                rewritten_share: share,
+                            });
+                        restored = Some(followed.restoration.text);
                     }
                     Err(e) => {
                         return Outcome::Malformed {
@@ -278,6 +291,11 @@ impl<'a> Analyser<'a> {
                         }
                     }
                 }
+            }
+            if report.verdict == Verdict::Spun {
+                let restored = restored.unwrap_or(model.text);
+                let words = fingerprint::words(&restored);
+                report.sketch = sketch(&fingerprint::shingles(&words));
             }
         }
         Outcome::Report(Box::new(report))

@@ -18,8 +18,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use unspin_core::check::CheckReport;
-use unspin_core::restore::Restoration;
 use unspin_core::Engine;
+use unspin_index::follow::{analyse_with_index, CopyOf, SourcedRestoration};
 use unspin_index::trace::TraceReport;
 use unspin_index::Index;
 
@@ -139,7 +139,7 @@ pub struct TextRequest {
     /// Candidate sources to return (`/v1/trace` and `/v1/analyse`; default 3, at most 20).
     #[serde(default)]
     pub k: Option<usize>,
-    /// Include the differing word pairs in each source (`/v1/trace` and `/v1/analyse`).
+    /// Include the differing word pairs in each source (`/v1/trace` only).
     #[serde(default)]
     pub pairs: bool,
 }
@@ -167,10 +167,21 @@ pub struct Extracted {
 pub struct AnalyseReply {
     /// The check report (as `/v1/check`).
     pub check: CheckReport,
-    /// The restoration (as `/v1/restore`).
-    pub restoration: Restoration,
+    /// The copy's source, when the server has an index and the source is in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<CopyOf>,
+    /// The restoration (as `/v1/restore`): from the source where aligned, when found.
+    pub restoration: SourcedRestoration,
     /// The sources found in the index (as `/v1/trace`), when the server has one.
     pub trace: Option<TraceReport>,
+}
+
+/// Reply of `/v1/check` with an index: the report and the copy's source.
+#[derive(Debug, Serialize)]
+struct CheckWithSource {
+    #[serde(flatten)]
+    check: CheckReport,
+    copy_of: Option<CopyOf>,
 }
 
 /// Reply of `/healthz`.
@@ -251,8 +262,19 @@ async fn check(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     non_empty(&req.text)?;
-    let report = run_limited(&state, move |s| Ok(s.engine.check(&req.text))).await?;
-    Ok(Json(report).into_response())
+    let reply = run_limited(&state, move |s| match &s.index {
+        Some(index) => {
+            let a = analyse_with_index(&s.engine, index, &req.text).map_err(index_error)?;
+            Ok(Json(CheckWithSource {
+                check: a.check,
+                copy_of: a.copy_of,
+            })
+            .into_response())
+        }
+        None => Ok(Json(s.engine.check(&req.text)).into_response()),
+    })
+    .await?;
+    Ok(reply)
 }
 
 async fn restore(
@@ -261,7 +283,13 @@ async fn restore(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     non_empty(&req.text)?;
-    let restoration = run_limited(&state, move |s| Ok(s.engine.restore(&req.text))).await?;
+    let restoration: SourcedRestoration = run_limited(&state, move |s| match &s.index {
+        Some(index) => Ok(analyse_with_index(&s.engine, index, &req.text)
+            .map_err(index_error)?
+            .restoration),
+        None => Ok(s.engine.restore(&req.text).into()),
+    })
+    .await?;
     Ok(Json(restoration).into_response())
 }
 
@@ -302,26 +330,30 @@ async fn analyse(
     let Json(req) = body?;
     non_empty(&req.text)?;
     let k = req.k.unwrap_or(3).clamp(1, 20);
-    let reply = run_limited(&state, move |s| {
-        let analysis = s.engine.analyse(&req.text);
-        let trace = match &s.index {
-            Some(index) => Some(
-                unspin_index::trace::trace_restored(
-                    index,
-                    &req.text,
-                    &analysis.restoration,
-                    k,
-                    req.pairs,
-                )
-                .map_err(index_error)?,
-            ),
-            None => None,
-        };
-        Ok(AnalyseReply {
-            check: analysis.check,
-            restoration: analysis.restoration,
-            trace,
-        })
+    let reply = run_limited(&state, move |s| match &s.index {
+        Some(index) => {
+            let a = analyse_with_index(&s.engine, index, &req.text).map_err(index_error)?;
+            let mut trace = a.trace;
+            trace.sources.truncate(k);
+            if !req.pairs {
+                trace.sources.iter_mut().for_each(|s| s.pairs.clear());
+            }
+            Ok(AnalyseReply {
+                check: a.check,
+                copy_of: a.copy_of,
+                restoration: a.restoration,
+                trace: Some(trace),
+            })
+        }
+        None => {
+            let a = s.engine.analyse(&req.text);
+            Ok(AnalyseReply {
+                check: a.check,
+                copy_of: None,
+                restoration: a.restoration.into(),
+                trace: None,
+            })
+        }
     })
     .await?;
     Ok(Json(reply).into_response())
