@@ -19,9 +19,9 @@ pub(crate) struct Args {
     /// Index folder (made by `unspin index add`).
     #[arg(long)]
     index: PathBuf,
-    /// How many candidate sources to report.
-    #[arg(short = 'k', long, default_value_t = 5)]
-    top: usize,
+    /// How many candidate sources to report (1 to 100).
+    #[arg(short = 'k', long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+    top: u16,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -35,7 +35,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Res
     let text = read_text(&args.input)?;
     let index = Index::open(&args.index)?;
     let engine = model.engine()?;
-    let report = trace::trace(&engine, &index, &text, args.top, args.pairs)?;
+    let report = trace::trace(&engine, &index, &text, usize::from(args.top), args.pairs)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

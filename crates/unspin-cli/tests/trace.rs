@@ -285,3 +285,19 @@ fn a_crawl_of_originals_is_indexed_by_its_pages_main_text() {
     );
     assert!(best["score"].as_f64().unwrap() > 0.3, "{report}");
 }
+
+#[test]
+fn asking_for_no_sources_is_refused() {
+    let dir = scratch("k0");
+    let out = unspin(&[
+        "trace",
+        "-k",
+        "0",
+        "--index",
+        dir.to_str().unwrap(),
+        &example("spun-news.txt"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1..=100"), "{err}");
+}

@@ -264,12 +264,12 @@ async fn bad_requests_get_structured_errors() {
     .await;
     assert_error(s, &j, StatusCode::NOT_FOUND, "not_found");
 
-    let (s, _, _) = send(
+    let (s, _, j) = send(
         default_app(),
         Request::get("/v1/check").body(Body::empty()).unwrap(),
     )
     .await;
-    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_error(s, &j, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 }
 
 #[tokio::test]
@@ -355,4 +355,45 @@ async fn the_page_and_example_are_served_from_the_binary() {
         .unwrap();
     let example = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(example, EXAMPLE.as_bytes());
+}
+
+/// Every response carries the security headers; the page runs no inline script (so markup
+/// injected into it cannot run), and its script turns only web addresses into links.
+#[tokio::test]
+async fn responses_carry_security_headers_and_the_page_has_no_inline_script() {
+    for path in ["/", "/app.js", "/healthz", "/nowhere"] {
+        let response = default_app()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+    }
+    let page = default_app()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes();
+    let page = String::from_utf8(page.to_vec()).unwrap();
+    assert!(
+        !page.contains("<script>"),
+        "an inline script: the policy would block it"
+    );
+    let script = include_str!("../assets/app.js");
+    assert!(script.contains("u.protocol === \"http:\" || u.protocol === \"https:\""));
+    assert!(
+        !script.contains("href: best.url"),
+        "a stored URL is never a link as it is"
+    );
 }
