@@ -29,6 +29,11 @@ pub(crate) struct Args {
     /// Write the summary as JSON here.
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// With --index: write, for each copy restored from its source, the word pairs it swapped
+    /// against the source (JSON Lines: the record, the source's id, the pairs as source ->
+    /// copy): a spinner's table as a crawl shows it.
+    #[arg(long, requires = "index")]
+    pairs_out: Option<PathBuf>,
     /// JSON Lines field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
@@ -91,9 +96,29 @@ pub(crate) fn run(model: &ModelChoice, options: &Args) -> Result<Outcome> {
             bar.set_message(format!("{} records, {} spun", p.records, p.spun));
         }
     };
+    let mut pairs_out: Option<Box<dyn Write>> = match &options.pairs_out {
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ))),
+        None => None,
+    };
     let mut emit = |o: &ScanOutcome| -> std::io::Result<()> {
         serde_json::to_writer(&mut out, o)?;
-        out.write_all(b"\n")
+        out.write_all(b"\n")?;
+        if let (Some(w), ScanOutcome::Report(r)) = (pairs_out.as_mut(), o) {
+            if let (Some(source), false) = (&r.source, r.pairs.is_empty()) {
+                let pairs: Vec<serde_json::Value> = r
+                    .pairs
+                    .iter()
+                    .map(|(s, c)| serde_json::json!({"source": s, "copy": c}))
+                    .collect();
+                let line = serde_json::json!({"record": r.at, "id": r.id, "url": r.url,
+                    "source": source.id, "pairs": pairs});
+                serde_json::to_writer(&mut *w, &line)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        Ok(())
     };
     let result = unspin_scan::scan(inputs, fields, &analyser, &stop, &mut progress, &mut emit);
     if let Some(bar) = &bar {
@@ -105,6 +130,9 @@ pub(crate) fn run(model: &ModelChoice, options: &Args) -> Result<Outcome> {
         Err(e) => return Err(e).context("cannot write the scan results"),
     };
     out.flush().context("cannot write the scan results")?;
+    if let Some(mut w) = pairs_out {
+        w.flush().context("cannot write the pairs")?;
+    }
     if let Some(p) = &options.summary {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(p, json).with_context(|| format!("cannot write {}", p.display()))?;

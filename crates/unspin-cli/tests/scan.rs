@@ -362,3 +362,61 @@ fn named_empty_or_binary_files_are_errors_not_skips() {
         "{lines:?}"
     );
 }
+
+/// With an index, `--pairs-out` writes the word pairs each traced copy swapped against its
+/// source: the bundled example's spinner wrote "stated" for "said".
+#[test]
+fn pairs_of_traced_copies_are_harvested() {
+    let dir = scratch("pairs");
+    let index = dir.join("idx");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let add = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args([
+            "index",
+            "add",
+            &format!("{examples}/originals.jsonl"),
+            "--index",
+        ])
+        .arg(&index)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let pairs = dir.join("pairs.jsonl");
+    let (out, lines) = scan(&[
+        "--quiet",
+        "--index",
+        index.to_str().unwrap(),
+        "--pairs-out",
+        pairs.to_str().unwrap(),
+        &format!("{examples}/spun-news.txt"),
+        &format!("{examples}/clean-news.txt"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines.len(), 2);
+    let harvested: Vec<serde_json::Value> = std::fs::read_to_string(&pairs)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        harvested.len(),
+        1,
+        "only the spun copy has pairs: {harvested:?}"
+    );
+    assert_eq!(harvested[0]["source"], "council-inquiry");
+    let found = harvested[0]["pairs"].as_array().unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|p| p["source"] == "said" && p["copy"] == "stated"),
+        "{found:?}"
+    );
+}

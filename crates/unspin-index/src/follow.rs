@@ -5,7 +5,10 @@
 //! ([`fingerprint::differing_runs`]) and every differing run is put back as the source writes
 //! it (change kind `source`, with the source's byte offsets); the model's changes inside
 //! aligned passages give way (the source says what was there), outside them they stay. The
-//! same alignment measures how much of the copy was rewritten ([`CopyOf`]).
+//! same alignment measures how much of the copy was rewritten ([`CopyOf`]). A copy that neither
+//! the model nor its rewriting calls spun (a verbatim copy, another version of the story) is
+//! reported as a copy and keeps the model's restoration: restoring from the source is for
+//! spun copies.
 
 use serde::Serialize;
 use unspin_core::check::{CheckReport, Verdict};
@@ -13,16 +16,20 @@ use unspin_core::fingerprint::{self, Edit, Passage, Word};
 use unspin_core::restore::{self, Change, ChangeKind, Restoration, SourceSpan};
 use unspin_core::Engine;
 
-use crate::trace::{align_sources, AlignedSource, TraceReport};
+use crate::trace::{align_sources, AlignedSource, TraceReport, WordPair};
 use crate::{Index, IndexError};
 
 /// Least trace score (share of the copy's shingles found in the source) for a source to be
 /// followed. Chosen on simulated copies (BENCHMARKS.md, "Restoring from the source").
 pub const MIN_FOLLOW_SCORE: f64 = 0.2;
 
-/// Longest run, in words on either side, put back from the source. Longer differences are
-/// re-written sentences or alignment seams, not a spinner's swaps; the model keeps them.
+/// Longest run, in words on either side, put back from the source in a spun copy. Longer
+/// differences are re-written sentences or alignment seams; the model keeps them.
 pub const MAX_RUN_WORDS: usize = 8;
+
+/// Longest run, in words on either side, that counts as a spinner's swap in the rewritten
+/// share; longer ones are [`Rewriting::rewrites`] (re-written clauses, an editor's changes).
+pub const SPINNER_RUN_WORDS: usize = 4;
 
 /// Largest gap, in words on both sides, between two aligned passages in the same order that
 /// are compared as one: a heavily spun stretch shares no shingle with its source, yet lies
@@ -34,6 +41,17 @@ pub const MAX_BRIDGED_GAP: usize = 24;
 /// (BENCHMARKS.md, "Restoring from the source").
 pub const MIN_REWRITTEN_SHARE: f64 = 0.08;
 
+/// Fewest spinner-sized differing runs for the rewritten share to call a copy spun: a copy
+/// that differs from its source in two or three places (another version of the story, an
+/// editor's touch) has too few differences to tell a spinner by.
+pub const MIN_REWRITTEN_RUNS: usize = 5;
+
+/// Spinner-sized runs needed per longer run for the rewritten share to call a copy spun. A
+/// spinner's copy differs from its source in many short places and rarely in a long one (the
+/// wild-dev copies: 24 to 75 short runs, 0 to 2 long); an editor's version rewrites whole
+/// clauses (the bundled clean example against its source: 5 short, 4 long).
+pub const SHORT_RUNS_PER_LONG: usize = 4;
+
 /// How a copy differs from its source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Rewriting {
@@ -43,6 +61,9 @@ pub struct Rewriting {
     pub insertions: usize,
     /// Runs of source words the copy left out.
     pub deletions: usize,
+    /// Longer differing runs (over [`SPINNER_RUN_WORDS`] words): re-written clauses or an
+    /// editor's changes, left out of the rewritten share.
+    pub rewrites: usize,
 }
 
 /// The copy's source, as `check --index` reports it.
@@ -101,25 +122,40 @@ pub struct IndexedAnalysis {
     pub restoration: SourcedRestoration,
     /// The candidate sources, as `trace` reports them (of the model's restoration).
     pub trace: TraceReport,
+    /// The word pairs the copy swapped against the source it followed (source words, copy
+    /// words; lowercase): the spinner's table as this copy shows it (`scan --pairs-out`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<WordPair>,
 }
 
-/// The runs of an aligned source that are put back: short ones, bounded by matching words
-/// (a run at a passage's edge with one side empty is where the passage was cut, not an edit).
-fn runs(input_words: &[Word], s: &AlignedSource) -> Vec<Edit> {
-    let mut out = Vec::new();
+/// The runs of an aligned source that may be put back (at most [`MAX_RUN_WORDS`] words a
+/// side), and how many runs are longer than a spinner's swap ([`SPINNER_RUN_WORDS`]). A run at
+/// a passage's edge with one side empty is where the passage was cut, not an edit, and is
+/// neither.
+fn runs(input_words: &[Word], s: &AlignedSource) -> (Vec<Edit>, usize) {
+    let (mut out, mut longer) = (Vec::new(), 0);
     for p in &bridged(&s.passages) {
         for e in fingerprint::differing_runs(input_words, &s.source_words, p) {
             let (copy_len, source_len) = (e.copy_end - e.copy_first, e.source_end - e.source_first);
             let at_edge = e.copy_first == p.copy_first || e.copy_end == p.copy_end;
-            if copy_len.max(source_len) > MAX_RUN_WORDS
-                || (at_edge && (copy_len == 0 || source_len == 0))
-            {
+            if at_edge && (copy_len == 0 || source_len == 0) {
                 continue;
             }
-            out.push(e);
+            let size = copy_len.max(source_len);
+            if size > SPINNER_RUN_WORDS {
+                longer += 1;
+            }
+            if size <= MAX_RUN_WORDS {
+                out.push(e);
+            }
         }
     }
-    out
+    (out, longer)
+}
+
+/// Whether a run is the size of a spinner's swap.
+fn spinner_sized(e: &Edit) -> bool {
+    (e.copy_end - e.copy_first).max(e.source_end - e.source_first) <= SPINNER_RUN_WORDS
 }
 
 /// The passages with short, in-order gaps between them bridged (see [`MAX_BRIDGED_GAP`]).
@@ -143,17 +179,21 @@ fn bridged(passages: &[Passage]) -> Vec<Passage> {
     out
 }
 
-fn copy_of(s: &AlignedSource, edits: &[Edit]) -> CopyOf {
+fn copy_of(s: &AlignedSource, edits: &[Edit], longer: usize) -> CopyOf {
     let aligned: usize = bridged(&s.passages)
         .iter()
         .map(|p| p.copy_end - p.copy_first)
         .sum();
     let rewritten: usize = edits
         .iter()
+        .filter(|e| spinner_sized(e))
         .map(|e| (e.copy_end - e.copy_first).max(e.source_end - e.source_first))
         .sum();
-    let mut rewriting = Rewriting::default();
-    for e in edits {
+    let mut rewriting = Rewriting {
+        rewrites: longer,
+        ..Rewriting::default()
+    };
+    for e in edits.iter().filter(|e| spinner_sized(e)) {
         match (e.copy_end > e.copy_first, e.source_end > e.source_first) {
             (true, true) => rewriting.swaps += 1,
             (true, false) => rewriting.insertions += 1,
@@ -269,10 +309,12 @@ pub fn follow(
             copy_of: None,
             restoration,
             trace,
+            pairs: Vec::new(),
         });
     };
     let words = &alignment.input_words;
-    let edits = runs(words, best);
+    let (edits, longer) = runs(words, best);
+    let unfollowed = model.clone();
     // Inside aligned passages the source says what was there; outside, the model's changes
     // stand.
     let aligned: Vec<(usize, usize)> = bridged(&best.passages)
@@ -301,9 +343,40 @@ pub fn follow(
         e.copy_end == e.copy_first && changes.iter().any(|m| m.start >= from && m.end <= to)
     };
     let edits: Vec<Edit> = edits.into_iter().filter(|e| !template_in_gap(e)).collect();
-    let copy = copy_of(best, &edits);
-    if copy.rewritten_share > MIN_REWRITTEN_SHARE && check.verdict == Verdict::Clean {
+    let join = |w: &[Word]| {
+        w.iter()
+            .map(|w| w.norm.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let pairs: Vec<WordPair> = edits
+        .iter()
+        .filter(|e| e.copy_end > e.copy_first && e.source_end > e.source_first)
+        .map(|e| WordPair {
+            source: join(&best.source_words[e.source_first..e.source_end]),
+            copy: join(&words[e.copy_first..e.copy_end]),
+        })
+        .collect();
+    let copy = copy_of(best, &edits, longer);
+    let short = edits.iter().filter(|e| spinner_sized(e)).count();
+    if copy.rewritten_share > MIN_REWRITTEN_SHARE
+        && short >= MIN_REWRITTEN_RUNS
+        && longer * SHORT_RUNS_PER_LONG <= short
+        && check.verdict == Verdict::Clean
+    {
         check.verdict = Verdict::Spun;
+    }
+    if check.verdict != Verdict::Spun {
+        // Neither the model nor the rewriting says spun (a verbatim copy, another version of
+        // the story): its differences from the source are an editor's, not a spinner's, and
+        // the text keeps the model's restoration.
+        return Ok(IndexedAnalysis {
+            check,
+            copy_of: Some(copy),
+            restoration: unfollowed.into(),
+            trace,
+            pairs: Vec::new(),
+        });
     }
     let mut from_source: Vec<Change> = edits
         .iter()
@@ -335,6 +408,7 @@ pub fn follow(
             }),
         },
         trace,
+        pairs,
     })
 }
 

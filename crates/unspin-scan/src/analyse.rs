@@ -81,6 +81,10 @@ pub struct DocumentReport {
     /// Bottom-k sketch of the restored text, for families (spun documents only).
     #[serde(skip)]
     pub sketch: Vec<u64>,
+    /// Word pairs (source, copy) the document swapped against the source it follows (with
+    /// an index; `scan --pairs-out`).
+    #[serde(skip)]
+    pub pairs: Vec<(String, String)>,
 }
 
 impl DocumentReport {
@@ -257,6 +261,7 @@ impl<'a> Analyser<'a> {
                 .collect(),
             source: None,
             sketch: Vec::new(),
+            pairs: Vec::new(),
         };
         let trace = self.index.is_some() && check.verdict != Verdict::TooShort;
         if spun || trace {
@@ -283,6 +288,11 @@ impl<'a> Analyser<'a> {
                                 rewritten_share: share,
                             });
                         restored = Some(followed.restoration.text);
+                        report.pairs = followed
+                            .pairs
+                            .into_iter()
+                            .map(|p| (p.source, p.copy))
+                            .collect();
                     }
                     Err(e) => {
                         return Outcome::Malformed {
