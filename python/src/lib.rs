@@ -67,25 +67,34 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+/// `text` checked and restored with the index at `path` (as `--index` on the CLI).
+fn with_index(
+    py: Python<'_>,
+    text: &str,
+    path: &str,
+) -> PyResult<unspin_index::follow::IndexedAnalysis> {
+    let (r, idx) = (engine()?, index(path)?);
+    py.detach(|| {
+        unspin_index::follow::analyse_with_index(r, &idx, text)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    })
+}
+
 /// Check one text: JSON of the report (probability, verdict, words, evidence); with
 /// `index_path`, also `copy_of` (the copy's source in that index, as `check --index`).
 #[pyfunction]
 #[pyo3(signature = (text, index_path = None))]
 fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
-    let r = engine()?;
     let Some(path) = index_path else {
+        let r = engine()?;
         return py.detach(|| to_json(&r.check(&text)));
     };
-    let idx = index(&path)?;
-    py.detach(|| {
-        let a = unspin_index::follow::analyse_with_index(r, &idx, &text)
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        let mut v =
-            serde_json::to_value(&a.check).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        v["copy_of"] =
-            serde_json::to_value(&a.copy_of).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        to_json(&v)
-    })
+    let a = with_index(py, &text, &path)?;
+    let mut v =
+        serde_json::to_value(&a.check).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    v["copy_of"] =
+        serde_json::to_value(&a.copy_of).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    to_json(&v)
 }
 
 /// Restore one text: JSON of the restored text and its changes; with `index_path`, from the
@@ -93,16 +102,11 @@ fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyRes
 #[pyfunction]
 #[pyo3(signature = (text, index_path = None))]
 fn restore_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
-    let r = engine()?;
     let Some(path) = index_path else {
+        let r = engine()?;
         return py.detach(|| to_json(&r.restore(&text)));
     };
-    let idx = index(&path)?;
-    py.detach(|| {
-        let a = unspin_index::follow::analyse_with_index(r, &idx, &text)
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        to_json(&a.restoration)
-    })
+    to_json(&with_index(py, &text, &path)?.restoration)
 }
 
 /// Trace one text against the index at `index_path`: JSON of the sources.

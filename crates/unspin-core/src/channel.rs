@@ -160,8 +160,8 @@ fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
     out
 }
 
-/// A thesaurus candidate before ranking.
-fn thesaurus_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
+/// A candidate with only its text, phrase and sources set (the rest by the caller).
+fn bare_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
     Candidate {
         text,
         lm: Vec::new(),
@@ -181,7 +181,7 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
             out.push(Candidate {
                 log_selection: lex.log_selection(id, e.original),
                 mutual: lex.has_edge(e.original, id),
-                ..thesaurus_candidate(
+                ..bare_candidate(
                     lex.phrase(e.original).to_owned(),
                     Some(e.original),
                     e.sources,
@@ -244,7 +244,7 @@ fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>)
                     log_selection: lex.log_selection(id, e.original),
                     inflected: true,
                     mutual: lex.has_edge(e.original, id),
-                    ..thesaurus_candidate(text, None, e.sources)
+                    ..bare_candidate(text, None, e.sources)
                 });
             }
         }
@@ -304,7 +304,7 @@ impl Channel for LearnedChannel {
             out.push(Candidate {
                 lm: words,
                 learned: Some(ratio),
-                ..thesaurus_candidate(
+                ..bare_candidate(
                     l.original.clone(),
                     input.lexicon.id(&l.original),
                     source::LEARNED,

@@ -50,11 +50,6 @@ impl Document<'_> {
     pub fn text(&self) -> &str {
         self.input
     }
-
-    /// Words in sentences (what check counts).
-    pub fn words(&self) -> usize {
-        self.sentences.iter().map(|s| s.units.len()).sum()
-    }
 }
 
 /// Most phrases remembered across documents before the cache starts afresh (about 100 MB at

@@ -157,15 +157,6 @@ impl Model {
         }
     }
 
-    /// The families of the loaded spinner tables, in load order.
-    pub fn spinner_families(&self) -> Vec<String> {
-        self.channels
-            .iter()
-            .filter_map(|c| (c.as_ref() as &dyn std::any::Any).downcast_ref::<LearnedChannel>())
-            .flat_map(|l| l.tables().families().to_vec())
-            .collect()
-    }
-
     /// What the channels read.
     pub fn channel_input(&self) -> ChannelInput<'_> {
         ChannelInput {

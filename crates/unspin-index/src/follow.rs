@@ -299,22 +299,16 @@ pub fn follow(
         .first()
         .filter(|s| s.source.score >= MIN_FOLLOW_SCORE)
     else {
-        let restoration = SourcedRestoration {
-            text: model.text,
-            changes: model.changes,
-            source: None,
-        };
         return Ok(IndexedAnalysis {
             check,
             copy_of: None,
-            restoration,
+            restoration: model.into(),
             trace,
             pairs: Vec::new(),
         });
     };
     let words = &alignment.input_words;
     let (edits, longer) = runs(words, best);
-    let unfollowed = model.clone();
     // Inside aligned passages the source says what was there; outside, the model's changes
     // stand.
     let aligned: Vec<(usize, usize)> = bridged(&best.passages)
@@ -324,13 +318,7 @@ pub fn follow(
     // Spinner templates (`{a|b}`) are the spinner's litter, not wording: the model's clean-up
     // of them stands everywhere.
     let inside = |c: &Change| aligned.iter().any(|&(s, e)| c.start < e && c.end > s);
-    let mut changes: Vec<Change> = model
-        .changes
-        .into_iter()
-        .filter(|c| c.kind == ChangeKind::Spintax || !inside(c))
-        .collect();
-    let from_model = changes.len();
-    let text = &best.document.text;
+    let kept = |c: &Change| c.kind == ChangeKind::Spintax || !inside(c);
     // A source change gives way to a kept one it overlaps; words the copy seems to lack give
     // way to a template between the same two words (its words are not fingerprinted).
     let gap = |e: &Edit| {
@@ -340,7 +328,11 @@ pub fn follow(
     };
     let template_in_gap = |e: &Edit| {
         let (from, to) = gap(e);
-        e.copy_end == e.copy_first && changes.iter().any(|m| m.start >= from && m.end <= to)
+        e.copy_end == e.copy_first
+            && model
+                .changes
+                .iter()
+                .any(|m| kept(m) && m.start >= from && m.end <= to)
     };
     let edits: Vec<Edit> = edits.into_iter().filter(|e| !template_in_gap(e)).collect();
     let join = |w: &[Word]| {
@@ -373,11 +365,14 @@ pub fn follow(
         return Ok(IndexedAnalysis {
             check,
             copy_of: Some(copy),
-            restoration: unfollowed.into(),
+            restoration: model.into(),
             trace,
             pairs: Vec::new(),
         });
     }
+    let mut changes: Vec<Change> = model.changes.into_iter().filter(kept).collect();
+    let from_model = changes.len();
+    let text = &best.document.text;
     let mut from_source: Vec<Change> = edits
         .iter()
         .map(|e| source_change(input, words, text, &best.source_words, e))

@@ -266,9 +266,11 @@ impl<'a> Analyser<'a> {
         let trace = self.index.is_some() && check.verdict != Verdict::TooShort;
         if spun || trace {
             let model = self.engine.restore_document(&prepared, Some(&check));
-            let mut restored = None;
-            if let Some(index) = self.index.filter(|_| trace) {
-                match unspin_index::follow::follow(index, &text, check.clone(), model.clone()) {
+            // With an index the restored text is the followed one (the model's when the copy
+            // is not spun); the check and the model's restoration move into `follow`.
+            let restored = match self.index.filter(|_| trace) {
+                None => model.text,
+                Some(index) => match unspin_index::follow::follow(index, &text, check, model) {
                     Ok(followed) => {
                         // A copy that rewrote much of its source is spun whatever the model
                         // says (round-trip translations, sentence rewrites).
@@ -287,12 +289,12 @@ impl<'a> Analyser<'a> {
                                 coverage: round3(s.coverage),
                                 rewritten_share: share,
                             });
-                        restored = Some(followed.restoration.text);
                         report.pairs = followed
                             .pairs
                             .into_iter()
                             .map(|p| (p.source, p.copy))
                             .collect();
+                        followed.restoration.text
                     }
                     Err(e) => {
                         return Outcome::Malformed {
@@ -300,10 +302,9 @@ impl<'a> Analyser<'a> {
                             message: format!("the index failed while tracing: {e}"),
                         }
                     }
-                }
-            }
+                },
+            };
             if report.verdict == Verdict::Spun {
-                let restored = restored.unwrap_or(model.text);
                 let words = fingerprint::words(&restored);
                 report.sketch = sketch(&fingerprint::shingles(&words));
             }

@@ -343,9 +343,6 @@ async fn analyse(
             let a = analyse_with_index(&s.engine, index, &req.text).map_err(index_error)?;
             let mut trace = a.trace;
             trace.sources.truncate(k);
-            if !req.pairs {
-                trace.sources.iter_mut().for_each(|s| s.pairs.clear());
-            }
             Ok(AnalyseReply {
                 check: a.check,
                 copy_of: a.copy_of,
