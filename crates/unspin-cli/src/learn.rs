@@ -6,8 +6,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use unspin_core::learn::{LearnOptions, Learner};
-use unspin_core::spinner::SpinnerTable;
+use unspin_core::check::Verdict;
+use unspin_core::fingerprint;
+use unspin_core::learn::{LearnOptions, LearnSummary, Learner};
+use unspin_core::spinner::{PairHarvest, SpinnerTable};
+use unspin_core::Engine;
+use unspin_index::follow::analyse_with_index;
+use unspin_index::Index;
 
 use std::sync::atomic::AtomicBool;
 
@@ -37,6 +42,11 @@ pub(crate) struct Args {
     /// JSON Lines field holding the text.
     #[arg(long, default_value = "text")]
     text_field: String,
+    /// Index of originals (`unspin index add`): a spun copy whose source is in it teaches the
+    /// word pairs it swapped against that source (aligned, not guessed); the other inputs are
+    /// learned from their text alone, and the two tables are merged.
+    #[arg(long)]
+    index: Option<PathBuf>,
 }
 
 /// Learns a table from the inputs and writes it.
@@ -47,6 +57,13 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     let model = std::sync::Arc::new(load_model(model)?);
+    let index = options
+        .index
+        .as_deref()
+        .map(|p| Index::open(p).with_context(|| format!("cannot open index {}", p.display())))
+        .transpose()?;
+    let engine = Engine::new(model.clone());
+    let mut harvest = PairHarvest::default();
     let mut learner = Learner::new(
         model,
         LearnOptions {
@@ -69,13 +86,30 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         ..JsonFields::default()
     };
     let mut skipped = 0usize;
+    let mut index_error = None;
     let stop = AtomicBool::new(false);
     // A file or record that cannot be read is reported and skipped: one bad page must not end
     // a run over a crawl's output.
     read_documents(&inputs, &fields, &stop, &mut |record| {
         match record {
             Record::Document(d) => {
-                learner.add_document(&d.text);
+                match &index {
+                    Some(index) => match analyse_with_index(&engine, index, &d.text) {
+                        Ok(a) if a.copy_of.is_some() && a.check.verdict == Verdict::Spun => {
+                            let pairs: Vec<(String, String)> =
+                                a.pairs.into_iter().map(|p| (p.source, p.copy)).collect();
+                            let words = fingerprint::words(&d.text);
+                            let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
+                            harvest.add_copy(&pairs, &norms);
+                        }
+                        Ok(_) => learner.add_document(&d.text),
+                        Err(e) => {
+                            index_error = Some(e);
+                            return false;
+                        }
+                    },
+                    None => learner.add_document(&d.text),
+                }
                 bar.inc(1);
             }
             Record::Skipped { at, reason, .. } => {
@@ -90,10 +124,27 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         true
     });
     bar.finish_and_clear();
-    if learner.documents() == 0 {
+    if let (Some(e), Some(p)) = (index_error, &options.index) {
+        return Err(e).with_context(|| format!("cannot search index {}", p.display()));
+    }
+    let traced = harvest.copies();
+    if learner.documents() == 0 && traced == 0 {
         bail!("no readable document in the inputs ({skipped} skipped)");
     }
-    let (mut table, summary) = learner.finish();
+    let (mut table, summary) = if learner.documents() > 0 {
+        learner.finish()
+    } else {
+        (
+            SpinnerTable {
+                family: options.family.clone(),
+                ..Default::default()
+            },
+            LearnSummary::default(),
+        )
+    };
+    // Pairs seen beside their sources are evidence in their own right: merged, their copies
+    // add to the EM's expected documents.
+    table.merge(&harvest.into_table(&options.family, 1));
     for m in &options.merge {
         let other = SpinnerTable::open(m)
             .with_context(|| format!("cannot load spinner table {}", m.display()))?;
@@ -129,6 +180,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             "summary": summary,
             "skipped": skipped,
             "table_pairs": table.pairs(),
+            "copies_aligned_with_their_source": traced,
             "top_pairs": top,
             "out": options.out,
         });
@@ -137,11 +189,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     } else {
         writeln!(
             out,
-            "learned {} pairs from {} documents ({} words, {} skipped); likelihood gain {:.1} nats per document; wrote {}",
+            "learned {} pairs from {} documents ({} words, {} skipped) and {} copies aligned with their source; likelihood gain {:.1} nats per document; wrote {}",
             table.pairs(),
             summary.documents,
             summary.words,
             skipped,
+            traced,
             summary.likelihood_gain,
             options.out.display()
         )?;

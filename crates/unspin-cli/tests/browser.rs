@@ -20,10 +20,12 @@ impl Drop for Server {
     }
 }
 
-/// Starts `unspin serve` on a free port and returns it with its base URL.
-fn start_server() -> (Server, String) {
+/// Starts `unspin serve` on a free port (with `extra` arguments) and returns it with its
+/// base URL.
+fn start_server(extra: &[&str]) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .expect("unspin serve starts");
@@ -42,8 +44,12 @@ fn start_server() -> (Server, String) {
 /// Runs headless Chromium (`chromium`) on `url` with extra arguments; returns standard
 /// output.
 fn headless(chromium: &std::path::Path, url: &str, args: &[String]) -> String {
-    let profile =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-profile-{}", args.len()));
+    // One profile per run: Chromium refuses a profile another instance holds, and the tests
+    // run in parallel.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("chromium-profile-{}-{run}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     let out = Command::new(chromium)
         .args([
@@ -64,6 +70,7 @@ fn headless(chromium: &std::path::Path, url: &str, args: &[String]) -> String {
         .arg(url)
         .output()
         .expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
     assert!(
         out.status.success(),
         "chromium failed: {}",
@@ -77,7 +84,7 @@ fn the_page_highlights_spun_phrases_and_shows_the_restored_text() {
     let Some(chromium) = unspin_testkit::chromium() else {
         return;
     };
-    let (_server, base) = start_server();
+    let (_server, base) = start_server(&[]);
     let url = format!("{base}?demo");
 
     let dom = headless(&chromium, &url, &["--dump-dom".to_string()]);
@@ -122,4 +129,48 @@ fn the_page_highlights_spun_phrases_and_shows_the_restored_text() {
             "{name} is not a real screenshot"
         );
     }
+}
+
+#[test]
+fn with_an_index_the_page_sets_the_source_beside_the_copy_with_rewritten_words_marked() {
+    let Some(chromium) = unspin_testkit::chromium() else {
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let index = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-index");
+    let _ = std::fs::remove_dir_all(&index);
+    let added = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["index", "add", "--index"])
+        .arg(&index)
+        .arg(root.join("examples/originals.jsonl"))
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let (_server, base) = start_server(&["--index", index.to_str().unwrap()]);
+    let dom = headless(
+        &chromium,
+        &format!("{base}?demo"),
+        &["--dump-dom".to_string()],
+    );
+    assert!(
+        dom.contains("data-state=\"done\""),
+        "the analysis did not finish:\n{dom}"
+    );
+    assert!(
+        dom.contains("<table class=\"aligned\">"),
+        "no aligned source:\n{dom}"
+    );
+    // The example's copy writes "stated" where its source says "said": both sides marked.
+    assert!(
+        dom.contains("<mark class=\"rewritten copy-side\">stated</mark>"),
+        "the copy's rewritten word is not marked:\n{dom}"
+    );
+    assert!(
+        dom.contains("<mark class=\"rewritten source-side\">said</mark>"),
+        "the source's word is not marked:\n{dom}"
+    );
+    assert!(
+        dom.contains("of the copy's aligned words were rewritten"),
+        "no rewritten share:\n{dom}"
+    );
 }

@@ -134,3 +134,61 @@ fn learning_from_nothing_readable_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("t.spinner").exists());
 }
+
+#[test]
+fn with_an_index_a_copy_teaches_the_pairs_it_swapped_against_its_source() {
+    let dir = scratch("index");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let index = dir.join("index");
+    let added = unspin(&[
+        "index",
+        "add",
+        "--index",
+        index.to_str().unwrap(),
+        root.join("examples/originals.jsonl").to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{added:?}");
+    let table = dir.join("t.spinner");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--index",
+        index.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+        root.join("examples/spun-news.txt").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["copies_aligned_with_their_source"], 1, "{report}");
+    let top = report["top_pairs"].as_array().unwrap();
+    let has = |spun: &str, original: &str| {
+        top.iter()
+            .any(|p| p["spun"] == spun && p["original"] == original)
+    };
+    // Pairs only a source can tell: no thesaurus proposes "house" for "home" here.
+    assert!(has("officers stated", "officials said"), "{report}");
+    assert!(has("home", "house"), "{report}");
+    // Without an index the same copy is learned from its text alone: the aligned pairs are
+    // not there.
+    let plain = unspin(&[
+        "learn",
+        "--json",
+        "--out",
+        dir.join("plain.spinner").to_str().unwrap(),
+        root.join("examples/spun-news.txt").to_str().unwrap(),
+    ]);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(plain["copies_aligned_with_their_source"], 0, "{plain}");
+    // A missing index is an error naming it.
+    let missing = unspin(&[
+        "learn",
+        "--index",
+        dir.join("nope").to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+        root.join("examples/spun-news.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
+}

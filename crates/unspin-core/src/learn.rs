@@ -21,6 +21,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::document::{channel_score, WrittenContext};
+use crate::lm::LmWords;
+use crate::neighbours::{NeighbourOptions, Neighbours};
 use crate::restore::{context, first_pass, path_outputs};
 use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
 use crate::{Engine, Model};
@@ -50,6 +52,21 @@ pub struct LearnOptions {
     pub restored_context: bool,
     /// Least share of the first original's documents a runner-up original needs to stay.
     pub runner_up_ratio: f32,
+    /// Weight of the corpus's substitution evidence in the prior (0 = none): how much more
+    /// often the learning documents write the phrase than the candidate, beyond what the
+    /// language model expects of the two (see [`substitution_evidence`]).
+    pub substitution_weight: f32,
+    /// Largest substitution evidence (nats) either way.
+    pub substitution_cap: f32,
+    /// Distributional neighbours (see [`crate::neighbours`]) offered per one-word phrase
+    /// besides its thesaurus candidates (0 = none): real spinners' tables hold pairs no
+    /// thesaurus has.
+    pub neighbours: usize,
+    /// Generic channel score (nats) given to a neighbour in the prior.
+    pub neighbour_channel: f32,
+    /// Least substitution evidence (nats) for a neighbour to be learned at all: the corpus
+    /// must write the phrase far more, and the neighbour far less, than English does.
+    pub neighbour_min_evidence: f32,
     /// Name of the family written into the table.
     pub family: String,
 }
@@ -66,6 +83,11 @@ impl Default for LearnOptions {
             prior_sharpness: 1.0,
             runner_up_ratio: 0.5,
             restored_context: true,
+            substitution_weight: 0.0,
+            substitution_cap: 6.0,
+            neighbours: 0,
+            neighbour_channel: -10.0,
+            neighbour_min_evidence: 3.0,
             family: "learned".into(),
         }
     }
@@ -83,10 +105,16 @@ struct PhraseCandidates {
     spun: String,
     /// The candidates' texts.
     originals: Vec<String>,
+    /// Their LM tokens.
+    lm: Vec<LmWords>,
+    /// How many of them (the first) come from the channels; the rest are neighbours.
+    from_channels: usize,
     /// Their generic channel scores (the EM's prior).
     channel: Vec<f32>,
     /// Their own LM log-probabilities (see [`crate::lm::phrase_logprob`]).
     logprob: Vec<f32>,
+    /// The written phrase's own LM log-probability.
+    spun_logprob: f32,
 }
 
 /// A phrase's mixture: the share of documents where it was kept as written, and the share of
@@ -102,7 +130,14 @@ pub struct Learner {
     phrases: Vec<PhraseCandidates>,
     documents: Vec<Vec<PhraseInDocument>>,
     words: usize,
+    /// The language model's distributional neighbours, when asked for.
+    neighbours: Option<Neighbours>,
+    /// Occurrences of every phrase of up to [`MAX_COUNTED_WORDS`] words in the documents.
+    phrase_counts: HashMap<String, u32>,
 }
+
+/// Longest phrase whose occurrences the learner counts for the substitution evidence.
+const MAX_COUNTED_WORDS: usize = 4;
 
 /// What a finished learning run produced, besides the table.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -127,12 +162,15 @@ impl Learner {
         let mut weights = model.weights.clone();
         weights.candidate_limit = options.candidate_limit;
         Learner {
+            neighbours: (options.neighbours > 0)
+                .then(|| Neighbours::build(model.lm.as_ref(), &NeighbourOptions::default())),
             engine: Engine::with_weights(model, weights),
             options,
             phrase_ids: HashMap::new(),
             phrases: Vec::new(),
             documents: Vec::new(),
             words: 0,
+            phrase_counts: HashMap::new(),
         }
     }
 
@@ -148,6 +186,18 @@ impl Learner {
         let (model, weights) = (engine.model(), engine.weights());
         let lm = model.lm.as_ref();
         let doc = engine.prepare(text);
+        for s in &doc.sentences {
+            for first in 0..s.units.len() {
+                let mut phrase = String::new();
+                for u in s.units.iter().skip(first).take(MAX_COUNTED_WORDS) {
+                    if !phrase.is_empty() {
+                        phrase.push(' ');
+                    }
+                    phrase.push_str(&u.norm);
+                    *self.phrase_counts.entry(phrase.clone()).or_insert(0) += 1;
+                }
+            }
+        }
         // A phrase's neighbours may be spun too ("shifting common" for "moving average"):
         // judged beside the first pass's restoration of them, not as written.
         let first = self.options.restored_context.then(|| {
@@ -177,24 +227,40 @@ impl Learner {
                         self.phrase_ids.insert(span.spun.clone(), id);
                         let params = &weights.restore;
                         let c = &span.candidates;
-                        self.phrases.push(PhraseCandidates {
+                        let mut phrase = PhraseCandidates {
                             spun: span.spun.clone(),
                             originals: c.iter().map(|c| c.text.clone()).collect(),
+                            lm: c.iter().map(|c| c.lm.clone()).collect(),
+                            from_channels: c.len(),
                             channel: c
                                 .iter()
                                 .map(|c| channel_score(model, c, span.len, params))
                                 .collect(),
                             logprob: c.iter().map(|c| lm.phrase_logprob(&c.lm)).collect(),
-                        });
+                            spun_logprob: kept_logprob,
+                        };
+                        if let (Some(index), [Some(word)]) = (&self.neighbours, kept) {
+                            for (other, _) in index.of(*word, self.options.neighbours) {
+                                let text = lm.word(other);
+                                if text == span.spun || phrase.originals.iter().any(|o| o == text) {
+                                    continue;
+                                }
+                                phrase.originals.push(text.to_owned());
+                                phrase.lm.push(vec![Some(other)]);
+                                phrase.channel.push(self.options.neighbour_channel);
+                                phrase.logprob.push(lm.unigram(other));
+                            }
+                        }
+                        self.phrases.push(phrase);
                         id
                     }
                 };
-                let logprob = &self.phrases[id as usize].logprob;
+                let phrase = &self.phrases[id as usize];
                 let gains = local
                     .entry(id)
-                    .or_insert_with(|| vec![0.0; span.candidates.len()]);
-                for ((g, c), own) in gains.iter_mut().zip(span.candidates.iter()).zip(logprob) {
-                    let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
+                    .or_insert_with(|| vec![0.0; phrase.originals.len()]);
+                for ((g, words), own) in gains.iter_mut().zip(&phrase.lm).zip(&phrase.logprob) {
+                    let lm_gain = lm.score_window(before, words, &after) - kept_score;
                     let pmi_gain = lm_gain - (own - kept_logprob);
                     *g += pmi_gain.clamp(-cap, cap);
                 }
@@ -208,6 +274,10 @@ impl Learner {
         doc
     }
 
+    fn count(&self, phrase: &str) -> u32 {
+        self.phrase_counts.get(phrase).copied().unwrap_or(0)
+    }
+
     /// Documents added so far.
     pub fn documents(&self) -> usize {
         self.documents.len()
@@ -219,10 +289,30 @@ impl Learner {
         let priors: Vec<Mixture> = self
             .phrases
             .iter()
-            .map(|PhraseCandidates { channel, .. }| {
+            .map(|phrase| {
                 // The generic channel ranks the originals a priori (mutual and agreeing
-                // synonyms first, large groups last); the spin rate shares out by it.
-                let weights: Vec<f32> = channel.iter().map(|c| c * o.prior_sharpness).collect();
+                // synonyms first, large groups last); the spin rate shares out by it, and
+                // by how the corpus itself favours the written phrase over each candidate.
+                let weights: Vec<f32> = phrase
+                    .channel
+                    .iter()
+                    .zip(&phrase.originals)
+                    .zip(&phrase.logprob)
+                    .enumerate()
+                    .map(|(i, ((c, original), &own))| {
+                        let evidence = substitution_evidence(
+                            self.count(&phrase.spun),
+                            phrase.spun_logprob,
+                            self.count(original),
+                            own,
+                        );
+                        if i >= phrase.from_channels && evidence < o.neighbour_min_evidence {
+                            return f32::NEG_INFINITY;
+                        }
+                        let evidence = evidence.clamp(-o.substitution_cap, o.substitution_cap);
+                        c * o.prior_sharpness + o.substitution_weight * evidence
+                    })
+                    .collect();
                 let z = log_sum_exp(&weights);
                 let shares = weights
                     .iter()
@@ -363,6 +453,22 @@ fn drop_inner_phrases(table: &mut SpinnerTable) {
             l.len() > inner.len() && l.contains(&inner) && *docs >= 0.8 * e.documents
         })
     });
+}
+
+/// How much more often the corpus writes the phrase than the candidate original, beyond what
+/// the language model expects of the two (nats): `ln((c(s)+½) / (c(o)+½)) - (lp(s) - lp(o))`.
+///
+/// A deployed spinner replaces its original everywhere, so the original all but vanishes
+/// from its output while the written phrase is over-represented; two synonyms share their
+/// topic, so the corpus's subject matter cancels out of the ratio.
+pub fn substitution_evidence(
+    spun_count: u32,
+    spun_logprob: f32,
+    original_count: u32,
+    original_logprob: f32,
+) -> f32 {
+    ((spun_count as f32 + 0.5) / (original_count as f32 + 0.5)).ln()
+        - (spun_logprob - original_logprob)
 }
 
 fn logits(kept: f32, shares: &[f32], gains: &[f32]) -> Vec<f32> {

@@ -25,6 +25,7 @@ pub mod lexicon;
 pub mod lm;
 pub mod model;
 pub mod morph;
+pub mod neighbours;
 pub mod restore;
 pub mod spinner;
 pub mod text;

@@ -338,6 +338,16 @@ pub trait LanguageModel: Send + Sync {
     fn phrase_logprob(&self, words: &[Option<WordId>]) -> f32 {
         phrase_logprob(self, words)
     }
+    /// Number of word ids (ids run from 0 to this, exclusive).
+    fn vocab_len(&self) -> usize;
+    /// The spelling of a word id.
+    fn word(&self, id: WordId) -> &str;
+    /// Calls `f(previous, word, log-probability)` for every bigram the model stores; a model
+    /// without explicit bigrams stores none, and then has no distributional neighbours (see
+    /// [`crate::neighbours`]).
+    fn for_each_bigram(&self, f: &mut dyn FnMut(WordId, WordId, f32)) {
+        let _ = f;
+    }
 }
 
 impl LanguageModel for TrigramModel {
@@ -355,6 +365,24 @@ impl LanguageModel for TrigramModel {
     }
     fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
         TrigramModel::logprob(self, prev2, prev, w)
+    }
+    fn vocab_len(&self) -> usize {
+        self.words.len()
+    }
+    fn word(&self, id: WordId) -> &str {
+        TrigramModel::word(self, id)
+    }
+    fn for_each_bigram(&self, f: &mut dyn FnMut(WordId, WordId, f32)) {
+        for w in 0..self.words.len() {
+            let (lo, hi) = (self.uni_next[w] as usize, self.uni_next[w + 1] as usize);
+            for e in lo..hi {
+                f(
+                    self.bi_word[e],
+                    w as WordId,
+                    self.bi_prob_bins[self.bi_prob[e] as usize],
+                );
+            }
+        }
     }
 }
 

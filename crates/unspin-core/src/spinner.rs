@@ -308,3 +308,117 @@ mod tests {
         assert!(index.learned("stage").is_empty());
     }
 }
+
+/// Longest phrase (in words, either side) a harvested pair may have: longer differences are
+/// an editor's rewrites, not a spinner's table entries.
+pub const MAX_HARVESTED_WORDS: usize = 4;
+
+/// Pairs seen in copies aligned with their sources (a traced copy beside the source it
+/// followed), gathered into a [`SpinnerTable`]: learning from pairs, where EM over spun text
+/// alone ([`crate::learn`]) has to guess.
+///
+/// Per written phrase it counts its occurrences in the copies that show it spun at least once
+/// and, per original, the occurrences and copies where it stood for that original; the rest of
+/// its occurrences in those copies were the author's own words (the table's `kept`).
+#[derive(Clone, Debug, Default)]
+pub struct PairHarvest {
+    phrases: BTreeMap<String, HarvestedPhrase>,
+    copies: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct HarvestedPhrase {
+    documents: u32,
+    occurrences: u32,
+    /// Per original: (copies, occurrences).
+    originals: BTreeMap<String, (u32, u32)>,
+}
+
+impl PairHarvest {
+    /// Adds one copy's pairs, `(original, written)` (lowercase, single spaces), with the
+    /// copy's normalised words (`words`, to count every occurrence of a written phrase).
+    /// Pairs longer than [`MAX_HARVESTED_WORDS`] on either side are left out.
+    pub fn add_copy(&mut self, pairs: &[(String, String)], words: &[&str]) {
+        let mut seen: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
+        for (original, written) in pairs {
+            let long = |p: &str| p.split(' ').count() > MAX_HARVESTED_WORDS;
+            if original.is_empty() || written.is_empty() || long(original) || long(written) {
+                continue;
+            }
+            *seen
+                .entry(written)
+                .or_default()
+                .entry(original)
+                .or_default() += 1;
+        }
+        if seen.is_empty() {
+            return;
+        }
+        self.copies += 1;
+        for (written, originals) in seen {
+            let spun: u32 = originals.values().sum();
+            let phrase = self.phrases.entry(written.to_owned()).or_default();
+            phrase.documents += 1;
+            // At least the spun occurrences, even if tokenisation counted fewer.
+            phrase.occurrences += occurrences(words, written).max(spun);
+            for (original, n) in originals {
+                let slot = phrase.originals.entry(original.to_owned()).or_default();
+                slot.0 += 1;
+                slot.1 += n;
+            }
+        }
+    }
+
+    /// Copies that gave at least one pair.
+    pub fn copies(&self) -> usize {
+        self.copies
+    }
+
+    /// The table: every pair seen in at least `min_documents` copies, its share the share of
+    /// the written phrase's occurrences that stood for it.
+    pub fn into_table(self, family: &str, min_documents: u32) -> SpinnerTable {
+        let mut table = SpinnerTable {
+            family: family.to_owned(),
+            ..Default::default()
+        };
+        for (written, p) in self.phrases {
+            let total = p.occurrences.max(1) as f32;
+            let mut originals: Vec<LearnedOriginal> = p
+                .originals
+                .iter()
+                .filter(|(_, (docs, _))| *docs >= min_documents)
+                .map(|(original, (docs, n))| LearnedOriginal {
+                    original: original.clone(),
+                    documents: *docs as f32,
+                    share: (*n as f32 / total).min(1.0),
+                })
+                .collect();
+            if originals.is_empty() {
+                continue;
+            }
+            originals.sort_by(|a, b| b.documents.total_cmp(&a.documents));
+            let spun: u32 = p.originals.values().map(|(_, n)| n).sum();
+            table.entries.insert(
+                written,
+                PhraseEntry {
+                    documents: p.documents as f32,
+                    kept: (1.0 - spun as f32 / total).max(0.0),
+                    originals,
+                },
+            );
+        }
+        table
+    }
+}
+
+/// Occurrences of the phrase `phrase` (words separated by single spaces) in `words`.
+fn occurrences(words: &[&str], phrase: &str) -> u32 {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    if parts.is_empty() || words.len() < parts.len() {
+        return 0;
+    }
+    words
+        .windows(parts.len())
+        .filter(|w| *w == parts.as_slice())
+        .count() as u32
+}

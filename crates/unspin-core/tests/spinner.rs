@@ -121,6 +121,75 @@ fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
     assert!(summary.likelihood_gain > 0.0);
 }
 
+#[test]
+fn distributional_neighbours_share_contexts_and_leave_out_the_word() {
+    let lm = generic().model().lm.as_ref();
+    let index = unspin_core::neighbours::Neighbours::build(lm, &Default::default());
+    let names = |word: &str| -> Vec<String> {
+        index
+            .of(lm.id(word).unwrap(), 10)
+            .into_iter()
+            .map(|(w, _)| lm.word(w).to_owned())
+            .collect()
+    };
+    // Pairs a real spinner's table holds and no thesaurus of ours relates.
+    assert!(names("buyers").contains(&"investors".to_owned()));
+    assert!(names("greens").contains(&"vegetables".to_owned()));
+    assert!(!names("buyers").contains(&"buyers".to_owned()));
+    let ranked = index.of(lm.id("buyers").unwrap(), 10);
+    assert!(ranked.windows(2).all(|w| w[0].1 >= w[1].1));
+}
+
+#[test]
+fn substitution_evidence_favours_an_original_the_corpus_lacks() {
+    use unspin_core::learn::substitution_evidence;
+    // The corpus writes "worth" 300 times and "price" twice, though English has them alike.
+    let eaten = substitution_evidence(300, -8.0, 2, -8.0);
+    let kept = substitution_evidence(300, -8.0, 250, -8.0);
+    assert!(eaten > 4.0 && kept.abs() < 0.5, "{eaten} {kept}");
+    // The language model's own preference is divided out.
+    assert!(substitution_evidence(10, -9.0, 10, -6.0) > 2.9);
+}
+
+#[test]
+fn neighbours_let_the_learner_find_a_pair_no_thesaurus_has() {
+    // "greens" for "vegetables": not among the thesaurus candidates of "greens".
+    assert!(!generic()
+        .candidates("greens")
+        .iter()
+        .any(|c| c.text == "vegetables"));
+    let options = LearnOptions {
+        neighbours: 20,
+        ..LearnOptions::default()
+    };
+    let mut learner = Learner::new(generic().model_arc().clone(), options);
+    let frames = [
+        "Eat more fresh fruit and {} every day, the doctors said.",
+        "The farmers grow {} and potatoes on the hills.",
+        "Prices of fruit and {} rose sharply in the markets last month.",
+        "Children should eat {} with every meal, the report said.",
+    ];
+    for round in 0..4 {
+        let doc: Vec<String> = frames
+            .iter()
+            .cycle()
+            .skip(round)
+            .take(4)
+            .map(|f| f.replace("{}", "greens"))
+            .collect();
+        learner.add_document(&doc.join(" "));
+    }
+    let (table, _) = learner.finish();
+    let entry = table
+        .entries
+        .get("greens")
+        .expect("the spun word is learned");
+    assert!(
+        entry.originals.iter().any(|o| o.original == "vegetables"),
+        "{entry:?}"
+    );
+}
+
 mod damaged_tables {
     use proptest::prelude::*;
     use unspin_core::container::SectionWriter;
@@ -167,4 +236,33 @@ mod damaged_tables {
         let err = SpinnerTable::from_bytes(&model).unwrap_err().to_string();
         assert!(err.contains("spin."), "{err}");
     }
+}
+
+#[test]
+fn harvested_pairs_become_a_table_whose_kept_share_counts_the_authors_own_uses() {
+    use unspin_core::spinner::PairHarvest;
+    let mut harvest = PairHarvest::default();
+    let pair = |o: &str, s: &str| (o.to_owned(), s.to_owned());
+    // Copy 1: "worth" twice for "price", and once as the author wrote it.
+    harvest.add_copy(
+        &[pair("price", "worth"), pair("price", "worth")],
+        &["the", "worth", "rose", "worth", "it", "worth", "a", "look"],
+    );
+    // Copy 2: once more, plus a long rewrite that is no table entry.
+    harvest.add_copy(
+        &[pair("price", "worth"), pair("a b c d e", "v w x y z")],
+        &["worth", "v", "w", "x", "y", "z"],
+    );
+    assert_eq!(harvest.copies(), 2);
+    let table = harvest.into_table("t", 1);
+    assert_eq!(table.family, "t");
+    assert_eq!(table.pairs(), 1, "{table:?}");
+    let e = &table.entries["worth"];
+    assert_eq!(e.documents, 2.0);
+    assert!((e.originals[0].share - 0.75).abs() < 1e-6, "{e:?}");
+    assert!((e.kept - 0.25).abs() < 1e-6, "{e:?}");
+    // A pair seen in fewer copies than asked is left out.
+    let mut one = PairHarvest::default();
+    one.add_copy(&[pair("price", "worth")], &["worth"]);
+    assert_eq!(one.into_table("t", 2).pairs(), 0);
 }

@@ -151,6 +151,10 @@ struct Args {
     /// first, with their channel scores, and exit: a diagnostic of candidate generation.
     #[arg(long, num_args = 1..)]
     candidates: Vec<String>,
+    /// Print the distributional neighbours of each of these words (see
+    /// `unspin_core::neighbours`), best first, and exit.
+    #[arg(long, num_args = 1..)]
+    neighbours: Vec<String>,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -176,6 +180,11 @@ struct Args {
     /// originals) and report restoration with it beside the generic channel, in one run.
     #[arg(long)]
     learn_from: Option<usize>,
+    /// With --learn-from: also learn a table from pairs, each spun copy aligned with its own
+    /// original (what `unspin learn --index` harvests from copies whose sources are indexed),
+    /// and report it beside the EM's table.
+    #[arg(long)]
+    learn_pairs: bool,
     /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
     #[arg(long = "learn-set")]
     learn_set: Vec<String>,
@@ -279,6 +288,23 @@ fn main() -> Result<()> {
     }
     let model = std::sync::Arc::new(model);
     let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
+    if !args.neighbours.is_empty() {
+        let lm = model.lm.as_ref();
+        let start = std::time::Instant::now();
+        let index = unspin_core::neighbours::Neighbours::build(lm, &Default::default());
+        eprintln!("built in {:.1} s", start.elapsed().as_secs_f64());
+        for word in &args.neighbours {
+            let found: Vec<String> = lm
+                .id(word)
+                .map(|id| index.of(id, 40))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(w, s)| format!("{} {s:.2}", lm.word(w)))
+                .collect();
+            println!("{word}: {}", found.join(", "));
+        }
+        return Ok(());
+    }
     if !args.candidates.is_empty() {
         for phrase in &args.candidates {
             let len = phrase.split(' ').count();
@@ -424,7 +450,32 @@ fn main() -> Result<()> {
         with_table.add_spinner(&table);
         let learned =
             Engine::with_weights(std::sync::Arc::new(with_table), restorer.weights().clone());
+        let pairs_report = if args.learn_pairs {
+            let mut harvest = unspin_core::spinner::PairHarvest::default();
+            for (copy, original) in spun.iter().zip(&learn_docs) {
+                let (c, o) = (
+                    unspin_core::fingerprint::words(copy),
+                    unspin_core::fingerprint::words(original),
+                );
+                let passages = unspin_core::fingerprint::align(&c, &o);
+                let pairs = unspin_core::fingerprint::differing_pairs(&c, &o, &passages);
+                let norms: Vec<&str> = c.iter().map(|w| w.norm.as_str()).collect();
+                harvest.add_copy(&pairs, &norms);
+            }
+            let table = harvest.into_table("simulated", 1);
+            let mut with_pairs = Model::open(&args.model)?;
+            with_pairs.add_spinner(&table);
+            let engine =
+                Engine::with_weights(std::sync::Arc::new(with_pairs), restorer.weights().clone());
+            serde_json::json!({
+                "table_pairs": table.pairs(),
+                "restoration": restoration_report(&engine, &spinner, &docs, &args),
+            })
+        } else {
+            serde_json::Value::Null
+        };
         let report = serde_json::json!({
+            "from_pairs": pairs_report,
             "learned_from": spun.len(),
             "learn_words_per_second": words as f64 / seconds.max(1e-9),
             "table_pairs": table.pairs(),

@@ -224,6 +224,11 @@ pub fn learn_options(family: &str, set: &[String]) -> Result<LearnOptions> {
             "prior_sharpness" => o.prior_sharpness = v,
             "runner_up_ratio" => o.runner_up_ratio = v,
             "restored_context" => o.restored_context = v != 0.0,
+            "substitution_weight" => o.substitution_weight = v,
+            "substitution_cap" => o.substitution_cap = v,
+            "neighbours" => o.neighbours = v as usize,
+            "neighbour_channel" => o.neighbour_channel = v,
+            "neighbour_min_evidence" => o.neighbour_min_evidence = v,
             _ => anyhow::bail!("unknown learner setting {k}"),
         }
     }

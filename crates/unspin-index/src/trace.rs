@@ -19,6 +19,9 @@ pub struct AlignedPassage {
     pub source_start: usize,
     /// Byte offset one past it.
     pub source_end: usize,
+    /// The source's text of the passage (`source_start..source_end`), so that a reader of the
+    /// report can set it beside the copy's without fetching the source.
+    pub source_text: String,
     /// Shingles shared inside the passage.
     pub seeds: usize,
 }
@@ -175,11 +178,16 @@ pub(crate) fn align_sources(
             let copy_end = to_input(&restoration.changes, r_end, true);
             let (first, end) = word_range(&input_words, copy_start, copy_end);
             covered += end - first;
+            let (source_start, source_end) = (
+                source_words[p.source_first].start,
+                source_words[p.source_end - 1].end,
+            );
             passages.push(AlignedPassage {
                 copy_start,
                 copy_end,
-                source_start: source_words[p.source_first].start,
-                source_end: source_words[p.source_end - 1].end,
+                source_start,
+                source_end,
+                source_text: doc.text[source_start..source_end].to_owned(),
                 seeds: p.seeds,
             });
             let input_passage = Passage {

@@ -87,6 +87,45 @@ function webUrl(url) {
   }
 }
 
+// Splits a passage into words and the spaces and punctuation between them, keeping both.
+function tokens(text) {
+  return text.match(/[\p{L}\p{N}'’]+|[^\p{L}\p{N}'’]+/gu) || [];
+}
+
+// Two cells (copy, source) with the words outside their longest common subsequence marked:
+// the pairs the copy rewrote.
+function markDifferences(copy, source) {
+  const a = tokens(copy), b = tokens(source);
+  const isWord = (t) => /[\p{L}\p{N}]/u.test(t);
+  const key = (t) => t.toLowerCase().replace("’", "'");
+  const wa = a.map((t, i) => i).filter((i) => isWord(a[i]));
+  const wb = b.map((t, i) => i).filter((i) => isWord(b[i]));
+  const n = wa.length, m = wb.length;
+  const sameA = new Set(), sameB = new Set();
+  if (n * m <= 4000000) {
+    const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i][j] = key(a[wa[i]]) === key(b[wb[j]]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    let i = 0, j = 0;
+    while (i < n && j < m) {
+      if (key(a[wa[i]]) === key(b[wb[j]])) { sameA.add(wa[i]); sameB.add(wb[j]); i++; j++; }
+      else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+      else j++;
+    }
+  }
+  const cell = (toks, same, side) => {
+    const td = el("td", {});
+    toks.forEach((t, i) => {
+      td.append(isWord(t) && !same.has(i) ? el("mark", { class: `rewritten ${side}` }, t) : t);
+    });
+    return td;
+  };
+  return [cell(a, sameA, "copy-side"), cell(b, sameB, "source-side")];
+}
+
 function renderSource(text, report) {
   const box = $("source-body");
   box.replaceChildren();
@@ -98,13 +137,22 @@ function renderSource(text, report) {
     const link = best.url && webUrl(best.url);
     const head = link ? el("a", { href: link, rel: "noopener noreferrer" }, name) : el("strong", {}, name);
     box.append(el("p", {}, head, ` — shares ${(100 * best.score).toFixed(0)}% of the copy's word triples; aligned passages cover ${(100 * best.coverage).toFixed(0)}% of the copy.`));
-    const bytes = encoder.encode(text);
-    const list = el("ol", {});
-    for (const p of best.passages.slice(0, 10)) {
-      const excerpt = decoder.decode(bytes.slice(p.copy_start, p.copy_end));
-      list.append(el("li", {}, `copy bytes ${p.copy_start}–${p.copy_end} ↔ source bytes ${p.source_start}–${p.source_end}: “${excerpt.slice(0, 160)}${excerpt.length > 160 ? "…" : ""}”`));
+    if (report.copy_of) {
+      const c = report.copy_of;
+      box.append(el("p", {}, `${(100 * c.rewritten_share).toFixed(0)}% of the copy's aligned words were rewritten against this source ` +
+        `(${c.rewriting.swaps} swapped runs, ${c.rewriting.insertions} insertions, ${c.rewriting.deletions} deletions).`));
     }
-    box.append(list);
+    const bytes = encoder.encode(text);
+    const table = el("table", { class: "aligned" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "The copy"), el("th", { scope: "col" }, "The source"))));
+    const body = el("tbody", {});
+    for (const p of best.passages.slice(0, 20)) {
+      const copy = decoder.decode(bytes.slice(p.copy_start, p.copy_end));
+      const [copyCell, sourceCell] = markDifferences(copy, p.source_text || "");
+      body.append(el("tr", {}, copyCell, sourceCell));
+    }
+    table.append(body);
+    box.append(el("p", { class: "muted" }, "Aligned passages; words that differ between the copy and its source are marked."), table);
   }
   $("source").hidden = false;
 }
@@ -117,12 +165,12 @@ async function analyse() {
   try {
     // One request: the server prepares, checks and restores the text once (and traces it
     // when it has an index).
-    const { check, restoration, trace } = await api("/v1/analyse", { text, k: 3 });
+    const { check, restoration, trace, copy_of } = await api("/v1/analyse", { text, k: 3 });
     renderVerdict(check, restoration.changes);
     renderSpun(text, restoration.changes);
     renderRestored(text, restoration.changes);
     $("results").hidden = false;
-    if (trace) renderSource(text, trace);
+    if (trace) renderSource(text, { ...trace, copy_of });
     status(`Done: ${restoration.changes.length} phrases restored.`);
     document.body.dataset.state = "done";
   } catch (e) {
