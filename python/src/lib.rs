@@ -560,6 +560,8 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _unspin(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A damaged index raises a clear error; the storage engine's panic text would only bury it.
+    unspin_index::install_quiet_panic_hook();
     m.add_function(wrap_pyfunction!(check_json, m)?)?;
     m.add_function(wrap_pyfunction!(restore_json, m)?)?;
     m.add_function(wrap_pyfunction!(trace_json, m)?)?;

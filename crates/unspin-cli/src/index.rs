@@ -1,4 +1,5 @@
-//! `unspin index`: adding original articles to an index, and its statistics.
+//! `unspin index`: adding original articles to an index, its statistics, checking and
+//! compacting it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,21 @@ pub(crate) enum Action {
         #[arg(long)]
         index: PathBuf,
     },
+    /// Check an index: every page's checksum (as every open does) and that every posting
+    /// names a stored document whose id maps back to it. Exit 0 and a JSON report when sound,
+    /// 2 and the reason when not.
+    Verify {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
+    },
+    /// Rewrite an index without its free space (left by interrupted adds); prints the sizes
+    /// before and after (JSON).
+    Compact {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
+    },
 }
 
 pub(crate) fn run(out: &mut impl Write, action: &Action) -> Result<Outcome> {
@@ -51,6 +67,20 @@ pub(crate) fn run(out: &mut impl Write, action: &Action) -> Result<Outcome> {
         Action::Stats { index } => {
             let stats = Index::open(index)?.stats()?;
             serde_json::to_writer_pretty(&mut *out, &stats)?;
+            writeln!(out)?;
+            Ok(Outcome::Done)
+        }
+        Action::Verify { index } => {
+            let documents = Index::open(index)?.verify()?;
+            let report = serde_json::json!({"ok": true, "documents": documents});
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+            Ok(Outcome::Done)
+        }
+        Action::Compact { index } => {
+            let (before, after) = Index::open(index)?.compact()?;
+            let report = serde_json::json!({"bytes_before": before, "bytes_after": after});
+            serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
             Ok(Outcome::Done)
         }

@@ -130,6 +130,9 @@ fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn main() -> ExitCode {
+    // A damaged index is reported as an error naming it; the storage engine's panic message
+    // behind it would only bury that line.
+    unspin_index::install_quiet_panic_hook();
     match run(Cli::parse()) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NothingSpun) => ExitCode::from(1),

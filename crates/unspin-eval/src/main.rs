@@ -155,6 +155,10 @@ struct Args {
     /// `unspin_core::neighbours`), best first, and exit.
     #[arg(long, num_args = 1..)]
     neighbours: Vec<String>,
+    /// Print every pair of this spinner table file (written, original, documents, share,
+    /// kept), most documents first, and exit: a diagnostic of learning.
+    #[arg(long)]
+    show_table: Option<PathBuf>,
     /// Decoder weight overrides, `name=value` (change_cost, fanout_weight, margin, ...).
     #[arg(long = "set")]
     set: Vec<String>,
@@ -288,6 +292,29 @@ fn main() -> Result<()> {
     }
     let model = std::sync::Arc::new(model);
     let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
+    if let Some(path) = &args.show_table {
+        let table = unspin_core::spinner::SpinnerTable::open(path)?;
+        let mut rows: Vec<(f32, String)> = table
+            .entries
+            .iter()
+            .flat_map(|(s, e)| {
+                e.originals.iter().map(move |o| {
+                    (
+                        o.documents,
+                        format!(
+                            "{s}\t{}\t{:.1}\t{:.2}\t{:.2}",
+                            o.original, o.documents, o.share, e.kept
+                        ),
+                    )
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, row) in rows {
+            println!("{row}");
+        }
+        return Ok(());
+    }
     if !args.neighbours.is_empty() {
         let lm = model.lm.as_ref();
         let start = std::time::Instant::now();

@@ -31,6 +31,9 @@ pub const FORMAT_VERSION: u64 = 1;
 /// ("said in a statement"), not evidence of copying.
 pub const MAX_POSTINGS: usize = 5_000;
 
+/// Page cache of an open index.
+const CACHE_BYTES: usize = 64 << 20;
+
 /// File name of the database inside the index folder.
 pub const FILE_NAME: &str = "index.redb";
 
@@ -156,7 +159,61 @@ pub struct Index {
     path: PathBuf,
 }
 
+/// A database builder that checks every page's checksum when the file is opened: a file
+/// altered outside unspin (a flipped byte, a truncated copy) is then refused with a clear
+/// error at open, instead of answering wrongly or panicking later. It reads the whole file,
+/// once per open (see BENCHMARKS.md for what that costs).
+fn checked_builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_check_integrity_on_open(true);
+    // The check walks every page once; a large cache would only keep the whole file in
+    // memory (the default held 600 MB of a 800 MB index). Queries touch few pages each.
+    builder.set_cache_size(CACHE_BYTES);
+    builder
+}
+
+thread_local! {
+    /// Depth of [`guarded`] calls on this thread: the quiet panic hook stays silent inside one.
+    static GUARD_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`, turning a panic inside the storage engine into [`IndexError::Corrupt`] for
+/// `path`: a damaged file that slips past the checks must still end in a clear error, not a
+/// crash (and not a `PanicException` in Python).
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
+    GUARD_DEPTH.with(|d| d.set(d.get() + 1));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARD_DEPTH.with(|d| d.set(d.get() - 1));
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".to_owned());
+        Err(IndexError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the database failed while reading it ({what})"),
+        })
+    })
+}
+
+/// Installs a panic hook that stays silent for panics [`guarded`] turns into errors (they are
+/// reported as such) and defers to the previous hook for every other panic. For binaries.
+pub fn install_quiet_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if GUARD_DEPTH.with(|d| d.get()) == 0 {
+            previous(info);
+        }
+    }));
+}
+
 impl Index {
+    /// [`guarded`] for this index's file.
+    fn guard<T>(&self, f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
+        guarded(&self.path, f)
+    }
+
     /// A storage failure of this index, by kind.
     fn fail(&self, e: impl Into<redb::Error>) -> IndexError {
         IndexError::storage(&self.path, e)
@@ -177,9 +234,13 @@ impl Index {
             path: path.clone(),
             source,
         })?;
-        let db = redb::Database::create(&path).map_err(|e| IndexError::storage(&path, e))?;
+        let db = guarded(&path, || {
+            checked_builder()
+                .create(&path)
+                .map_err(|e| IndexError::storage(&path, e))
+        })?;
         let index = Index { db, path };
-        index.init()?;
+        index.guard(|| index.init())?;
         Ok(index)
     }
 
@@ -189,9 +250,13 @@ impl Index {
         if !path.is_file() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let db = redb::Database::open(&path).map_err(|e| IndexError::storage(&path, e))?;
+        let db = guarded(&path, || {
+            checked_builder()
+                .open(&path)
+                .map_err(|e| IndexError::storage(&path, e))
+        })?;
         let index = Index { db, path };
-        index.check_version()?;
+        index.guard(|| index.check_version())?;
         Ok(index)
     }
 
@@ -238,6 +303,10 @@ impl Index {
 
     /// Adds `docs` in one transaction: all of them or, on error or crash, none.
     pub fn add_batch(&self, docs: &[Document]) -> Result<AddReport, IndexError> {
+        self.guard(|| self.add_batch_unguarded(docs))
+    }
+
+    fn add_batch_unguarded(&self, docs: &[Document]) -> Result<AddReport, IndexError> {
         use rayon::prelude::*;
         let mut report = AddReport::default();
         // Fingerprinting is the CPU work of an add; it needs no transaction, so it runs on
@@ -302,6 +371,10 @@ impl Index {
 
     /// Counts of the index.
     pub fn stats(&self) -> Result<Stats, IndexError> {
+        self.guard(|| self.stats_unguarded())
+    }
+
+    fn stats_unguarded(&self) -> Result<Stats, IndexError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
@@ -315,6 +388,10 @@ impl Index {
     /// The `k` documents sharing most of `fingerprint`'s shingles (shingles more common than
     /// [`MAX_POSTINGS`] documents are ignored), best first.
     pub fn search(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
+        self.guard(|| self.search_unguarded(fingerprint, k))
+    }
+
+    fn search_unguarded(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
         let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -345,6 +422,10 @@ impl Index {
 
     /// The document with number `doc`.
     pub fn document(&self, doc: u32) -> Result<Document, IndexError> {
+        self.guard(|| self.document_unguarded(doc))
+    }
+
+    fn document_unguarded(&self, doc: u32) -> Result<Document, IndexError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let value = docs
@@ -354,10 +435,29 @@ impl Index {
         serde_json::from_slice(value.value()).map_err(|e| self.corrupt(e))
     }
 
+    /// Rewrites the file without its free space (an interrupted add leaves pages behind);
+    /// returns its size in bytes before and after.
+    pub fn compact(&mut self) -> Result<(u64, u64), IndexError> {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let before = size(&self.path);
+        let path = self.path.clone();
+        let db = &mut self.db;
+        guarded(&path, || {
+            // redb compacts a little per call; repeat until nothing moves.
+            while db.compact().map_err(|e| IndexError::storage(&path, e))? {}
+            Ok(())
+        })?;
+        Ok((before, size(&self.path)))
+    }
+
     /// Checks the invariants a crash must not break: every document number in a posting list
     /// is a stored document, every stored document's id maps back to it, and the document
     /// counter is past every stored document. Returns the number of documents.
     pub fn verify(&self) -> Result<u64, IndexError> {
+        self.guard(|| self.verify_unguarded())
+    }
+
+    fn verify_unguarded(&self) -> Result<u64, IndexError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
