@@ -420,3 +420,46 @@ fn pairs_of_traced_copies_are_harvested() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_warc_cut_at_the_end_of_the_file_is_reported_like_a_cut_in_the_middle() {
+    let dir = scratch("eof-cut");
+    let text = "The council will open an inquiry into the developer, officials said on Tuesday. \
+                Residents who have protested outside the town hall for weeks welcomed the news.";
+    for gzip in [false, true] {
+        let path = dir.join(if gzip { "cut.warc.gz" } else { "cut.warc" });
+        let mut w = WarcWriter::new(Vec::new(), gzip);
+        w.write_info("unspin tests").unwrap();
+        for n in 0..2 {
+            let page = html_page(&format!("page {n}"), text);
+            w.write_response(
+                &format!("https://www.news.example/{n}"),
+                "text/html; charset=utf-8",
+                page.as_bytes(),
+            )
+            .unwrap();
+        }
+        let last = w.offset();
+        let page = html_page("the cut one", text);
+        w.write_response(
+            "https://www.news.example/cut",
+            "text/html; charset=utf-8",
+            page.as_bytes(),
+        )
+        .unwrap();
+        let bytes = w.finish().unwrap();
+        let cut = last as usize + (bytes.len() - last as usize) * 2 / 3;
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+
+        let (out, lines) = scan(&[path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "gzip {gzip}: {stderr}");
+        assert!(stderr.contains("truncated"), "gzip {gzip}: {stderr}");
+        let urls: Vec<&str> = lines.iter().filter_map(|l| l["url"].as_str()).collect();
+        assert!(urls.contains(&"https://www.news.example/1"), "{urls:?}");
+        assert!(
+            !urls.contains(&"https://www.news.example/cut"),
+            "gzip {gzip}: {urls:?}"
+        );
+    }
+}

@@ -80,7 +80,8 @@ pub fn extract_html(html: &str, url: Option<&str>) -> Option<Extracted> {
     };
     // A URL that does not parse would make the extractor fail; it only resolves links.
     let url = url.filter(|u| url::Url::parse(u).is_ok());
-    let mut readability = Readability::new(html, url, Some(config)).ok()?;
+    let html = flatten_deep_nesting(html, MAX_NESTING);
+    let mut readability = Readability::new(html.as_ref(), url, Some(config)).ok()?;
     let article = readability.parse().ok()?;
     let text = tidy(&article.text_content);
     if text.is_empty() {
@@ -88,6 +89,77 @@ pub fn extract_html(html: &str, url: Option<&str>) -> Option<Extracted> {
     }
     let title = Some(article.title.trim().to_string()).filter(|t| !t.is_empty());
     Some(Extracted { title, text })
+}
+
+/// Deepest element nesting handed to the extractor. Real pages stay far below it; the
+/// extractor's work grows with the square of the depth (20,000 nested `<div>`s took a
+/// minute), so deeper tags are dropped and their text kept.
+pub const MAX_NESTING: usize = 200;
+
+/// Elements that never contain others, and elements whose end tag may be left out (a page
+/// of a thousand unclosed `<li>`s is not deep): neither counts toward the depth.
+const FLAT_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot",
+    "colgroup", "rb", "rt", "rp", "optgroup",
+];
+
+/// `html` with every start and end tag nested deeper than `max_depth` removed (their text
+/// stays), in one pass; borrowed unchanged when no element is that deep.
+pub fn flatten_deep_nesting(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut depth, mut copied, mut at) = (0usize, 0usize, 0usize);
+    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + offset;
+        let Some(len) = memchr::memchr(b'>', &bytes[start..]) else {
+            break;
+        };
+        let end = start + len + 1;
+        at = end;
+        let tag = &html[start + 1..end - 1];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() || tag.ends_with('/') || FLAT_ELEMENTS.contains(&name.as_str()) {
+            continue;
+        }
+        let too_deep = if closing {
+            let deep = depth > max_depth;
+            depth = depth.saturating_sub(1);
+            deep
+        } else {
+            depth += 1;
+            depth > max_depth
+        };
+        if too_deep {
+            let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            buf.push_str(&html[copied..start]);
+            copied = end;
+        }
+        if !closing && matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+            // Raw text: its `<` are not tags (`i<n` in a script); resume after its end tag.
+            at = memchr::memmem::find_iter(&bytes[end..], b"</")
+                .map(|i| end + i)
+                .find(|&i| {
+                    bytes[i + 2..]
+                        .get(..name.len())
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+                })
+                .unwrap_or(bytes.len());
+        }
+    }
+    match out {
+        Some(mut buf) => {
+            buf.push_str(&html[copied..]);
+            std::borrow::Cow::Owned(buf)
+        }
+        None => std::borrow::Cow::Borrowed(html),
+    }
 }
 
 /// Collapses runs of spaces inside lines and runs of blank lines to one blank line.
@@ -145,6 +217,45 @@ mod tests {
         assert!(!got.text.contains("Contact us"), "{}", got.text);
         assert!(!got.text.contains("All rights reserved"), "{}", got.text);
         assert_eq!(got.title.as_deref(), Some("Bridge closes"));
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_and_its_text_kept() {
+        let deep = format!(
+            "<html><body>{}<p>The council met on Tuesday to discuss the plan for the harbour, \
+             and the mayor said the work would begin next spring after a long debate.</p>{}</body></html>",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let flat = flatten_deep_nesting(&deep, MAX_NESTING);
+        // <html> and <body> are two of the levels kept.
+        assert_eq!(flat.matches("<div>").count(), MAX_NESTING - 2);
+        assert_eq!(flat.matches("</div>").count(), MAX_NESTING - 2);
+        let page = extract_html(&deep, None).expect("the text survives");
+        assert!(
+            page.text.contains("the work would begin next spring"),
+            "{}",
+            page.text
+        );
+        // A page within the limit is handed over unchanged.
+        let shallow = "<div><p>one<p>two</div>";
+        assert!(matches!(
+            flatten_deep_nesting(shallow, MAX_NESTING),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let script = format!(
+            "<div><script>{}</script><style>a<b{{}}</style><p>text</div>",
+            "for(i=0;i<n;i++){}".repeat(1_000)
+        );
+        assert!(matches!(
+            flatten_deep_nesting(&script, MAX_NESTING),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let many_items = format!("<ul>{}</ul>", "<li>item".repeat(5_000));
+        assert!(matches!(
+            flatten_deep_nesting(&many_items, MAX_NESTING),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! [`Item::Malformed`] with its offset, and reading resumes at the next record boundary.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -423,6 +423,44 @@ fn whole_document(at: Locator, reader: impl Read, html: bool) -> Item {
     })
 }
 
+/// Most bytes of a WARC read from standard input that are spooled to disk; larger crawls are
+/// given as files (which need no spooling).
+pub const MAX_SPOOLED_BYTES: u64 = 2 << 30;
+
+/// Copies `reader` into `out` in chunks until end of input; an error when more than `cap`
+/// bytes come, and an `Interrupted` error as soon as `stop` is set.
+fn spool(
+    reader: &mut impl BufRead,
+    out: &mut impl Write,
+    cap: u64,
+    stop: &AtomicBool,
+) -> io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        let n = chunk.len();
+        total += n as u64;
+        if total > cap {
+            return Err(io::Error::other(format!(
+                "a WARC on standard input larger than {} GiB; give the file's path instead",
+                cap >> 30
+            )));
+        }
+        out.write_all(chunk)?;
+        reader.consume(n);
+    }
+}
+
 /// Standard input: sniffed, then read as one stream (a damaged WARC record ends the input,
 /// since a pipe cannot be searched for the next record).
 fn read_stdin(
@@ -452,14 +490,16 @@ fn read_stdin(
     match InputKind::sniff(head) {
         InputKind::Warc => {
             // fastwarc reads seekable streams, and resynchronising needs to seek: spool the
-            // pipe to a temporary file (disk, not memory) and read that.
+            // pipe to a temporary file (disk, not memory) and read that; in chunks, so that
+            // Ctrl-C is heard, and up to a cap, so that an endless pipe cannot fill the disk.
             let spooled = tempfile::tempfile().and_then(|mut f| {
-                io::copy(&mut reader, &mut f)?;
+                spool(&mut reader, &mut f, MAX_SPOOLED_BYTES, stop)?;
                 f.seek(SeekFrom::Start(0))?;
                 Ok(f)
             });
             match spooled {
                 Ok(file) => read_warc_file(name, file, stop, sink),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
                 Err(e) => {
                     let message = format!("cannot spool to a temporary file: {e}");
                     sink(
@@ -722,6 +762,12 @@ fn read_warc_stream(
                 .to_ascii_lowercase();
             let charset = r.http_charset().map(|c| c.into_owned());
             let id = r.record_id().map(|i| i.into_owned());
+            // The block's bytes after the HTTP head, as declared; a body read as it is stored
+            // (no content or transfer encoding to undo) must have all of them.
+            let declared = r.content_length();
+            let encoded = r.http_headers().is_some_and(|h| {
+                h.get("Content-Encoding").is_some() || h.get("Transfer-Encoding").is_some()
+            });
             let Some(body) = r.reader_mut() else {
                 return Ok(skipped(at, url, SkipReason::Empty, None));
             };
@@ -736,6 +782,15 @@ fn read_warc_stream(
                 return Err(WarcDamage {
                     record_start: Some(offset),
                     message: "truncated record: the next record starts inside its block".into(),
+                });
+            }
+            if !encoded && (bytes.len() as u64) < declared.min(MAX_DOCUMENT + 1) {
+                return Err(WarcDamage {
+                    record_start: Some(offset),
+                    message: format!(
+                        "truncated record: the input ends {} bytes before the end of its block",
+                        declared - bytes.len() as u64
+                    ),
                 });
             }
             if !(content_type.is_empty()
@@ -820,6 +875,20 @@ fn next_boundary(file: &mut File, from: u64, gzip: bool) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::is_truncated;
+
+    #[test]
+    fn spooling_stops_at_its_cap_and_when_asked() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = AtomicBool::new(false);
+        let mut out = Vec::new();
+        let n = super::spool(&mut &b"0123456789"[..], &mut out, 10, &stop).unwrap();
+        assert_eq!((n, out.as_slice()), (10, &b"0123456789"[..]));
+        let err = super::spool(&mut &b"0123456789"[..], &mut Vec::new(), 9, &stop).unwrap_err();
+        assert!(err.to_string().contains("give the file's path"), "{err}");
+        stop.store(true, Ordering::Relaxed);
+        let err = super::spool(&mut &b"0123456789"[..], &mut Vec::new(), 100, &stop).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
+    }
 
     #[test]
     fn a_block_holding_a_record_header_is_truncated() {

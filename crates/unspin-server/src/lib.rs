@@ -47,8 +47,14 @@ pub struct Limits {
     pub timeout: Duration,
     /// Analyses running at once (more wait their turn, within the timeout).
     pub workers: usize,
-    /// Requests in the server at once, waiting ones included; more are refused with 503.
+    /// Requests in the server at once, waiting ones included, across every route; more are
+    /// refused with 503.
     pub queue: usize,
+    /// Longest a client may take to send a request's headers, and longest a kept-alive
+    /// connection may sit idle; then the connection is closed.
+    pub header_timeout: Duration,
+    /// Connections open at once; more are closed as soon as they are accepted.
+    pub connections: usize,
 }
 
 impl Default for Limits {
@@ -59,6 +65,8 @@ impl Default for Limits {
             timeout: Duration::from_secs(30),
             workers: cores,
             queue: 256,
+            header_timeout: Duration::from_secs(10),
+            connections: 1024,
         }
     }
 }
@@ -420,6 +428,70 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+/// Admits a request while fewer than [`Limits::queue`] are in the server (else 503
+/// `overloaded`) and answers 503 `timeout` when it is not done by the deadline, reading its
+/// body included: a client that stalls mid-body holds a slot only that long.
+async fn in_flight_and_deadline(
+    in_flight: Arc<Semaphore>,
+    deadline: Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Ok(_slot) = in_flight.try_acquire_owned() else {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "too many requests at once; retry shortly",
+        )
+        .into_response();
+    };
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", deadline.as_secs_f32()),
+        )
+        .into_response(),
+    }
+}
+
+/// Whether a `Host` header names this machine's loopback interface (any port).
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "::1"
+    )
+}
+
+/// Refuses a request whose `Host` is not a loopback name: a server bound to loopback must not
+/// answer a web page that reached it by rebinding its own domain name to 127.0.0.1.
+async fn loopback_host_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "wrong_host",
+            "this server is bound to loopback and answers only requests for localhost",
+        )
+        .into_response()
+    }
+}
+
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -439,6 +511,9 @@ async fn not_found() -> ApiError {
 /// The application: API, page and assets, with the body limit and the concurrency bound.
 pub fn router(state: Arc<AppState>) -> Router {
     let limits = state.limits;
+    // One semaphore for the whole server: `Router::layer` gives each route its own copy of a
+    // layer, so a tower concurrency limit there would count per route.
+    let in_flight = Arc::new(Semaphore::new(limits.queue.max(1)));
     Router::new()
         .route(
             "/",
@@ -465,44 +540,79 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(
-                    |_: tower::BoxError| async {
-                        ApiError::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "overloaded",
-                            "too many requests at once; retry shortly",
-                        )
-                    },
-                ))
-                .load_shed()
-                .concurrency_limit(limits.queue),
-        )
+        .layer(axum::middleware::from_fn(move |request, next| {
+            in_flight_and_deadline(Arc::clone(&in_flight), limits.timeout, request, next)
+        }))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight (for at most the
+/// request timeout). Connections are HTTP/1.1; a client that has not sent its headers within
+/// [`Limits::header_timeout`], or leaves a connection idle that long, is disconnected, and at
+/// most [`Limits::connections`] are open at once. Bound to a loopback address, the server
+/// answers only requests whose `Host` is a loopback name (DNS rebinding).
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = ctrl_c => {},
-                        _ = term.recv() => {},
-                    }
-                }
-                // Without a SIGTERM handler the server still stops on Ctrl-C.
+    let limits = state.limits;
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let mut app = router(state);
+    if loopback {
+        app = app.layer(axum::middleware::from_fn(loopback_host_only));
+    }
+    let connections = Arc::new(Semaphore::new(limits.connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a moment rather than spin.
                 Err(_) => {
-                    let _ = ctrl_c.await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
                 }
+            },
+            () = &mut stop => break,
+        };
+        let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_timeout);
+        let connection =
+            graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.timeout) => {}
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
             }
-            #[cfg(not(unix))]
+        }
+        // Without a SIGTERM handler the server still stops on Ctrl-C.
+        Err(_) => {
             let _ = ctrl_c.await;
-        })
-        .await
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
