@@ -63,6 +63,22 @@ fn index(path: &str) -> PyResult<Arc<Index>> {
     Ok(opened)
 }
 
+/// Largest text one call analyses, in bytes: the command line's limit, so that one huge
+/// string cannot take the process's memory (restore keeps a lattice per word).
+const MAX_TEXT_BYTES: usize = 16 << 20;
+
+/// A `ValueError` for a text over [`MAX_TEXT_BYTES`].
+fn within_limit(text: &str) -> PyResult<()> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "the text is {} bytes; unspin analyses at most {} MiB per text",
+            text.len(),
+            MAX_TEXT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
@@ -85,6 +101,7 @@ fn with_index(
 #[pyfunction]
 #[pyo3(signature = (text, index_path = None))]
 fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
+    within_limit(&text)?;
     let Some(path) = index_path else {
         let r = engine()?;
         return py.detach(|| to_json(&r.check(&text)));
@@ -102,6 +119,7 @@ fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyRes
 #[pyfunction]
 #[pyo3(signature = (text, index_path = None))]
 fn restore_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
+    within_limit(&text)?;
     let Some(path) = index_path else {
         let r = engine()?;
         return py.detach(|| to_json(&r.restore(&text)));
@@ -113,6 +131,7 @@ fn restore_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyR
 #[pyfunction]
 #[pyo3(signature = (text, index_path, k = 3))]
 fn trace_json(py: Python<'_>, text: String, index_path: String, k: usize) -> PyResult<String> {
+    within_limit(&text)?;
     let r = engine()?;
     let idx = index(&index_path)?;
     py.detach(|| {
@@ -212,7 +231,9 @@ fn check_batch(
         let mut words = Int64Builder::new();
         let mut evidence = StringBuilder::new();
         for i in 0..texts.len() {
-            if texts.is_null(i) {
+            // A row over the size limit gets nulls, like a missing text: one huge row must
+            // not end a job over millions.
+            if texts.is_null(i) || texts.value(i).len() > MAX_TEXT_BYTES {
                 probability.append_null();
                 verdict.append_null();
                 words.append_null();
@@ -252,7 +273,7 @@ fn restore_batch(
         let texts = text_column(&batch, &column)?;
         let (mut restored, mut changes) = (StringBuilder::new(), StringBuilder::new());
         for i in 0..texts.len() {
-            if texts.is_null(i) {
+            if texts.is_null(i) || texts.value(i).len() > MAX_TEXT_BYTES {
                 restored.append_null();
                 changes.append_null();
                 continue;

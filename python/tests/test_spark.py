@@ -76,6 +76,35 @@ def test_single_texts_and_batches():
         raise AssertionError("a missing column must raise ValueError")
 
 
+def test_limits_and_a_damaged_index_are_python_errors(work, unspin_bin):
+    # Over the size limit: a ValueError for one text, nulls for a batch row.
+    huge = "word " * (4 << 20)
+    for call in (unspin.check, unspin.restore):
+        try:
+            call(huge)
+        except ValueError as e:
+            assert "MiB" in str(e), e
+        else:
+            raise AssertionError("an over-size text must raise ValueError")
+    checked = unspin.check_batch(pa.RecordBatch.from_pydict({"text": [huge, "Too short."]}))
+    assert checked.column("verdict").to_pylist() == [None, "too-short"]
+    # A damaged index: an ordinary exception naming the file, never a PanicException.
+    examples = os.path.join(os.path.dirname(__file__), "../../examples")
+    idx = os.path.join(work, "py-damaged-index")
+    shutil.rmtree(idx, ignore_errors=True)
+    sh(unspin_bin, "index", "add", os.path.join(examples, "originals.jsonl"), "--index", idx)
+    path = os.path.join(idx, "index.redb")
+    data = bytearray(open(path, "rb").read())
+    data[len(data) // 2] ^= 0x5A
+    open(path, "wb").write(bytes(data))
+    try:
+        unspin.check("The officers stated that the council will open an inquiry.", idx)
+    except Exception as e:  # noqa: BLE001 - the point is that `Exception` catches it
+        assert "index.redb" in str(e), e
+    else:
+        raise AssertionError("a damaged index must raise")
+
+
 def test_restore_and_check_with_an_index(work, unspin_bin):
     examples = os.path.join(os.path.dirname(__file__), "../../examples")
     idx = os.path.join(work, "py-follow-index")
@@ -160,5 +189,7 @@ if __name__ == "__main__":
     print("single texts and batches: ok")
     test_restore_and_check_with_an_index(work, unspin_bin)
     print("restore and check with an index: ok")
+    test_limits_and_a_damaged_index_are_python_errors(work, unspin_bin)
+    print("size limits and a damaged index: ok")
     test_spark_matches_scan(work, unspin_bin, eval_bin)
     print("spark job: ok")

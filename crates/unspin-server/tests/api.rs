@@ -397,3 +397,53 @@ async fn responses_carry_security_headers_and_the_page_has_no_inline_script() {
         "a stored URL is never a link as it is"
     );
 }
+
+mod hostile_bodies {
+    //! Fuzzing the request bodies with proptest: arbitrary bytes, and JSON with arbitrary
+    //! fields and values, to every POST route. Every answer is a success or a JSON error with
+    //! a client status, never a 500 or a panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            (
+                "[a-z_]{0,8}",
+                prop_oneof![
+                    Just(serde_json::json!(null)),
+                    any::<i64>().prop_map(|n| serde_json::json!(n)),
+                    "[ -~]{0,200}".prop_map(|s| serde_json::json!(s)),
+                    Just(serde_json::json!([1, "x"])),
+                ],
+                proptest::option::of(any::<i32>()),
+            )
+                .prop_map(|(field, value, k)| {
+                    let mut o = serde_json::Map::new();
+                    o.insert(field, value);
+                    if let Some(k) = k {
+                        o.insert("k".into(), serde_json::json!(k));
+                    }
+                    serde_json::Value::Object(o).to_string().into_bytes()
+                }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_to_any_route_is_answered_without_a_server_error(
+            bytes in body(),
+            path in prop::sample::select(vec!["/v1/check", "/v1/restore", "/v1/trace", "/v1/analyse", "/v1/extract"]),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let (status, _, json) = runtime.block_on(send(default_app(), post_json(path, bytes)));
+            prop_assert!(
+                status.is_success() || status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE,
+                "{path}: {status} {json}"
+            );
+            if !status.is_success() {
+                prop_assert!(json["error"]["code"].is_string(), "{path}: {status} {json}");
+            }
+        }
+    }
+}
