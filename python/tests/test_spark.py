@@ -95,7 +95,10 @@ def test_limits_and_a_damaged_index_are_python_errors(work, unspin_bin):
     sh(unspin_bin, "index", "add", os.path.join(examples, "originals.jsonl"), "--index", idx)
     path = os.path.join(idx, "index.redb")
     data = bytearray(open(path, "rb").read())
-    data[len(data) // 2] ^= 0x5A
+    # Damage throughout the file past its header (one flipped byte may land in free space,
+    # which changes no answer and is rightly accepted).
+    for i in range(4096, len(data), 509):
+        data[i] ^= 0x5A
     open(path, "wb").write(bytes(data))
     try:
         unspin.check("The officers stated that the council will open an inquiry.", idx)
