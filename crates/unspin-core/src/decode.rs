@@ -5,15 +5,16 @@
 //! replacements (computed by the caller from the model's channels, [`crate::channel`]).
 //! Keeping a word costs nothing in the channel.
 
-use crate::lm::{LanguageModel, LmWords, State};
+use crate::lm::{LanguageModel, State, WordId};
 
 /// A replacement arc of the lattice.
 #[derive(Clone, Debug)]
-pub struct Arc {
+pub struct Arc<'a> {
     /// Words of the sentence it covers.
     pub len: usize,
-    /// LM tokens of the original.
-    pub words: LmWords,
+    /// LM tokens of the original (borrowed from its candidate: a lattice is built for every
+    /// sentence twice, and copying them was most of its allocations).
+    pub words: &'a [Option<WordId>],
     /// Channel score.
     pub channel: f32,
     /// Caller's tag for the arc (which span and candidate it stands for).
@@ -22,11 +23,11 @@ pub struct Arc {
 
 /// One sentence's lattice: the kept form of each word and the arcs leaving each position.
 #[derive(Clone, Debug, Default)]
-pub struct Lattice {
+pub struct Lattice<'a> {
     /// LM tokens of each word as written.
-    pub keep: Vec<LmWords>,
+    pub keep: Vec<&'a [Option<WordId>]>,
     /// Replacement arcs starting at each word.
-    pub arcs: Vec<Vec<Arc>>,
+    pub arcs: Vec<Vec<Arc<'a>>>,
 }
 
 /// One step of the best path.
@@ -47,7 +48,7 @@ struct Hyp {
 }
 
 /// Best path through `lattice` by beam search with trigram states.
-pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice, beam: usize) -> Vec<Step> {
+pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> Vec<Step> {
     let n = lattice.keep.len();
     let mut hyps: Vec<Vec<Hyp>> = vec![Vec::new(); n + 1];
     hyps[0].push(Hyp {
@@ -61,7 +62,7 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice, beam: usize) -> Vec<
         let (done, rest) = hyps.split_at_mut(i + 1);
         let here = &done[i];
         for (h_idx, h) in here.iter().enumerate() {
-            let (lp, state) = lm.score_words(h.state, &lattice.keep[i]);
+            let (lp, state) = lm.score_words(h.state, lattice.keep[i]);
             rest[0].push(Hyp {
                 score: h.score + lp,
                 state,
@@ -69,7 +70,7 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice, beam: usize) -> Vec<
                 step: Some(Step::Keep(i)),
             });
             for (k, arc) in lattice.arcs[i].iter().enumerate() {
-                let (lp, state) = lm.score_words(h.state, &arc.words);
+                let (lp, state) = lm.score_words(h.state, arc.words);
                 rest[arc.len - 1].push(Hyp {
                     score: h.score + lp + arc.channel,
                     state,

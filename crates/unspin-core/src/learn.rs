@@ -23,7 +23,7 @@ use std::sync::Arc;
 use crate::document::{channel_score, WrittenContext};
 use crate::lm::LmWords;
 use crate::neighbours::{NeighbourOptions, Neighbours};
-use crate::restore::{context, first_pass, path_outputs};
+use crate::restore::{context, first_pass};
 use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
 use crate::{Engine, Model};
 
@@ -208,9 +208,7 @@ impl Learner {
         let mut local: HashMap<u32, Vec<f32>> = HashMap::new();
         for (si, s) in doc.sentences.iter().enumerate() {
             let ctx = WrittenContext::new(lm, s);
-            let outputs = first
-                .as_ref()
-                .map(|pass| path_outputs(&pass.lattices[si], &pass.paths[si]));
+            let outputs = first.as_ref().map(|pass| &pass.outputs[si]);
             for span in &s.spans {
                 let end = span.first + span.len;
                 let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];

@@ -90,10 +90,30 @@ struct Restore<'a> {
     params: Params,
 }
 
-/// The first pass over a document: one lattice and its best path per sentence.
+/// A decoded path as written out: per step, the first word it covers, how many, and the
+/// range of `tokens` it writes (one flat vector per sentence: a vector per step cost 14% of
+/// restore's time in allocations).
+#[derive(Default)]
+pub(crate) struct PathOutput {
+    steps: Vec<(usize, usize, std::ops::Range<usize>)>,
+    tokens: LmWords,
+}
+
+impl PathOutput {
+    fn steps(&self) -> impl Iterator<Item = (usize, usize, &[Option<u32>])> {
+        self.steps
+            .iter()
+            .map(|(first, len, r)| (*first, *len, &self.tokens[r.clone()]))
+    }
+}
+
+/// The first pass over a document, per sentence: its best path, what the path writes, and the
+/// (span, candidate) of each replacement on it. The lattices themselves are dropped sentence by
+/// sentence: kept for a whole document they were most of restore's memory.
 pub(crate) struct FirstPass {
-    pub(crate) lattices: Vec<Lattice>,
     pub(crate) paths: Vec<Vec<Step>>,
+    pub(crate) outputs: Vec<PathOutput>,
+    pub(crate) replaced: Vec<Vec<(usize, usize)>>,
 }
 
 /// Restores a prepared document; `check` is its report (see [`document_params`]).
@@ -129,9 +149,13 @@ pub(crate) fn first_pass(
 impl Restore<'_> {
     /// Builds the lattice of a sentence; `allow(span, candidate)` filters the arcs and returns
     /// an extra channel bonus for those it keeps.
-    fn lattice(&self, s: &Sentence, allow: impl Fn(&Span, usize) -> Option<f32>) -> Lattice {
+    fn lattice<'s>(
+        &self,
+        s: &'s Sentence,
+        allow: impl Fn(&Span, usize) -> Option<f32>,
+    ) -> Lattice<'s> {
         let mut lattice = Lattice {
-            keep: s.units.iter().map(|u| u.lm.clone()).collect(),
+            keep: s.units.iter().map(|u| u.lm.as_slice()).collect(),
             arcs: vec![Vec::new(); s.units.len()],
         };
         for (si, span) in s.spans.iter().enumerate() {
@@ -139,7 +163,7 @@ impl Restore<'_> {
                 if let Some(bonus) = allow(span, ci) {
                     lattice.arcs[span.first].push(Arc {
                         len: span.len,
-                        words: c.lm.clone(),
+                        words: c.lm.as_slice(),
                         channel: channel_score(self.model, c, span.len, &self.params) + bonus,
                         tag: (si, ci),
                     });
@@ -151,23 +175,33 @@ impl Restore<'_> {
 
     /// The first pass: every candidate allowed, the best path of each sentence's lattice.
     fn first_pass(&self, doc: &Document<'_>) -> FirstPass {
-        let lattices: Vec<Lattice> = doc
-            .sentences
-            .iter()
-            .map(|s| self.lattice(s, |_, _| Some(0.0)))
-            .collect();
-        let paths: Vec<Vec<Step>> = lattices
-            .iter()
-            .map(|l| decode::best_path(self.model.lm.as_ref(), l, self.params.beam))
-            .collect();
-        FirstPass { lattices, paths }
+        let mut pass = FirstPass {
+            paths: Vec::with_capacity(doc.sentences.len()),
+            outputs: Vec::with_capacity(doc.sentences.len()),
+            replaced: Vec::with_capacity(doc.sentences.len()),
+        };
+        for s in &doc.sentences {
+            let lattice = self.lattice(s, |_, _| Some(0.0));
+            let path = decode::best_path(self.model.lm.as_ref(), &lattice, self.params.beam);
+            pass.outputs.push(path_outputs(&lattice, &path));
+            pass.replaced.push(
+                path.iter()
+                    .filter_map(|step| match *step {
+                        Step::Replace(i, k) => Some(lattice.arcs[i][k].tag),
+                        Step::Keep(_) => None,
+                    })
+                    .collect(),
+            );
+            pass.paths.push(path);
+        }
+        pass
     }
 
     fn restore(&self, doc: &Document<'_>) -> Restoration {
         let (input, tokens, sentences) = (doc.input, &doc.tokens, &doc.sentences);
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
-        let FirstPass { lattices, paths } = self.first_pass(doc);
-        let evidence = self.evidence(sentences, &lattices, &paths);
+        let first = self.first_pass(doc);
+        let evidence = self.evidence(sentences, &first);
         let decisions = self.decide(&evidence);
 
         // Pass 2: only the document's chosen original for each phrase.
@@ -219,27 +253,23 @@ impl Restore<'_> {
     fn evidence(
         &self,
         sentences: &[Sentence],
-        lattices: &[Lattice],
-        paths: &[Vec<Step>],
+        first: &FirstPass,
     ) -> HashMap<String, HashMap<String, f32>> {
         let (params, lm) = (&self.params, self.model.lm.as_ref());
+        let paths = &first.paths;
         let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
-            for step in p {
-                if let Step::Replace(i, k) = step {
-                    let (si, _) = l.arcs[*i][*k].tag;
-                    changed.insert(&s.spans[si].spun);
-                }
+        for (s, replaced) in sentences.iter().zip(&first.replaced) {
+            for &(si, _) in replaced {
+                changed.insert(&s.spans[si].spun);
             }
         }
         let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
-        for (s, (l, p)) in sentences.iter().zip(lattices.iter().zip(paths)) {
-            let outputs = path_outputs(l, p);
+        for (s, outputs) in sentences.iter().zip(&first.outputs) {
             for span in &s.spans {
                 if !changed.contains(span.spun.as_str()) {
                     continue;
                 }
-                let Some((before, after)) = context(lm, &outputs, span, lm.bos()) else {
+                let Some((before, after)) = context(lm, outputs, span, lm.bos()) else {
                     continue;
                 };
                 let kept: LmWords = s.units[span.first..span.first + span.len]
@@ -395,45 +425,47 @@ fn kept_phrases<'w>(
     kept
 }
 
-/// The output of each step of a path: (first word, words covered, LM tokens written).
-pub(crate) fn path_outputs<'a>(
-    l: &'a Lattice,
-    p: &[Step],
-) -> Vec<(usize, usize, &'a [Option<u32>])> {
-    p.iter()
-        .map(|step| match *step {
-            Step::Keep(i) => (i, 1, l.keep[i].as_slice()),
-            Step::Replace(i, k) => (i, l.arcs[i][k].len, l.arcs[i][k].words.as_slice()),
-        })
-        .collect()
+/// What each step of a path writes.
+fn path_outputs(l: &Lattice<'_>, p: &[Step]) -> PathOutput {
+    let mut out = PathOutput::default();
+    for step in p {
+        let (first, len, words) = match *step {
+            Step::Keep(i) => (i, 1, l.keep[i]),
+            Step::Replace(i, k) => (i, l.arcs[i][k].len, l.arcs[i][k].words),
+        };
+        let start = out.tokens.len();
+        out.tokens.extend_from_slice(words);
+        out.steps.push((first, len, start..out.tokens.len()));
+    }
+    out
 }
 
 /// LM history before `span` and up to two LM tokens after it, in the context of a decoded
 /// path; `None` when the path covers the span's edges with a replacement that straddles them.
 pub(crate) fn context(
     lm: &dyn LanguageModel,
-    outputs: &[(usize, usize, &[Option<u32>])],
+    outputs: &PathOutput,
     span: &Span,
     bos: Option<u32>,
 ) -> Option<(State, Vec<Option<u32>>)> {
     let start = span.first;
     let end = span.first + span.len;
     if outputs
-        .iter()
-        .any(|&(f, n, _)| (f < start && f + n > start) || (f < end && f + n > end))
+        .steps()
+        .any(|(f, n, _)| (f < start && f + n > start) || (f < end && f + n > end))
     {
         return None;
     }
     let before_words: Vec<Option<u32>> = outputs
-        .iter()
-        .filter(|&&(f, _, _)| f < start)
-        .flat_map(|&(_, _, w)| w.iter().copied())
+        .steps()
+        .filter(|&(f, _, _)| f < start)
+        .flat_map(|(_, _, w)| w.iter().copied())
         .collect();
     let (_, state) = lm.score_words((None, bos), &before_words);
     let mut after: Vec<Option<u32>> = outputs
-        .iter()
-        .filter(|&&(f, _, _)| f >= end)
-        .flat_map(|&(_, _, w)| w.iter().copied())
+        .steps()
+        .filter(|&(f, _, _)| f >= end)
+        .flat_map(|(_, _, w)| w.iter().copied())
         .take(2)
         .collect();
     if after.len() < 2 {
