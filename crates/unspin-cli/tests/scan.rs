@@ -463,3 +463,17 @@ fn a_warc_cut_at_the_end_of_the_file_is_reported_like_a_cut_in_the_middle() {
         );
     }
 }
+
+#[test]
+fn a_crawl_file_with_no_record_is_reported_as_empty() {
+    let dir = scratch("no-records");
+    let path = dir.join("blank.warc.gz");
+    std::fs::write(&path, gzip_member(b"  \n\n  ").unwrap()).unwrap();
+    let (out, lines) = scan(&[path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0]["error"].as_str().unwrap().contains("empty"),
+        "{lines:?}"
+    );
+}

@@ -319,7 +319,32 @@ fn read_file(
         }
     };
     match kind {
-        InputKind::Warc => read_warc_file(&name, file, stop, sink),
+        InputKind::Warc => {
+            let mut records = 0usize;
+            let go_on = read_warc_file(&name, file, stop, &mut |item, n| {
+                records += 1;
+                sink(item, n)
+            });
+            // A crawl file with no record at all (a gzip of nothing, or of blank lines) is as
+            // empty as an empty file, and said so the same way.
+            if go_on && records == 0 && !stop.load(Ordering::Relaxed) {
+                let item = skipped(
+                    locator(&name, None, None),
+                    None,
+                    SkipReason::Empty,
+                    Some("no WARC records".into()),
+                );
+                return sink(
+                    if in_folder {
+                        item
+                    } else {
+                        refuse_unusable(item)
+                    },
+                    size,
+                );
+            }
+            go_on
+        }
         InputKind::JsonLines => read_json_lines(&name, BufReader::new(file), fields, stop, sink),
         InputKind::Html | InputKind::Text => {
             let at = locator(&name, None, None);
