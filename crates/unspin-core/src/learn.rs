@@ -132,7 +132,8 @@ pub struct Learner {
     words: usize,
     /// The language model's distributional neighbours, when asked for.
     neighbours: Option<Neighbours>,
-    /// Occurrences of every phrase of up to [`MAX_COUNTED_WORDS`] words in the documents.
+    /// Occurrences of every phrase of up to [`MAX_COUNTED_WORDS`] words in the documents (only
+    /// when the substitution evidence is used: a weight or neighbours).
     phrase_counts: HashMap<String, u32>,
 }
 
@@ -186,7 +187,10 @@ impl Learner {
         let (model, weights) = (engine.model(), engine.weights());
         let lm = model.lm.as_ref();
         let doc = engine.prepare(text);
-        for s in &doc.sentences {
+        // Only the substitution evidence reads the counts; a table for every 4-gram of a crawl
+        // is not worth keeping when nothing asks for it.
+        let counted = self.options.substitution_weight != 0.0 || self.options.neighbours > 0;
+        for s in doc.sentences.iter().filter(|_| counted) {
             for first in 0..s.units.len() {
                 let mut phrase = String::new();
                 for u in s.units.iter().skip(first).take(MAX_COUNTED_WORDS) {

@@ -95,21 +95,31 @@ const FRAMES: &[&str] = &[
     "Shoppers complained that the {} of bread had gone up twice in a month.",
 ];
 
-#[test]
-fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
-    // A spinner that always writes "worth" for "price"; the learner never sees "price".
-    let mut learner = Learner::new(generic().model_arc().clone(), LearnOptions::default());
+/// Learns from four documents of four `frames` each (rotated), every `{}` written as `spun`:
+/// a spinner that always writes `spun` for one original.
+fn learn_planted(
+    frames: &[&str],
+    spun: &str,
+    options: LearnOptions,
+) -> (SpinnerTable, unspin_core::learn::LearnSummary) {
+    let mut learner = Learner::new(generic().model_arc().clone(), options);
     for round in 0..4 {
-        let doc: Vec<String> = FRAMES
+        let doc: Vec<String> = frames
             .iter()
             .cycle()
             .skip(round)
             .take(4)
-            .map(|f| f.replace("{}", "worth"))
+            .map(|f| f.replace("{}", spun))
             .collect();
         learner.add_document(&doc.join(" "));
     }
-    let (table, summary) = learner.finish();
+    learner.finish()
+}
+
+#[test]
+fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
+    // A spinner that always writes "worth" for "price"; the learner never sees "price".
+    let (table, summary) = learn_planted(FRAMES, "worth", LearnOptions::default());
     assert_eq!(summary.documents, 4);
     let entry = table
         .entries
@@ -162,24 +172,13 @@ fn neighbours_let_the_learner_find_a_pair_no_thesaurus_has() {
         neighbours: 20,
         ..LearnOptions::default()
     };
-    let mut learner = Learner::new(generic().model_arc().clone(), options);
     let frames = [
         "Eat more fresh fruit and {} every day, the doctors said.",
         "The farmers grow {} and potatoes on the hills.",
         "Prices of fruit and {} rose sharply in the markets last month.",
         "Children should eat {} with every meal, the report said.",
     ];
-    for round in 0..4 {
-        let doc: Vec<String> = frames
-            .iter()
-            .cycle()
-            .skip(round)
-            .take(4)
-            .map(|f| f.replace("{}", "greens"))
-            .collect();
-        learner.add_document(&doc.join(" "));
-    }
-    let (table, _) = learner.finish();
+    let (table, _) = learn_planted(&frames, "greens", options);
     let entry = table
         .entries
         .get("greens")
