@@ -21,16 +21,11 @@ use unspin_index::Index;
 use unspin_scan::families::{similarity, sketch};
 use unspin_scan::{Analyser, JsonFields, Outcome};
 
-/// The default model, the same file the `unspin` binary embeds.
-static MODEL_BYTES: &[u8] = include_bytes!("../../models/en-default.unspin");
-/// The default spinner table, the same file the `unspin` binary embeds.
-static SPINNER_BYTES: &[u8] = include_bytes!("../../models/en-thesaurus-a.spinner");
-
-/// The default model with the default spinner table, as `unspin` loads it.
+/// The default model with the default spinner table, as `unspin` loads it (the same prepared
+/// image, read in place).
 fn load_default() -> Result<Model, String> {
-    let mut model = Model::from_bytes(MODEL_BYTES).map_err(|e| e.to_string())?;
-    let table = unspin_core::spinner::SpinnerTable::from_bytes(SPINNER_BYTES)
-        .map_err(|e| format!("spinner table: {e}"))?;
+    let mut model = unspin_model::default_model().map_err(|e| e.to_string())?;
+    let table = unspin_model::default_spinner().map_err(|e| format!("spinner table: {e}"))?;
     model.add_spinner(&table);
     Ok(model)
 }

@@ -7,12 +7,6 @@ use anyhow::{Context, Result};
 use unspin_core::spinner::SpinnerTable;
 use unspin_core::{Engine, Model};
 
-/// The default model, built by scripts/build-model.sh from open sources (see models/NOTICE).
-static DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/en-default.unspin");
-/// The spinner table of the family seen most in the wild (wild-train's thesaurus-A pages),
-/// learned without originals by scripts/build-spinner.sh.
-static DEFAULT_SPINNER: &[u8] = include_bytes!("../../../models/en-thesaurus-a.spinner");
-
 /// Which model and spinner tables a command runs with.
 pub(crate) struct ModelChoice {
     /// Model file, or the embedded default.
@@ -42,11 +36,11 @@ impl ModelChoice {
 pub(crate) fn load_model(choice: &ModelChoice) -> Result<Model> {
     let mut model = match &choice.model {
         Some(p) => Model::open(p).with_context(|| format!("cannot load model {}", p.display()))?,
-        None => Model::from_bytes(DEFAULT_MODEL).context("the embedded model is damaged")?,
+        None => unspin_model::default_model().context("the embedded model is damaged")?,
     };
     if choice.default_spinner {
-        let table = SpinnerTable::from_bytes(DEFAULT_SPINNER)
-            .context("the embedded spinner table is damaged")?;
+        let table =
+            unspin_model::default_spinner().context("the embedded spinner table is damaged")?;
         model.add_spinner(&table);
     }
     for p in &choice.spinners {

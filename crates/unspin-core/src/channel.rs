@@ -223,7 +223,7 @@ fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>)
     };
     for &at in positions {
         for (lemma, form) in lex.morph.analyse(words[at]) {
-            let wanted = if *form == Form::Plural {
+            let wanted = if form == Form::Plural {
                 at == words.len() - 1
             } else {
                 at == 0
@@ -237,7 +237,7 @@ fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>)
                 continue;
             };
             for e in lex.originals(id) {
-                let Some(text) = reinflect(input, lex.phrase(e.original), *form) else {
+                let Some(text) = reinflect(input, lex.phrase(e.original), form) else {
                     continue;
                 };
                 out.push(Candidate {

@@ -5,8 +5,17 @@
 //! The payload is a run of sections: name length (u8), name, byte length (u64), bytes.
 //! The checksum is verified before anything is parsed, so a truncated or corrupt file is an
 //! error, never a panic or a silently wrong model.
+//!
+//! The writer pads sections (with nameless padding sections, which readers skip) so that every
+//! section's data starts at a multiple of 8 bytes from the start of the payload. An uncompressed
+//! file compiled into the program ([`Sections::parse_static`]) is then read in place: its
+//! arrays ([`Array`]) point into the program's own read-only pages, and loading a model costs
+//! no copying, inflating or building (a prepared image, [`crate::Model::prepared_image`]).
 
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::sync::Arc;
 
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +55,22 @@ pub struct SectionWriter {
 }
 
 impl SectionWriter {
-    /// Appends a section of raw bytes.
+    /// Appends a section of raw bytes, its data aligned to 8 bytes in the payload.
     pub fn bytes(&mut self, name: &str, data: &[u8]) {
-        assert!(name.len() < 256, "section name too long");
+        assert!(
+            !name.is_empty() && name.len() < 256,
+            "section name empty or too long"
+        );
+        // The data would start after a one-byte name length, the name and an eight-byte
+        // length. When that is not a multiple of 8, a nameless padding section (9 bytes of
+        // header plus `pad` bytes) goes first.
+        let misalignment = (self.payload.len() + 1 + name.len() + 8) % 8;
+        if misalignment != 0 {
+            let pad = (8 - (misalignment + 9) % 8) % 8;
+            self.payload.push(0);
+            self.payload.extend_from_slice(&(pad as u64).to_le_bytes());
+            self.payload.resize(self.payload.len() + pad, 0);
+        }
         self.payload.push(name.len() as u8);
         self.payload.extend_from_slice(name.as_bytes());
         self.payload
@@ -74,6 +96,26 @@ impl SectionWriter {
         self.bytes(name, &bytes);
     }
 
+    /// Appends a section of `u64` values.
+    pub fn u64s(&mut self, name: &str, data: &[u64]) {
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.bytes(name, &bytes);
+    }
+
+    /// Finishes the file uncompressed: a prepared image, read in place by
+    /// [`Sections::parse_static`].
+    pub fn finish_uncompressed(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN + self.payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(self.payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(self.payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&self.payload).to_le_bytes());
+        out.extend_from_slice(&self.payload);
+        out
+    }
+
     /// Finishes the file: header plus zstd-compressed payload at `level`.
     pub fn finish(self, level: i32) -> std::io::Result<Vec<u8>> {
         let stored = zstd::bulk::compress(&self.payload, level)?;
@@ -89,22 +131,267 @@ impl SectionWriter {
     }
 }
 
+/// Where a payload's bytes live: compiled into the program, or inflated on the heap into
+/// 8-byte words (so that sections the writer aligned stay aligned).
+#[derive(Clone)]
+enum Backing {
+    Static(&'static [u8]),
+    Heap(Arc<HeapPayload>),
+}
+
+struct HeapPayload {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl HeapPayload {
+    fn zeroed(len: usize) -> Self {
+        HeapPayload {
+            words: vec![0; len.div_ceil(8)],
+            len,
+        }
+    }
+    fn bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.len]
+    }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len]
+    }
+}
+
+impl Backing {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Static(b) => b,
+            Backing::Heap(h) => h.bytes(),
+        }
+    }
+}
+
+/// A value a section can hold as a little-endian array.
+pub trait SectionValue: bytemuck::Pod + Sync + Send {
+    /// Reads one value from its little-endian bytes (`size_of::<Self>()` of them).
+    fn from_le(bytes: &[u8]) -> Self;
+}
+
+macro_rules! section_value {
+    ($($t:ty),*) => {$(
+        impl SectionValue for $t {
+            fn from_le(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("exact chunk"))
+            }
+        }
+    )*};
+}
+section_value!(u8, u16, u32, u64, f32);
+
+/// A read-only array of a model: a view into the payload it was read from (no copy) when the
+/// section is aligned and the machine little-endian, otherwise its own copy; or an array
+/// computed at load.
+pub struct Array<T: SectionValue> {
+    ptr: NonNull<T>,
+    len: usize,
+    _owner: ArrayOwner<T>,
+}
+
+/// What keeps an [`Array`]'s memory alive; never read, only held.
+enum ArrayOwner<T> {
+    Payload(#[allow(dead_code)] Backing),
+    Own(#[allow(dead_code)] Vec<T>),
+}
+
+// SAFETY: an `Array` is an immutable slice of `T` whose memory its owner keeps alive (static
+// bytes, a shared heap payload or its own vector); sharing or sending it is sharing or sending
+// `&[T]`, which `T: Sync + Send` allows.
+unsafe impl<T: SectionValue> Send for Array<T> {}
+// SAFETY: as above.
+unsafe impl<T: SectionValue> Sync for Array<T> {}
+
+impl<T: SectionValue> Deref for Array<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` and `len` were taken from a valid, aligned `&[T]` into memory that
+        // `_owner` keeps alive and never mutates (a `Vec`'s heap buffer does not move when the
+        // `Vec` itself is moved).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: SectionValue> From<Vec<T>> for Array<T> {
+    fn from(v: Vec<T>) -> Self {
+        let ptr = NonNull::new(v.as_ptr() as *mut T).expect("a Vec's pointer is never null");
+        Array {
+            ptr,
+            len: v.len(),
+            _owner: ArrayOwner::Own(v),
+        }
+    }
+}
+
+impl<T: SectionValue> Default for Array<T> {
+    fn default() -> Self {
+        Vec::new().into()
+    }
+}
+
+impl<T: SectionValue> AsRef<[T]> for Array<T> {
+    fn as_ref(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T: SectionValue + std::fmt::Debug> std::fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// How the entries of a [`StringTable`]'s text are delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delimited {
+    /// Every entry is followed by `\n` (`a\nb\n`).
+    Terminated,
+    /// Entries are joined by `\n` (`a\nb`): the last runs to the end of the text.
+    Joined,
+}
+
+/// Strings stored end to end in one UTF-8 text, with the end offset of each: a model's
+/// vocabulary or phrase list without one allocation per entry.
+#[derive(Default)]
+pub struct StringTable {
+    text: Array<u8>,
+    ends: Array<u32>,
+}
+
+impl StringTable {
+    /// Reads the table from a text of entries delimited by `\n` (`text_section`) and, when
+    /// the file has it, the entries' end offsets (`ends_section`); without it the offsets are
+    /// found by scanning the text.
+    pub fn from_sections(
+        s: &Sections,
+        text_section: &str,
+        ends_section: &str,
+        delimited: Delimited,
+    ) -> Result<Self, ModelError> {
+        let text: Array<u8> = s.array(text_section)?;
+        if std::str::from_utf8(&text).is_err() {
+            return Err(ModelError::Corrupt(format!(
+                "section {text_section} is not UTF-8"
+            )));
+        }
+        if text.len() >= u32::MAX as usize {
+            return Err(ModelError::Corrupt(format!(
+                "section {text_section} is too long"
+            )));
+        }
+        let ends: Array<u32> = if s.get(ends_section).is_some() {
+            s.array(ends_section)?
+        } else {
+            let mut ends: Vec<u32> = text
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i as u32)
+                .collect();
+            if delimited == Delimited::Joined {
+                ends.push(text.len() as u32);
+            }
+            ends.into()
+        };
+        // Every entry must lie inside the text, in order, and end before a `\n` or at the end
+        // (so on a character boundary): then `get` never slices outside the text or inside a
+        // character.
+        let mut start = 0usize;
+        for &end in ends.iter() {
+            let end = end as usize;
+            let at_delimiter = (end < text.len() && text[end] == b'\n')
+                || (end == text.len() && delimited == Delimited::Joined);
+            if end < start || !at_delimiter {
+                return Err(ModelError::Corrupt(format!(
+                    "section {ends_section} does not match {text_section}"
+                )));
+            }
+            start = end + 1;
+        }
+        Ok(StringTable { text, ends })
+    }
+
+    /// A table over `text`, entry `i` ending at `ends[i]` (each end at a `\n` or the end of
+    /// the text, in order).
+    ///
+    /// # Panics
+    /// When `text` is not UTF-8 or an end is out of order or not at a delimiter: a table
+    /// built by the program itself must be right.
+    pub fn from_parts(text: Vec<u8>, ends: Vec<u32>) -> Self {
+        assert!(std::str::from_utf8(&text).is_ok(), "table text is UTF-8");
+        let mut start = 0usize;
+        for &end in &ends {
+            let end = end as usize;
+            assert!(
+                end >= start && end <= text.len() && (end == text.len() || text[end] == b'\n'),
+                "table ends are in order and at delimiters"
+            );
+            start = end + 1;
+        }
+        StringTable {
+            text: text.into(),
+            ends: ends.into(),
+        }
+    }
+
+    /// Writes the table as `text_section` (the text as read) and `ends_section`.
+    pub fn write(&self, w: &mut SectionWriter, text_section: &str, ends_section: &str) {
+        w.bytes(text_section, &self.text);
+        w.u32s(ends_section, &self.ends);
+    }
+
+    /// Entry `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
+        let bytes = &self.text[start..self.ends[i] as usize];
+        // SAFETY: the whole text was checked to be UTF-8 when the table was read, and every
+        // entry starts after and ends before a `\n`, so on character boundaries.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 /// The named sections of a verified, inflated model payload.
 pub struct Sections {
-    payload: Vec<u8>,
+    backing: Backing,
     index: HashMap<String, (usize, usize)>,
+    /// Read in place from the program's own prepared image ([`Sections::parse_static`]).
+    prepared_image: bool,
 }
 
-fn read_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-fn read_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+/// The checked fields of a file's header.
+struct Header {
+    compressed: bool,
+    raw_len: u64,
+    checksum: u64,
 }
 
-impl Sections {
-    /// Verifies the header and checksum of `file`, inflates the payload and indexes its sections.
-    pub fn parse(file: &[u8]) -> Result<Self, ModelError> {
+impl Header {
+    /// Checks magic, version, flags and lengths; the checksum is left to the caller.
+    fn read(file: &[u8]) -> Result<Self, ModelError> {
         if file.len() < HEADER_LEN || &file[..8] != MAGIC {
             return Err(ModelError::NotAModel);
         }
@@ -126,9 +413,6 @@ impl Sections {
                 stored.len()
             )));
         }
-        if xxhash_rust::xxh3::xxh3_64(stored) != checksum {
-            return Err(ModelError::Corrupt("checksum mismatch".into()));
-        }
         if raw_len > MAX_PAYLOAD {
             return Err(ModelError::Corrupt(format!(
                 "payload of {raw_len} bytes is implausibly large"
@@ -137,18 +421,72 @@ impl Sections {
         if flags & !FLAG_ZSTD != 0 {
             return Err(ModelError::Corrupt(format!("unknown flags {flags:#x}")));
         }
-        let payload = if flags & FLAG_ZSTD != 0 {
-            zstd::bulk::decompress(stored, raw_len as usize)
-                .map_err(|e| ModelError::Corrupt(format!("cannot inflate payload: {e}")))?
-        } else {
-            stored.to_vec()
-        };
-        if payload.len() as u64 != raw_len {
+        let compressed = flags & FLAG_ZSTD != 0;
+        if !compressed && raw_len != stored_len {
             return Err(ModelError::Corrupt(format!(
-                "payload inflates to {} bytes, header says {raw_len}",
-                payload.len()
+                "uncompressed payload of {stored_len} bytes, header says {raw_len}"
             )));
         }
+        Ok(Header {
+            compressed,
+            raw_len,
+            checksum,
+        })
+    }
+}
+
+fn read_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+fn read_u64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+impl Sections {
+    /// Verifies the header and checksum of `file`, inflates the payload and indexes its sections.
+    pub fn parse(file: &[u8]) -> Result<Self, ModelError> {
+        let header = Header::read(file)?;
+        let stored = &file[HEADER_LEN..];
+        if xxhash_rust::xxh3::xxh3_64(stored) != header.checksum {
+            return Err(ModelError::Corrupt("checksum mismatch".into()));
+        }
+        let mut payload = HeapPayload::zeroed(header.raw_len as usize);
+        if header.compressed {
+            let written = zstd::bulk::decompress_to_buffer(stored, payload.bytes_mut())
+                .map_err(|e| ModelError::Corrupt(format!("cannot inflate payload: {e}")))?;
+            if written as u64 != header.raw_len {
+                return Err(ModelError::Corrupt(format!(
+                    "payload inflates to {written} bytes, header says {}",
+                    header.raw_len
+                )));
+            }
+        } else {
+            payload.bytes_mut().copy_from_slice(stored);
+        }
+        Self::index(Backing::Heap(Arc::new(payload)), false)
+    }
+
+    /// Reads a file compiled into the program. An uncompressed file (a prepared image) is read
+    /// in place, without copying and without hashing its payload: it was verified when the
+    /// build wrote it, and the program's own bytes are not input. A compressed file is
+    /// verified and inflated as by [`Sections::parse`].
+    pub fn parse_static(file: &'static [u8]) -> Result<Self, ModelError> {
+        let header = Header::read(file)?;
+        if header.compressed {
+            return Self::parse(file);
+        }
+        Self::index(Backing::Static(&file[HEADER_LEN..]), true)
+    }
+
+    /// Whether these sections are the program's own prepared image, read in place: its
+    /// consistency was checked when the build wrote it, so readers skip the checks that would
+    /// touch every entry (and every page) of it.
+    pub fn is_prepared_image(&self) -> bool {
+        self.prepared_image
+    }
+
+    fn index(backing: Backing, prepared_image: bool) -> Result<Self, ModelError> {
+        let payload = backing.bytes();
         let mut index = HashMap::new();
         let mut at = 0usize;
         while at < payload.len() {
@@ -158,23 +496,57 @@ impl Sections {
                 return Err(ModelError::Corrupt("truncated section header".into()));
             }
             let name = String::from_utf8_lossy(&payload[at + 1..name_end]).into_owned();
-            let len = read_u64(&payload, name_end) as usize;
+            let len = read_u64(payload, name_end);
             let start = name_end + 8;
-            if len > payload.len() - start {
+            if len > (payload.len() - start) as u64 {
                 return Err(ModelError::Corrupt(format!(
                     "section {name} overruns payload"
                 )));
             }
-            index.insert(name, (start, len));
+            let len = len as usize;
+            // Nameless sections are the writer's alignment padding.
+            if name_len > 0 {
+                index.insert(name, (start, len));
+            }
             at = start + len;
         }
-        Ok(Sections { payload, index })
+        Ok(Sections {
+            backing,
+            index,
+            prepared_image,
+        })
+    }
+
+    /// Section `name` as an array of `T`: read in place when it is aligned for `T` and the
+    /// machine is little-endian, else copied.
+    pub fn array<T: SectionValue>(&self, name: &str) -> Result<Array<T>, ModelError> {
+        let b = self.bytes(name)?;
+        let size = std::mem::size_of::<T>();
+        if b.len() % size != 0 {
+            return Err(ModelError::Corrupt(format!(
+                "section {name} has a ragged length"
+            )));
+        }
+        if cfg!(target_endian = "little") {
+            if let Ok(slice) = bytemuck::try_cast_slice::<u8, T>(b) {
+                return Ok(Array {
+                    ptr: NonNull::new(slice.as_ptr() as *mut T)
+                        .expect("a slice's pointer is never null"),
+                    len: slice.len(),
+                    _owner: ArrayOwner::Payload(self.backing.clone()),
+                });
+            }
+        }
+        Ok(b.chunks_exact(size)
+            .map(T::from_le)
+            .collect::<Vec<_>>()
+            .into())
     }
 
     /// The raw bytes of section `name`, if the file has it.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let (start, len) = self.index.get(name)?;
-        Some(&self.payload[*start..*start + *len])
+        Some(&self.backing.bytes()[*start..*start + *len])
     }
 
     /// The raw bytes of section `name`.
@@ -183,36 +555,20 @@ impl Sections {
             .index
             .get(name)
             .ok_or_else(|| ModelError::Corrupt(format!("missing section {name}")))?;
-        Ok(&self.payload[*start..*start + *len])
-    }
-
-    fn fixed<const N: usize, T>(
-        &self,
-        name: &str,
-        conv: impl Fn([u8; N]) -> T,
-    ) -> Result<Vec<T>, ModelError> {
-        let b = self.bytes(name)?;
-        if b.len() % N != 0 {
-            return Err(ModelError::Corrupt(format!(
-                "section {name} has a ragged length"
-            )));
-        }
-        Ok(b.chunks_exact(N)
-            .map(|c| conv(c.try_into().expect("exact chunk")))
-            .collect())
+        Ok(&self.backing.bytes()[*start..*start + *len])
     }
 
     /// Section `name` as `u32` values.
     pub fn u32s(&self, name: &str) -> Result<Vec<u32>, ModelError> {
-        self.fixed(name, u32::from_le_bytes)
+        Ok(self.array::<u32>(name)?.to_vec())
     }
     /// Section `name` as `u16` values.
     pub fn u16s(&self, name: &str) -> Result<Vec<u16>, ModelError> {
-        self.fixed(name, u16::from_le_bytes)
+        Ok(self.array::<u16>(name)?.to_vec())
     }
     /// Section `name` as `f32` values.
     pub fn f32s(&self, name: &str) -> Result<Vec<f32>, ModelError> {
-        self.fixed(name, f32::from_le_bytes)
+        Ok(self.array::<f32>(name)?.to_vec())
     }
 }
 
@@ -233,6 +589,70 @@ mod tests {
         assert_eq!(s.u32s("a").unwrap(), vec![1, 2, 3]);
         assert_eq!(s.bytes("b").unwrap(), b"hello");
         assert!(s.bytes("c").is_err());
+    }
+
+    /// A prepared image is read in place: every section written is aligned, and its arrays
+    /// point into the image's own bytes instead of a copy.
+    #[test]
+    fn an_uncompressed_image_is_read_in_place() {
+        let mut w = SectionWriter::default();
+        w.bytes("odd", b"abc");
+        w.u32s("a", &[1, 2, 3]);
+        w.bytes("longer name", b"x");
+        w.u64s("b", &[u64::MAX, 7]);
+        w.f32s("c", &[0.5]);
+        w.bytes("t", b"one\ntwo\n");
+        w.u32s("t.ends", &[3, 7]);
+        // Copied into 8-aligned static memory, as `include_bytes!` into an aligned wrapper
+        // places it.
+        let bytes = w.finish_uncompressed();
+        let words: &'static mut [u64] =
+            Box::leak(vec![0u64; bytes.len().div_ceil(8)].into_boxed_slice());
+        let view: &'static mut [u8] = bytemuck::cast_slice_mut(words);
+        view[..bytes.len()].copy_from_slice(&bytes);
+        let image: &'static [u8] = &view[..bytes.len()];
+        let s = Sections::parse_static(image).unwrap();
+        assert!(s.is_prepared_image());
+        let range = image.as_ptr_range();
+        let a: Array<u32> = s.array("a").unwrap();
+        let b: Array<u64> = s.array("b").unwrap();
+        let c: Array<f32> = s.array("c").unwrap();
+        assert_eq!(
+            (&a[..], &b[..], &c[..]),
+            (&[1, 2, 3][..], &[u64::MAX, 7][..], &[0.5][..])
+        );
+        for ptr in [a.as_ptr() as *const u8, b.as_ptr() as _, c.as_ptr() as _] {
+            assert!(range.contains(&ptr), "an aligned section is read in place");
+        }
+        assert_eq!(s.bytes("odd").unwrap(), b"abc");
+        let t = StringTable::from_sections(&s, "t", "t.ends", Delimited::Terminated).unwrap();
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["one", "two"]);
+        // The same bytes parsed as a file are checked and copied, with the same content.
+        let copied = Sections::parse(image).unwrap();
+        assert!(!copied.is_prepared_image());
+        assert_eq!(&copied.array::<u64>("b").unwrap()[..], &b[..]);
+    }
+
+    #[test]
+    fn string_tables_refuse_ends_that_do_not_fit_their_text() {
+        for (ends, ok) in [
+            (vec![3u32, 7], true),
+            (vec![3, 8], false),
+            (vec![2, 7], false),
+            (vec![7, 3], false),
+        ] {
+            let mut w = SectionWriter::default();
+            w.bytes("t", "one\ntwo\n".as_bytes());
+            w.u32s("t.ends", &ends);
+            let s = Sections::parse(&w.finish(1).unwrap()).unwrap();
+            let got = StringTable::from_sections(&s, "t", "t.ends", Delimited::Terminated);
+            assert_eq!(got.is_ok(), ok, "{ends:?}");
+        }
+        let mut w = SectionWriter::default();
+        w.bytes("joined", b"a\nb\xc3\xa9");
+        let s = Sections::parse(&w.finish(1).unwrap()).unwrap();
+        let t = StringTable::from_sections(&s, "joined", "none", Delimited::Joined).unwrap();
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["a", "b\u{e9}"]);
     }
 
     #[test]

@@ -220,7 +220,7 @@ pub fn phrase_candidates(
     }
     for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
         c.lm = match c.phrase {
-            Some(id) => model.lexicon.lm_tokens(id).to_vec(),
+            Some(id) => model.lexicon.lm_tokens(id).collect(),
             None => model.lm_words(&c.text),
         };
     }

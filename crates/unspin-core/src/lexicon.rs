@@ -7,13 +7,16 @@
 //! fan-out), which is what the channel model charges for the spinner's choice of `s`.
 
 use crate::container::ModelError;
-use crate::container::{SectionWriter, Sections};
+use crate::container::{Array, Delimited, SectionWriter, Sections, StringTable};
 use crate::language::Language;
 use crate::lm::{lm_words, LanguageModel, WordId, OOV_LOGPROB};
 use crate::morph::Morphology;
 
 /// Identifier of a phrase in the lexicon.
 pub type PhraseId = u32;
+
+/// Marks a word the language model does not know among a phrase's stored LM tokens.
+const NO_WORD: u32 = u32::MAX;
 
 /// Bit flags naming the sources that attest a synonym edge.
 pub mod source {
@@ -74,22 +77,27 @@ pub struct Edge {
 }
 
 /// The reverse synonym lexicon plus the morphology used to re-inflect candidates.
+///
+/// What depends on the language model (each phrase's LM tokens and unigram, each original's
+/// selection norm) is computed at load, or read from a prepared image
+/// ([`Lexicon::write_prepared`]).
 pub struct Lexicon {
-    index: fst::Map<Vec<u8>>,
-    phrases: Vec<String>,
-    rev_start: Vec<u32>,
-    rev_target: Vec<u32>,
-    rev_source: Vec<u8>,
-    fanout: Vec<u16>,
+    /// Phrase -> id; stored in a prepared image (`lex.index_fst`), else built at load.
+    index: fst::Map<Array<u8>>,
+    phrases: StringTable,
+    rev_start: Array<u32>,
+    rev_target: Array<u32>,
+    rev_source: Array<u8>,
+    fanout: Array<u16>,
     /// Per original: ln of the summed selection weights (`exp(SELECTION_SHARPNESS x unigram)`)
-    /// of the phrases in its group; empty until [`Lexicon::attach_lm`] runs.
-    log_norm: Vec<f32>,
-    /// Language-model tokens of every phrase, flattened: phrase `p`'s are
-    /// `lm_tokens[lm_start[p]..lm_start[p + 1]]`. Filled by [`Lexicon::attach_lm`].
-    lm_start: Vec<u32>,
-    lm_tokens: Vec<Option<WordId>>,
+    /// of the phrases in its group.
+    log_norm: Array<f32>,
+    /// Language-model tokens of every phrase, flattened ([`NO_WORD`] for a word the LM does
+    /// not know): phrase `p`'s are `lm_tokens[lm_start[p]..lm_start[p + 1]]`.
+    lm_start: Array<u32>,
+    lm_tokens: Array<u32>,
     /// Unigram log-probability of every phrase (sum over its tokens).
-    unigram: Vec<f32>,
+    unigram: Array<f32>,
     /// Morphology for lemmatising spun words and re-inflecting originals.
     pub morph: Morphology,
 }
@@ -108,56 +116,102 @@ fn corrupt(what: &str) -> ModelError {
 }
 
 impl Lexicon {
-    /// Reads the `lex.*` sections and checks them for consistency.
-    pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
-        let text = std::str::from_utf8(s.bytes("lex.phrases")?)
-            .map_err(|_| corrupt("phrases are not UTF-8"))?;
-        let phrases: Vec<String> = text.split('\n').map(str::to_owned).collect();
-        let index = fst::Map::from_iter(
-            phrases
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.as_str(), i as u64)),
-        )
-        .map_err(|e| corrupt(&format!("phrases not sorted and unique: {e}")))?;
-        let rev_start = s.u32s("lex.rev_start")?;
-        let rev_target = s.u32s("lex.rev_target")?;
-        let rev_source = s.bytes("lex.rev_source")?.to_vec();
-        let fanout = s.u16s("lex.fanout")?;
+    /// Reads the `lex.*` sections, checks them for consistency and attaches the language
+    /// model (each phrase's tokens and unigram; see [`Lexicon::log_selection`]).
+    pub fn from_sections(
+        s: &Sections,
+        lm: &dyn LanguageModel,
+        language: &dyn Language,
+    ) -> Result<Self, ModelError> {
+        let phrases =
+            StringTable::from_sections(s, "lex.phrases", "lex.phrase_ends", Delimited::Joined)?;
+        let index = match s.get("lex.index_fst") {
+            Some(_) => {
+                fst::Map::new(s.array("lex.index_fst")?).map_err(|e| corrupt(&e.to_string()))?
+            }
+            None => {
+                let map =
+                    fst::Map::from_iter(phrases.iter().enumerate().map(|(i, p)| (p, i as u64)))
+                        .map_err(|e| corrupt(&format!("phrases not sorted and unique: {e}")))?;
+                fst::Map::new(Array::from(map.into_fst().into_inner()))
+                    .map_err(|e| corrupt(&e.to_string()))?
+            }
+        };
+        let rev_start: Array<u32> = s.array("lex.rev_start")?;
+        let rev_target: Array<u32> = s.array("lex.rev_target")?;
+        let rev_source: Array<u8> = s.array("lex.rev_source")?;
+        let fanout: Array<u16> = s.array("lex.fanout")?;
         let n = phrases.len();
-        if rev_start.len() != n + 1
-            || fanout.len() != n
-            || rev_target.len() != rev_source.len()
-            || rev_start.windows(2).any(|w| w[0] > w[1])
-            || rev_start.last().map(|&l| l as usize) != Some(rev_target.len())
-            || rev_target.iter().any(|&t| t as usize >= n)
-            // Each phrase's originals are sorted and unique, so that an edge can be
-            // looked up by binary search.
-            || rev_start.windows(2).any(|w| {
-                rev_target[w[0] as usize..w[1] as usize]
-                    .windows(2)
-                    .any(|p| p[0] >= p[1])
-            })
-        {
+        // A prepared image compiled into the program was checked when the build wrote it.
+        let checked = s.is_prepared_image()
+            || (index.len() == n
+                && rev_start.len() == n + 1
+                && fanout.len() == n
+                && rev_target.len() == rev_source.len()
+                && rev_start.windows(2).all(|w| w[0] <= w[1])
+                && rev_start.last().map(|&l| l as usize) == Some(rev_target.len())
+                && rev_target.iter().all(|&t| (t as usize) < n)
+                // Each phrase's originals are sorted and unique, so that an edge can be
+                // looked up by binary search.
+                && rev_start.windows(2).all(|w| {
+                    rev_target[w[0] as usize..w[1] as usize]
+                        .windows(2)
+                        .all(|p| p[0] < p[1])
+                }));
+        if !checked {
             return Err(corrupt("edge arrays are inconsistent"));
         }
-        let inflections = std::str::from_utf8(s.bytes("lex.inflections")?)
-            .map_err(|_| corrupt("inflections are not UTF-8"))?;
-        let exceptions = std::str::from_utf8(s.bytes("lex.exceptions")?)
-            .map_err(|_| corrupt("exceptions are not UTF-8"))?;
-        Ok(Lexicon {
+        let mut lexicon = Lexicon {
             index,
             phrases,
             rev_start,
             rev_target,
             rev_source,
             fanout,
-            log_norm: Vec::new(),
-            lm_start: Vec::new(),
-            lm_tokens: Vec::new(),
-            unigram: Vec::new(),
-            morph: Morphology::parse(inflections, exceptions),
-        })
+            log_norm: Array::default(),
+            lm_start: Array::default(),
+            lm_tokens: Array::default(),
+            unigram: Array::default(),
+            morph: Morphology::from_sections(s)?,
+        };
+        if s.get("lex.lm_start").is_some() {
+            lexicon.lm_start = s.array("lex.lm_start")?;
+            lexicon.lm_tokens = s.array("lex.lm_tokens")?;
+            lexicon.unigram = s.array("lex.unigram")?;
+            lexicon.log_norm = s.array("lex.log_norm")?;
+            let consistent = lexicon.lm_start.len() == n + 1
+                && lexicon.unigram.len() == n
+                && lexicon.log_norm.len() == n
+                && lexicon.lm_start.windows(2).all(|w| w[0] <= w[1])
+                && lexicon.lm_start.last().map(|&l| l as usize) == Some(lexicon.lm_tokens.len())
+                && lexicon
+                    .lm_tokens
+                    .iter()
+                    .all(|&t| t == NO_WORD || (t as usize) < lm.vocab_len());
+            if !consistent {
+                return Err(corrupt("language-model arrays are inconsistent"));
+            }
+        } else {
+            lexicon.attach_lm(lm, language);
+        }
+        Ok(lexicon)
+    }
+
+    /// Writes the lexicon with what is otherwise computed at load (the phrase index and
+    /// offsets, the morphology's arrays, what [`Lexicon::from_sections`] attaches from the
+    /// language model), for a prepared image.
+    pub fn write_prepared(&self, w: &mut SectionWriter) {
+        self.phrases.write(w, "lex.phrases", "lex.phrase_ends");
+        w.bytes("lex.index_fst", self.index.as_fst().as_bytes());
+        w.u32s("lex.rev_start", &self.rev_start);
+        w.u32s("lex.rev_target", &self.rev_target);
+        w.bytes("lex.rev_source", &self.rev_source);
+        w.u16s("lex.fanout", &self.fanout);
+        w.u32s("lex.lm_start", &self.lm_start);
+        w.u32s("lex.lm_tokens", &self.lm_tokens);
+        w.f32s("lex.unigram", &self.unigram);
+        w.f32s("lex.log_norm", &self.log_norm);
+        self.morph.write_prepared(w);
     }
 
     /// The id of a lowercase phrase, if the lexicon has it.
@@ -167,7 +221,7 @@ impl Lexicon {
 
     /// The text of a phrase.
     pub fn phrase(&self, id: PhraseId) -> &str {
-        &self.phrases[id as usize]
+        self.phrases.get(id as usize)
     }
 
     /// Size of the synonym group of `id` as an original.
@@ -177,32 +231,31 @@ impl Lexicon {
 
     /// Maps every phrase to its language-model tokens and unigram log-probability once, so
     /// that candidates found directly need no string work, and weighs every phrase for
-    /// [`Lexicon::log_selection`]. Called once at load.
-    pub fn attach_lm(&mut self, lm: &dyn LanguageModel, language: &dyn Language) {
-        self.lm_start = Vec::with_capacity(self.phrases.len() + 1);
-        self.lm_tokens.clear();
-        self.unigram = Vec::with_capacity(self.phrases.len());
-        for p in &self.phrases {
-            self.lm_start.push(self.lm_tokens.len() as u32);
+    /// [`Lexicon::log_selection`].
+    fn attach_lm(&mut self, lm: &dyn LanguageModel, language: &dyn Language) {
+        let mut lm_start = Vec::with_capacity(self.phrases.len() + 1);
+        let mut lm_tokens = Vec::new();
+        let mut unigram = Vec::with_capacity(self.phrases.len());
+        for p in self.phrases.iter() {
+            lm_start.push(lm_tokens.len() as u32);
             let words = lm_words(lm, language, p);
-            self.unigram.push(
+            unigram.push(
                 words
                     .iter()
                     .map(|w| w.map_or(OOV_LOGPROB, |id| lm.unigram(id)))
-                    .sum(),
+                    .sum::<f32>(),
             );
-            self.lm_tokens.extend(words);
+            lm_tokens.extend(words.iter().map(|w| w.unwrap_or(NO_WORD)));
         }
-        self.lm_start.push(self.lm_tokens.len() as u32);
+        lm_start.push(lm_tokens.len() as u32);
         // Log-sum-exp per original, shifted by the largest weight for stability.
-        let shift = self
-            .unigram
+        let shift = unigram
             .iter()
             .map(|u| SELECTION_SHARPNESS * u)
             .fold(f32::MIN, f32::max);
         let mut sums = vec![0.0f64; self.phrases.len()];
-        for spun in 0..self.phrases.len() {
-            let w = ((SELECTION_SHARPNESS * self.unigram[spun] - shift) as f64).exp();
+        for (spun, u) in unigram.iter().enumerate() {
+            let w = ((SELECTION_SHARPNESS * u - shift) as f64).exp();
             let lo = self.rev_start[spun] as usize;
             let hi = self.rev_start[spun + 1] as usize;
             for &original in &self.rev_target[lo..hi] {
@@ -212,12 +265,15 @@ impl Lexicon {
         self.log_norm = sums
             .into_iter()
             .map(|s| if s > 0.0 { s.ln() as f32 + shift } else { 0.0 })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
+        self.lm_start = lm_start.into();
+        self.lm_tokens = lm_tokens.into();
+        self.unigram = unigram.into();
     }
 
     /// Natural log of the chance that a spinner turned `original` into `spun`, given that it
-    /// replaced `original` at all (see [`SELECTION_SHARPNESS`]); `-ln fanout` before
-    /// [`Lexicon::attach_lm`].
+    /// replaced `original` at all (see [`SELECTION_SHARPNESS`]).
     pub fn log_selection(&self, spun: PhraseId, original: PhraseId) -> f32 {
         match (
             self.unigram.get(spun as usize),
@@ -238,14 +294,16 @@ impl Lexicon {
         })
     }
 
-    /// Language-model tokens of a phrase ([`Lexicon::attach_lm`] must have run).
-    pub fn lm_tokens(&self, id: PhraseId) -> &[Option<WordId>] {
+    /// Language-model tokens of a phrase (`None` for a word the LM does not know).
+    pub fn lm_tokens(&self, id: PhraseId) -> impl Iterator<Item = Option<WordId>> + '_ {
         let lo = self.lm_start[id as usize] as usize;
         let hi = self.lm_start[id as usize + 1] as usize;
-        &self.lm_tokens[lo..hi]
+        self.lm_tokens[lo..hi]
+            .iter()
+            .map(|&t| (t != NO_WORD).then_some(t))
     }
 
-    /// Unigram log-probability of a phrase ([`Lexicon::attach_lm`] must have run).
+    /// Unigram log-probability of a phrase.
     pub fn unigram(&self, id: PhraseId) -> f32 {
         self.unigram[id as usize]
     }

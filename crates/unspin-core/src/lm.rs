@@ -10,7 +10,7 @@
 //! the ranking of candidates in any way that matters to the decoder.
 
 use crate::container::ModelError;
-use crate::container::{SectionWriter, Sections};
+use crate::container::{Array, Delimited, SectionWriter, Sections, StringTable};
 use crate::language::Language;
 
 /// Identifier of a vocabulary word.
@@ -21,30 +21,32 @@ pub const OOV_LOGPROB: f32 = -16.0;
 
 /// A backoff trigram model over a lowercase vocabulary.
 pub struct TrigramModel {
-    vocab: fst::Map<Vec<u8>>,
-    words: Vec<String>,
-    uni_prob: Vec<f32>,
-    uni_bo: Vec<f32>,
+    /// Word -> id; stored in a prepared image (`lm.vocab_fst`), else built at load.
+    vocab: fst::Map<Array<u8>>,
+    words: StringTable,
+    uni_prob: Array<f32>,
+    uni_bo: Array<f32>,
     /// `uni_next[w]..uni_next[w + 1]` is the run of bigram entries ending in `w`.
-    uni_next: Vec<u32>,
-    bi_word: Vec<u32>,
-    bi_prob: Vec<u16>,
-    bi_bo: Vec<u16>,
+    uni_next: Array<u32>,
+    bi_word: Array<u32>,
+    bi_prob: Array<u16>,
+    bi_bo: Array<u16>,
     /// `bi_next[e]..bi_next[e + 1]` is the run of trigram entries extending bigram entry `e`.
-    bi_next: Vec<u32>,
-    tri_word: Vec<u32>,
-    tri_prob: Vec<u16>,
-    bi_prob_bins: Vec<f32>,
-    bi_bo_bins: Vec<f32>,
-    tri_prob_bins: Vec<f32>,
+    bi_next: Array<u32>,
+    tri_word: Array<u32>,
+    tri_prob: Array<u16>,
+    bi_prob_bins: Array<f32>,
+    bi_bo_bins: Array<f32>,
+    tri_prob_bins: Array<f32>,
     bos: Option<WordId>,
     eos: Option<WordId>,
     /// Open-addressing table from (word, previous word) to its bigram entry, built at load
-    /// (not stored: 32 MiB that compress poorly): the runs of common words hold thousands of
-    /// entries, and a binary search through them was a fifth of restore's time. Each slot
-    /// holds `previous word << 32 | entry`, so a probe compares within the table instead of
-    /// reading `bi_word` at a random place.
-    bigram_slots: Vec<u64>,
+    /// (not stored in the model file: 32 MiB that compress poorly; stored in a prepared
+    /// image, `lm.bigram_slots`): the runs of common words hold thousands of entries, and a
+    /// binary search through them was a fifth of restore's time. Each slot holds `previous
+    /// word << 32 | entry`, so a probe compares within the table instead of reading `bi_word`
+    /// at a random place.
+    bigram_slots: Array<u64>,
     /// `64 - log2(bigram_slots.len())`: the shift that maps a hash to a slot.
     bigram_shift: u32,
 }
@@ -120,35 +122,53 @@ impl TrigramModel {
     /// Reads the `lm.*` sections and checks that every run boundary and code is in range,
     /// so that lookups later cannot index out of bounds.
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
-        let words: Vec<String> = std::str::from_utf8(s.bytes("lm.words")?)
-            .map_err(|_| corrupt("vocabulary is not UTF-8"))?
-            .split_terminator('\n')
-            .map(str::to_owned)
-            .collect();
+        let words =
+            StringTable::from_sections(s, "lm.words", "lm.word_ends", Delimited::Terminated)?;
+        let vocab = match s.get("lm.vocab_fst") {
+            Some(_) => fst::Map::new(s.array("lm.vocab_fst")?)
+                .map_err(|e| corrupt(&format!("vocabulary index: {e}")))?,
+            None => build_vocab(&words)?,
+        };
         let lm = TrigramModel {
-            vocab: build_vocab(&words)?,
-            uni_prob: s.f32s("lm.uni_prob")?,
-            uni_bo: s.f32s("lm.uni_bo")?,
-            uni_next: s.u32s("lm.uni_next")?,
-            bi_word: s.u32s("lm.bi_word")?,
-            bi_prob: s.u16s("lm.bi_prob")?,
-            bi_bo: s.u16s("lm.bi_bo")?,
-            bi_next: s.u32s("lm.bi_next")?,
-            tri_word: s.u32s("lm.tri_word")?,
-            tri_prob: s.u16s("lm.tri_prob")?,
-            bi_prob_bins: s.f32s("lm.bi_prob_bins")?,
-            bi_bo_bins: s.f32s("lm.bi_bo_bins")?,
-            tri_prob_bins: s.f32s("lm.tri_prob_bins")?,
+            vocab,
+            uni_prob: s.array("lm.uni_prob")?,
+            uni_bo: s.array("lm.uni_bo")?,
+            uni_next: s.array("lm.uni_next")?,
+            bi_word: s.array("lm.bi_word")?,
+            bi_prob: s.array("lm.bi_prob")?,
+            bi_bo: s.array("lm.bi_bo")?,
+            bi_next: s.array("lm.bi_next")?,
+            tri_word: s.array("lm.tri_word")?,
+            tri_prob: s.array("lm.tri_prob")?,
+            bi_prob_bins: s.array("lm.bi_prob_bins")?,
+            bi_bo_bins: s.array("lm.bi_bo_bins")?,
+            tri_prob_bins: s.array("lm.tri_prob_bins")?,
             bos: None,
             eos: None,
             words,
-            bigram_slots: Vec::new(),
+            bigram_slots: Array::default(),
             bigram_shift: 64,
         };
-        lm.validate()?;
+        // A prepared image compiled into the program was checked when the build wrote it.
+        if !s.is_prepared_image() {
+            lm.validate()?;
+        }
         let bos = lm.id("<s>");
         let eos = lm.id("</s>");
-        let (bigram_slots, bigram_shift) = lm.bigram_table();
+        let (bigram_slots, bigram_shift) = match s.get("lm.bigram_slots") {
+            Some(_) => {
+                let slots: Array<u64> = s.array("lm.bigram_slots")?;
+                if !s.is_prepared_image() {
+                    lm.check_bigram_slots(&slots)?;
+                }
+                let shift = 64 - slots.len().trailing_zeros();
+                (slots, shift)
+            }
+            None => {
+                let (slots, shift) = lm.bigram_table();
+                (slots.into(), shift)
+            }
+        };
         Ok(TrigramModel {
             bos,
             eos,
@@ -158,8 +178,47 @@ impl TrigramModel {
         })
     }
 
+    /// Writes the model with what is otherwise built at load (the vocabulary's index, the
+    /// words' offsets, the bigram table), for a prepared image.
+    pub fn write_prepared(&self, w: &mut SectionWriter) {
+        self.words.write(w, "lm.words", "lm.word_ends");
+        w.bytes("lm.vocab_fst", self.vocab.as_fst().as_bytes());
+        w.f32s("lm.uni_prob", &self.uni_prob);
+        w.f32s("lm.uni_bo", &self.uni_bo);
+        w.u32s("lm.uni_next", &self.uni_next);
+        w.u32s("lm.bi_word", &self.bi_word);
+        w.u16s("lm.bi_prob", &self.bi_prob);
+        w.u16s("lm.bi_bo", &self.bi_bo);
+        w.u32s("lm.bi_next", &self.bi_next);
+        w.u32s("lm.tri_word", &self.tri_word);
+        w.u16s("lm.tri_prob", &self.tri_prob);
+        w.f32s("lm.bi_prob_bins", &self.bi_prob_bins);
+        w.f32s("lm.bi_bo_bins", &self.bi_bo_bins);
+        w.f32s("lm.tri_prob_bins", &self.tri_prob_bins);
+        w.u64s("lm.bigram_slots", &self.bigram_slots);
+    }
+
+    /// A stored bigram table must have a power-of-two size that can hold every bigram and
+    /// point only at entries that exist, so that a probe ends and indexes in bounds.
+    fn check_bigram_slots(&self, slots: &[u64]) -> Result<(), ModelError> {
+        let ok = slots.len().is_power_of_two()
+            && slots.len() > self.bi_word.len()
+            && slots
+                .iter()
+                .all(|&s| s == EMPTY_SLOT || (s as u32 as usize) < self.bi_word.len());
+        if ok {
+            Ok(())
+        } else {
+            Err(corrupt("bigram table does not fit the bigram entries"))
+        }
+    }
+
     fn validate(&self) -> Result<(), ModelError> {
         let n = self.words.len();
+        // Duplicate spellings share one entry, so the index may be smaller than the list.
+        if self.vocab.len() > n {
+            return Err(corrupt("vocabulary index disagrees with the words"));
+        }
         let n2 = self.bi_word.len();
         let n3 = self.tri_word.len();
         if self.uni_prob.len() != n || self.uni_bo.len() != n || self.uni_next.len() != n + 1 {
@@ -184,7 +243,7 @@ impl TrigramModel {
         if self
             .bi_word
             .iter()
-            .chain(&self.tri_word)
+            .chain(self.tri_word.iter())
             .any(|&w| w as usize >= n)
         {
             return Err(corrupt("word id out of range"));
@@ -204,7 +263,7 @@ impl TrigramModel {
 
     /// The string of a word id.
     pub fn word(&self, id: WordId) -> &str {
-        &self.words[id as usize]
+        self.words.get(id as usize)
     }
 
     /// Sentence-start token, when the model has one.
@@ -458,15 +517,17 @@ pub fn phrase_logprob<L: LanguageModel + ?Sized>(lm: &L, words: &[Option<WordId>
     score_words(lm, (None, None), words).0
 }
 
-fn build_vocab(words: &[String]) -> Result<fst::Map<Vec<u8>>, ModelError> {
+fn build_vocab(words: &StringTable) -> Result<fst::Map<Array<u8>>, ModelError> {
     let mut pairs: Vec<(&str, u64)> = words
         .iter()
         .enumerate()
-        .map(|(i, w)| (w.as_str(), i as u64))
+        .map(|(i, w)| (w, i as u64))
         .collect();
     pairs.sort_unstable();
     pairs.dedup_by(|a, b| a.0 == b.0);
-    fst::Map::from_iter(pairs).map_err(|e| corrupt(&format!("vocabulary: {e}")))
+    let map = fst::Map::from_iter(pairs).map_err(|e| corrupt(&format!("vocabulary: {e}")))?;
+    fst::Map::new(Array::from(map.into_fst().into_inner()))
+        .map_err(|e| corrupt(&format!("vocabulary: {e}")))
 }
 
 #[cfg(test)]

@@ -124,8 +124,7 @@ impl Model {
             None => Weights::default(),
         };
         let lm = TrigramModel::from_sections(s)?;
-        let mut lexicon = Lexicon::from_sections(s)?;
-        lexicon.attach_lm(&lm, language.as_ref());
+        let lexicon = Lexicon::from_sections(s, &lm, language.as_ref())?;
         Ok(Model {
             manifest,
             language,
@@ -174,6 +173,31 @@ impl Model {
     /// Loads a model from the bytes of a model file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
         Self::from_sections(&Sections::parse(bytes)?)
+    }
+
+    /// Loads a model compiled into the program: a prepared image ([`Model::prepared_image`])
+    /// is read in place, in milliseconds; a model file is read as by [`Model::from_bytes`].
+    pub fn from_static(bytes: &'static [u8]) -> Result<Self, ModelError> {
+        Self::from_sections(&Sections::parse_static(bytes)?)
+    }
+
+    /// The model file `file` as a prepared image: uncompressed, with what loading otherwise
+    /// builds (indexes, the bigram table, the lexicon's language-model arrays, the
+    /// morphology's arrays) stored beside the arrays, each section aligned, for
+    /// [`Model::from_static`]. Checked here, once, by loading the file in full.
+    pub fn prepared_image(file: &[u8]) -> Result<Vec<u8>, ModelError> {
+        let s = Sections::parse(file)?;
+        let model = Self::from_sections(&s)?;
+        let lm = TrigramModel::from_sections(&s)?;
+        let mut w = SectionWriter::default();
+        model.manifest.write(&mut w);
+        w.bytes(
+            "weights",
+            &serde_json::to_vec(&model.weights).expect("weights serialise"),
+        );
+        lm.write_prepared(&mut w);
+        model.lexicon.write_prepared(&mut w);
+        Ok(w.finish_uncompressed())
     }
 
     /// Loads a model file.

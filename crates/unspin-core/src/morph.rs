@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::container::{Array, Delimited, ModelError, SectionWriter, Sections, StringTable};
+
 /// A grammatical form a lemma can be inflected into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
@@ -22,13 +24,44 @@ pub enum Form {
     Superlative,
 }
 
-/// Lemma and inflection tables.
-#[derive(Default)]
+impl Form {
+    const ALL: [Form; 7] = [
+        Form::Plural,
+        Form::Past,
+        Form::Participle,
+        Form::Gerund,
+        Form::ThirdPerson,
+        Form::Comparative,
+        Form::Superlative,
+    ];
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Option<Form> {
+        Form::ALL.get(code as usize).copied()
+    }
+}
+
+/// Lemma and inflection tables, stored as arrays over one sorted string list so that a
+/// prepared image reads them in place (sections `morph.*`).
 pub struct Morphology {
-    /// surface form -> (lemma, form)
-    analyses: HashMap<String, Vec<(String, Form)>>,
-    /// (lemma, form) -> surface form (first listed spelling)
-    forms: HashMap<(String, Form), String>,
+    /// Every lemma and surface form, sorted and unique; an entry's id is its index.
+    strings: StringTable,
+    /// String -> id.
+    index: fst::Map<Array<u8>>,
+    /// `analysis_start[s]..analysis_start[s + 1]` are the readings of string `s` as an
+    /// inflected form, in the order the tables list them.
+    analysis_start: Array<u32>,
+    /// Lemma id of each reading.
+    analysis_lemma: Array<u32>,
+    /// Form code of each reading.
+    analysis_form: Array<u8>,
+    /// `lemma id << 3 | form code`, sorted: the attested inflections.
+    form_key: Array<u64>,
+    /// Surface id of each attested inflection (the first listed spelling).
+    form_surface: Array<u32>,
 }
 
 fn slots(pos: &str) -> &'static [Form] {
@@ -45,11 +78,18 @@ fn slots(pos: &str) -> &'static [Form] {
     }
 }
 
-impl Morphology {
-    /// Parses lemminflect-style lines (`lemma,pos,form,...`, alternatives split by `/`, an empty
-    /// participle meaning "same as past") and WordNet exception lines (`form lemma pos`).
-    pub fn parse(inflections: &str, exceptions: &str) -> Self {
-        let mut m = Morphology::default();
+/// The tables as parsed from text, before they are laid out as arrays.
+#[derive(Default)]
+struct ParsedTables {
+    /// surface form -> (lemma, form), in the order listed
+    analyses: HashMap<String, Vec<(String, Form)>>,
+    /// (lemma, form) -> surface form (first listed spelling)
+    forms: HashMap<(String, Form), String>,
+}
+
+impl ParsedTables {
+    fn parse(inflections: &str, exceptions: &str) -> Self {
+        let mut m = ParsedTables::default();
         for line in inflections.lines() {
             let mut cols = line.split(',');
             let (Some(lemma), Some(pos)) = (cols.next(), cols.next()) else {
@@ -103,17 +143,154 @@ impl Morphology {
             v.push((lemma.to_owned(), form));
         }
     }
+}
 
-    /// The (lemma, form) readings of an inflected word; empty for base forms and unknown words.
-    pub fn analyse(&self, word: &str) -> &[(String, Form)] {
-        self.analyses.get(word).map(Vec::as_slice).unwrap_or(&[])
+fn corrupt(what: &str) -> ModelError {
+    ModelError::Corrupt(format!("morphology: {what}"))
+}
+
+impl Morphology {
+    /// Parses lemminflect-style lines (`lemma,pos,form,...`, alternatives split by `/`, an empty
+    /// participle meaning "same as past") and WordNet exception lines (`form lemma pos`).
+    pub fn parse(inflections: &str, exceptions: &str) -> Self {
+        let tables = ParsedTables::parse(inflections, exceptions);
+        let mut strings: Vec<&str> = tables
+            .analyses
+            .iter()
+            .flat_map(|(s, v)| std::iter::once(s.as_str()).chain(v.iter().map(|(l, _)| l.as_str())))
+            .chain(
+                tables
+                    .forms
+                    .iter()
+                    .flat_map(|((l, _), s)| [l.as_str(), s.as_str()]),
+            )
+            .collect();
+        strings.sort_unstable();
+        strings.dedup();
+        let id = |s: &str| strings.binary_search(&s).expect("every string is listed") as u32;
+        let mut analysis_start = Vec::with_capacity(strings.len() + 1);
+        let mut analysis_lemma = Vec::new();
+        let mut analysis_form = Vec::new();
+        for s in &strings {
+            analysis_start.push(analysis_lemma.len() as u32);
+            for (lemma, form) in tables.analyses.get(*s).map(Vec::as_slice).unwrap_or(&[]) {
+                analysis_lemma.push(id(lemma));
+                analysis_form.push(form.code());
+            }
+        }
+        analysis_start.push(analysis_lemma.len() as u32);
+        let mut forms: Vec<(u64, u32)> = tables
+            .forms
+            .iter()
+            .map(|((lemma, form), surface)| {
+                (
+                    u64::from(id(lemma)) << 3 | u64::from(form.code()),
+                    id(surface),
+                )
+            })
+            .collect();
+        forms.sort_unstable();
+        let mut text = Vec::new();
+        let mut ends = Vec::with_capacity(strings.len());
+        for s in &strings {
+            text.extend_from_slice(s.as_bytes());
+            ends.push(text.len() as u32);
+            text.push(b'\n');
+        }
+        let index = fst::Map::from_iter(strings.iter().enumerate().map(|(i, s)| (*s, i as u64)))
+            .expect("sorted unique keys");
+        Morphology {
+            strings: StringTable::from_parts(text, ends),
+            index: fst::Map::new(Array::from(index.into_fst().into_inner()))
+                .expect("a freshly built index reads"),
+            analysis_start: analysis_start.into(),
+            analysis_lemma: analysis_lemma.into(),
+            analysis_form: analysis_form.into(),
+            form_key: forms.iter().map(|f| f.0).collect::<Vec<_>>().into(),
+            form_surface: forms.iter().map(|f| f.1).collect::<Vec<_>>().into(),
+        }
+    }
+
+    /// Reads the tables from a prepared image's `morph.*` sections, or, when the file has none,
+    /// parses the `lex.inflections` and `lex.exceptions` text.
+    pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
+        if s.get("morph.index").is_none() {
+            let text = |name: &str| {
+                std::str::from_utf8(s.bytes(name)?)
+                    .map_err(|_| corrupt(&format!("{name} is not UTF-8")))
+            };
+            return Ok(Self::parse(
+                text("lex.inflections")?,
+                text("lex.exceptions")?,
+            ));
+        }
+        let m = Morphology {
+            strings: StringTable::from_sections(
+                s,
+                "morph.strings",
+                "morph.string_ends",
+                Delimited::Terminated,
+            )?,
+            index: fst::Map::new(s.array("morph.index")?)
+                .map_err(|e| corrupt(&format!("index: {e}")))?,
+            analysis_start: s.array("morph.analysis_start")?,
+            analysis_lemma: s.array("morph.analysis_lemma")?,
+            analysis_form: s.array("morph.analysis_form")?,
+            form_key: s.array("morph.form_key")?,
+            form_surface: s.array("morph.form_surface")?,
+        };
+        let n = m.strings.len();
+        let consistent = m.index.len() == n
+            && m.analysis_start.len() == n + 1
+            && m.analysis_start.windows(2).all(|w| w[0] <= w[1])
+            && m.analysis_start.last().map(|&l| l as usize) == Some(m.analysis_lemma.len())
+            && m.analysis_form.len() == m.analysis_lemma.len()
+            && m.analysis_lemma.iter().all(|&l| (l as usize) < n)
+            && m.analysis_form
+                .iter()
+                .all(|&f| Form::from_code(f).is_some())
+            && m.form_key.len() == m.form_surface.len()
+            && m.form_surface.iter().all(|&l| (l as usize) < n);
+        if !consistent {
+            return Err(corrupt("arrays are inconsistent"));
+        }
+        Ok(m)
+    }
+
+    /// Writes the tables as `morph.*` sections, for a prepared image.
+    pub fn write_prepared(&self, w: &mut SectionWriter) {
+        self.strings.write(w, "morph.strings", "morph.string_ends");
+        w.bytes("morph.index", self.index.as_fst().as_bytes());
+        w.u32s("morph.analysis_start", &self.analysis_start);
+        w.u32s("morph.analysis_lemma", &self.analysis_lemma);
+        w.bytes("morph.analysis_form", &self.analysis_form);
+        w.u64s("morph.form_key", &self.form_key);
+        w.u32s("morph.form_surface", &self.form_surface);
+    }
+
+    /// The (lemma, form) readings of an inflected word; none for base forms and unknown words.
+    pub fn analyse(&self, word: &str) -> impl Iterator<Item = (&str, Form)> + '_ {
+        let range = match self.index.get(word) {
+            Some(id) => {
+                let id = id as usize;
+                self.analysis_start[id] as usize..self.analysis_start[id + 1] as usize
+            }
+            None => 0..0,
+        };
+        range.filter_map(move |i| {
+            Some((
+                self.strings.get(self.analysis_lemma[i] as usize),
+                Form::from_code(self.analysis_form[i])?,
+            ))
+        })
     }
 
     /// `lemma` put into `form` when the table attests that form of that lemma.
     pub fn attested(&self, lemma: &str, form: Form) -> Option<&str> {
-        self.forms
-            .get(&(lemma.to_owned(), form))
-            .map(String::as_str)
+        let id = self.index.get(lemma)?;
+        let key = id << 3 | u64::from(form.code());
+        let at = self.form_key.binary_search(&key).ok()?;
+        Some(self.strings.get(self.form_surface[at] as usize))
     }
 }
 
@@ -131,7 +308,8 @@ mod tests {
     #[test]
     fn analyses_and_inflects_from_tables() {
         let m = sample();
-        assert_eq!(m.analyse("came"), &[("come".to_string(), Form::Past)]);
+        let readings = |w| m.analyse(w).collect::<Vec<_>>();
+        assert_eq!(readings("came"), [("come", Form::Past)]);
         assert_eq!(m.attested("come", Form::Past), Some("came"));
         assert_eq!(m.attested("fast", Form::Participle), Some("fasted"));
         assert_eq!(
@@ -139,9 +317,9 @@ mod tests {
             None,
             "a noun has no past tense"
         );
-        assert_eq!(m.analyse("mice"), &[("mouse".to_string(), Form::Plural)]);
+        assert_eq!(readings("mice"), [("mouse", Form::Plural)]);
         assert!(
-            m.analyse("war").is_empty(),
+            readings("war").is_empty(),
             "a base form has no inflected reading"
         );
     }

@@ -1,0 +1,65 @@
+//! The default model and spinner table, compiled into the program.
+//!
+//! The model is compiled in as a prepared image (see `build.rs`): uncompressed, with its
+//! indexes and tables already built and every array aligned, so [`default_model`] reads it in
+//! place, in about two milliseconds, instead of inflating and building ~90 MB (a third of a
+//! second) on every start. The image costs the program's file size, not memory: the operating
+//! system pages in only what a run reads, and shares those pages between processes.
+
+use unspin_core::container::ModelError;
+use unspin_core::spinner::SpinnerTable;
+use unspin_core::Model;
+
+/// Bytes aligned to 8, so that the image's aligned sections are aligned in memory too and
+/// can be read in place as arrays of `u32`, `u64` and `f32`.
+#[repr(C, align(8))]
+struct Aligned<Bytes: ?Sized>(Bytes);
+
+/// The prepared image of `models/en-default.unspin` (built by `scripts/build-model.sh` from
+/// open sources, see `models/NOTICE`).
+static DEFAULT_IMAGE: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/en-default.image"
+)));
+
+/// The spinner table of the family seen most in the wild (wild-train's thesaurus-A pages),
+/// learned without originals by `scripts/build-spinner.sh`.
+static DEFAULT_SPINNER: &[u8] = include_bytes!("../../../models/en-thesaurus-a.spinner");
+
+/// The default model, without spinner tables.
+pub fn default_model() -> Result<Model, ModelError> {
+    Model::from_static(&DEFAULT_IMAGE.0)
+}
+
+/// The default spinner table.
+pub fn default_spinner() -> Result<SpinnerTable, ModelError> {
+    SpinnerTable::from_bytes(DEFAULT_SPINNER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The image reads as the model file it was prepared from: same vocabulary, lexicon and
+    /// weights, and the same restoration of a spun sentence.
+    #[test]
+    fn the_prepared_image_is_the_committed_model() {
+        let image = default_model().expect("the image loads");
+        let file = Model::from_bytes(include_bytes!("../../../models/en-default.unspin"))
+            .expect("the file loads");
+        assert_eq!(image.manifest, file.manifest);
+        assert_eq!(image.lexicon.len(), file.lexicon.len());
+        assert_eq!(image.lexicon.edge_count(), file.lexicon.edge_count());
+        assert_eq!(image.lm.vocab_len(), file.lm.vocab_len());
+        assert_eq!(
+            serde_json::to_string(&image.weights).unwrap(),
+            serde_json::to_string(&file.weights).unwrap()
+        );
+        let spun =
+            "Officers stated the value of gasoline rose essentially the most in a 12 months.";
+        let restore = |m: Model| unspin_core::Engine::new(std::sync::Arc::new(m)).restore(spun);
+        let (a, b) = (restore(image), restore(file));
+        assert_eq!(a.text, b.text);
+        assert_ne!(a.text, spun, "the sentence is restored at all");
+    }
+}
