@@ -18,7 +18,7 @@ use std::any::Any;
 
 use crate::candidates::{Candidate, ChangeKind};
 use crate::language::Language;
-use crate::lexicon::{source, Lexicon};
+use crate::lexicon::{source, Lexicon, PhraseId};
 use crate::lm::{lm_words, LanguageModel};
 use crate::morph::Form;
 use crate::spinner::{SpinnerIndex, SpinnerTable};
@@ -195,8 +195,13 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
 /// word ("succeed in" -> "succeeded in"), plurals their last ("press release" -> "press
 /// releases"). `None` when the inflection is not attested for that word (a noun has no past
 /// tense: no "departmented") or a noun phrase would take a verbal form.
-fn reinflect(input: &ChannelInput<'_>, original: &str, form: Form) -> Option<String> {
-    let words: Vec<&str> = original.split(' ').collect();
+fn reinflect(input: &ChannelInput<'_>, original: PhraseId, form: Form) -> Option<String> {
+    let lex = input.lexicon;
+    let text = lex.phrase(original);
+    if !text.contains(' ') {
+        return lex.attested_form(original, form).map(str::to_owned);
+    }
+    let words: Vec<&str> = text.split(' ').collect();
     let at = match form {
         Form::Plural => words.len() - 1,
         _ => 0,
@@ -209,7 +214,7 @@ fn reinflect(input: &ChannelInput<'_>, original: &str, form: Form) -> Option<Str
         return None;
     }
     let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    out[at] = input.lexicon.morph.attested(words[at], form)?.to_owned();
+    out[at] = lex.morph.attested(words[at], form)?.to_owned();
     Some(out.join(" "))
 }
 
@@ -237,13 +242,13 @@ fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>)
                 continue;
             };
             for e in lex.originals(id) {
-                let Some(text) = reinflect(input, lex.phrase(e.original), form) else {
+                let Some(text) = reinflect(input, e.original, form) else {
                     continue;
                 };
                 out.push(Candidate {
                     log_selection: lex.log_selection(id, e.original),
                     inflected: true,
-                    mutual: lex.has_edge(e.original, id),
+                    mutual: e.mutual,
                     ..bare_candidate(text, None, e.sources)
                 });
             }

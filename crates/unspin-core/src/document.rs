@@ -6,7 +6,7 @@
 //! documents and threads.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::candidates::{self, Candidate, Span};
 use crate::lm::{LanguageModel, LmWords, State, WordId, OOV_LOGPROB};
@@ -52,14 +52,33 @@ impl Document<'_> {
     }
 }
 
-/// Most phrases remembered across documents before the cache starts afresh (about 100 MB at
-/// worst; a news vocabulary fills a small part of it).
+/// Most phrases remembered across documents (about 100 MB at worst; a news vocabulary fills a
+/// small part of it). Past it, the cache evicts the phrases seen least (S3-FIFO), instead of
+/// starting afresh: a crawl keeps its common phrases however long it runs.
 const SHARED_CACHE_PHRASES: usize = 200_000;
 
-/// Candidates per phrase, shared by every document an engine prepares.
-#[derive(Default)]
+/// Hashing for phrase maps: fast, and seeded per process, since phrases come from the input.
+type PhraseHasher = foldhash::fast::RandomState;
+
+/// Candidates per phrase, shared by every document an engine prepares, across threads (a
+/// sharded concurrent cache).
 pub struct CandidateCache {
-    phrases: Mutex<HashMap<String, Arc<[Candidate]>>>,
+    phrases:
+        quick_cache::sync::Cache<String, Arc<[Candidate]>, quick_cache::UnitWeighter, PhraseHasher>,
+}
+
+impl Default for CandidateCache {
+    fn default() -> Self {
+        CandidateCache {
+            phrases: quick_cache::sync::Cache::with(
+                SHARED_CACHE_PHRASES,
+                SHARED_CACHE_PHRASES as u64,
+                quick_cache::UnitWeighter,
+                PhraseHasher::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            ),
+        }
+    }
 }
 
 /// Prepares `input`: tokens, sentences and the ranked candidates of every span.
@@ -71,8 +90,9 @@ pub(crate) fn prepare<'t>(
 ) -> Document<'t> {
     let tokens = model.language.tokenize(input);
     let mut sentences = sentences(model, input, &tokens);
-    let mut local: HashMap<String, Arc<[Candidate]>> = HashMap::new();
-    let mut fresh: Vec<String> = Vec::new();
+    // Phrases recur within a document: a local map answers those without touching the
+    // shared cache.
+    let mut local: HashMap<String, Arc<[Candidate]>, PhraseHasher> = HashMap::default();
     for s in &mut sentences {
         let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
         let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
@@ -80,28 +100,15 @@ pub(crate) fn prepare<'t>(
             if let Some(c) = local.get(phrase) {
                 return c.clone();
             }
-            let shared = cache
-                .phrases
-                .lock()
-                .ok()
-                .and_then(|m| m.get(phrase).cloned());
-            let c = shared.unwrap_or_else(|| {
-                fresh.push(phrase.to_owned());
-                phrase_candidates(model, weights, slice, phrase).into()
+            let c = cache.phrases.get(phrase).unwrap_or_else(|| {
+                let fresh: Arc<[Candidate]> =
+                    phrase_candidates(model, weights, slice, phrase).into();
+                cache.phrases.insert(phrase.to_owned(), fresh.clone());
+                fresh
             });
             local.insert(phrase.to_owned(), c.clone());
             c
         });
-    }
-    if let Ok(mut shared) = cache.phrases.lock() {
-        if shared.len() + fresh.len() > SHARED_CACHE_PHRASES {
-            shared.clear();
-        }
-        for phrase in fresh {
-            if let Some(c) = local.remove(&phrase) {
-                shared.insert(phrase, c);
-            }
-        }
     }
     Document {
         input,

@@ -74,6 +74,9 @@ pub struct Edge {
     pub original: PhraseId,
     /// Sources attesting the edge.
     pub sources: u8,
+    /// Whether the reverse edge exists too (`original` is also among the originals of the
+    /// phrase looked up): the two are in each other's groups.
+    pub mutual: bool,
 }
 
 /// The reverse synonym lexicon plus the morphology used to re-inflect candidates.
@@ -98,6 +101,11 @@ pub struct Lexicon {
     lm_tokens: Array<u32>,
     /// Unigram log-probability of every phrase (sum over its tokens).
     unigram: Array<f32>,
+    /// Per reverse edge: 1 when the edge the other way exists too (see [`Edge::mutual`]).
+    rev_mutual: Array<u8>,
+    /// Per phrase: its id in the morphology's strings ([`NO_WORD`] when it has none), so that
+    /// re-inflecting a one-word original needs no string look-up.
+    morph_id: Array<u32>,
     /// Morphology for lemmatising spun words and re-inflecting originals.
     pub morph: Morphology,
 }
@@ -172,8 +180,38 @@ impl Lexicon {
             lm_start: Array::default(),
             lm_tokens: Array::default(),
             unigram: Array::default(),
+            rev_mutual: Array::default(),
+            morph_id: Array::default(),
             morph: Morphology::from_sections(s)?,
         };
+        if s.get("lex.rev_mutual").is_some() {
+            lexicon.rev_mutual = s.array("lex.rev_mutual")?;
+            lexicon.morph_id = s.array("lex.morph_id")?;
+            let consistent = lexicon.rev_mutual.len() == lexicon.rev_target.len()
+                && lexicon.morph_id.len() == n
+                && lexicon
+                    .morph_id
+                    .iter()
+                    .all(|&m| m == NO_WORD || (m as usize) < lexicon.morph.len());
+            if !consistent {
+                return Err(corrupt("edge or morphology arrays are inconsistent"));
+            }
+        } else {
+            let mut mutual = Vec::with_capacity(lexicon.rev_target.len());
+            for spun in 0..n {
+                for e in lexicon.rev_start[spun] as usize..lexicon.rev_start[spun + 1] as usize {
+                    let original = lexicon.rev_target[e];
+                    mutual.push(u8::from(lexicon.has_edge(original, spun as PhraseId)));
+                }
+            }
+            lexicon.rev_mutual = mutual.into();
+            lexicon.morph_id = lexicon
+                .phrases
+                .iter()
+                .map(|p| lexicon.morph.id(p).unwrap_or(NO_WORD))
+                .collect::<Vec<_>>()
+                .into();
+        }
         if s.get("lex.lm_start").is_some() {
             lexicon.lm_start = s.array("lex.lm_start")?;
             lexicon.lm_tokens = s.array("lex.lm_tokens")?;
@@ -211,6 +249,8 @@ impl Lexicon {
         w.u32s("lex.lm_tokens", &self.lm_tokens);
         w.f32s("lex.unigram", &self.unigram);
         w.f32s("lex.log_norm", &self.log_norm);
+        w.bytes("lex.rev_mutual", &self.rev_mutual);
+        w.u32s("lex.morph_id", &self.morph_id);
         self.morph.write_prepared(w);
     }
 
@@ -291,6 +331,7 @@ impl Lexicon {
         (lo..hi).map(move |i| Edge {
             original: self.rev_target[i],
             sources: self.rev_source[i],
+            mutual: self.rev_mutual[i] != 0,
         })
     }
 
@@ -301,6 +342,15 @@ impl Lexicon {
         self.lm_tokens[lo..hi]
             .iter()
             .map(|&t| (t != NO_WORD).then_some(t))
+    }
+
+    /// Phrase `id` put into `form`, when it is one word whose inflection the morphology
+    /// attests (the look-up by id that [`crate::morph::Morphology::attested`] makes by text).
+    pub fn attested_form(&self, id: PhraseId, form: crate::morph::Form) -> Option<&str> {
+        match self.morph_id[id as usize] {
+            NO_WORD => None,
+            m => self.morph.attested_by_id(m, form),
+        }
     }
 
     /// Unigram log-probability of a phrase.

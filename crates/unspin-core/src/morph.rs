@@ -287,10 +287,29 @@ impl Morphology {
 
     /// `lemma` put into `form` when the table attests that form of that lemma.
     pub fn attested(&self, lemma: &str, form: Form) -> Option<&str> {
-        let id = self.index.get(lemma)?;
-        let key = id << 3 | u64::from(form.code());
+        self.attested_by_id(self.id(lemma)?, form)
+    }
+
+    /// The id of a lemma or surface form the tables list ([`Morphology::attested_by_id`]).
+    pub fn id(&self, word: &str) -> Option<u32> {
+        self.index.get(word).map(|id| id as u32)
+    }
+
+    /// [`Morphology::attested`] for the lemma with id `lemma`.
+    pub fn attested_by_id(&self, lemma: u32, form: Form) -> Option<&str> {
+        let key = u64::from(lemma) << 3 | u64::from(form.code());
         let at = self.form_key.binary_search(&key).ok()?;
         Some(self.strings.get(self.form_surface[at] as usize))
+    }
+
+    /// Number of lemmas and surface forms listed.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether the tables list no word.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
     }
 }
 
