@@ -136,8 +136,16 @@ pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
     out.retain(|p| p.seeds >= MIN_SEEDS);
     // A passage's edge words belong to it even when a swap there kept them out of every shared
     // shingle ("Officers stated on ..."): extend each edge by up to a shingle's width where
-    // both sides have room before the neighbouring passage.
-    let reach = SHINGLE_WORDS - 1;
+    // both sides have room before the neighbouring passage, and over the whole room when both
+    // sides have the same number of words there, at most a bridgeable gap (a word-for-word
+    // swap at the start or end of the text, the case that gap bridging assumes inside one).
+    let reach_into = |copy_room: usize, source_room: usize| {
+        if copy_room == source_room && copy_room <= MAX_GAP {
+            copy_room
+        } else {
+            (SHINGLE_WORDS - 1).min(copy_room).min(source_room)
+        }
+    };
     for i in 0..out.len() {
         let (copy_floor, source_floor) = if i == 0 {
             (0, 0)
@@ -149,18 +157,95 @@ pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
             None => (copy.len(), source.len()),
         };
         let p = &mut out[i];
-        let back = reach
-            .min(p.copy_first.saturating_sub(copy_floor))
-            .min(p.source_first.saturating_sub(source_floor));
+        let back = reach_into(
+            p.copy_first.saturating_sub(copy_floor),
+            p.source_first.saturating_sub(source_floor),
+        );
         p.copy_first -= back;
         p.source_first -= back;
-        let forward = reach
-            .min(copy_ceiling.saturating_sub(p.copy_end))
-            .min(source_ceiling.saturating_sub(p.source_end));
+        let forward = reach_into(
+            copy_ceiling.saturating_sub(p.copy_end),
+            source_ceiling.saturating_sub(p.source_end),
+        );
         p.copy_end += forward;
         p.source_end += forward;
     }
     out
+}
+
+/// Longest stretch, in words on either side, that [`align_unrestored`] bridges by its
+/// matching words.
+pub const MAX_WORD_BRIDGE: usize = 60;
+
+/// Aligns a copy as written (not restored) with `source`: [`align`], then stretches between
+/// passages, and before the first and after the last, joined to them where they look like the
+/// source's words spun, word for word. Dense swaps leave no shared shingle for many words (at a
+/// third of the words swapped, most word 3-grams are broken); restoring first would mend most
+/// of them but costs far more than aligning.
+pub fn align_unrestored(copy: &[Word], source: &[Word]) -> Vec<Passage> {
+    let mut out: Vec<Passage> = Vec::new();
+    for p in align(copy, source) {
+        if let Some(last) = out.last_mut() {
+            // Passages from `align` may share a shingle's width of copy words when the
+            // source jumps back between them; only a gap going forward on both sides is a
+            // stretch.
+            if p.source_first >= last.source_end
+                && p.copy_first >= last.copy_end
+                && spun_stretch(
+                    &copy[last.copy_end..p.copy_first],
+                    &source[last.source_end..p.source_first],
+                )
+            {
+                last.copy_end = p.copy_end;
+                last.source_end = p.source_end;
+                last.seeds += p.seeds;
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    if let Some(first) = out.first_mut() {
+        if spun_stretch(&copy[..first.copy_first], &source[..first.source_first]) {
+            first.copy_first = 0;
+            first.source_first = 0;
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        if spun_stretch(&copy[last.copy_end..], &source[last.source_end..]) {
+            last.copy_end = copy.len();
+            last.source_end = source.len();
+        }
+    }
+    out
+}
+
+/// Whether a stretch of the copy reads as the matching stretch of the source spun: both at
+/// most [`MAX_WORD_BRIDGE`] words, of about the same length (a spinner swaps words and short
+/// phrases, so a passage keeps its length within a quarter), and at least a third of the
+/// longer side's words kept in order (word-level longest common subsequence).
+fn spun_stretch(copy: &[Word], source: &[Word]) -> bool {
+    let (n, m) = (copy.len(), source.len());
+    let longer = n.max(m);
+    if longer == 0 {
+        return true;
+    }
+    if longer > MAX_WORD_BRIDGE || n.abs_diff(m) > 2 + longer / 4 {
+        return false;
+    }
+    let mut row = vec![0u16; m + 1];
+    for c in copy {
+        let mut diagonal = 0u16;
+        for (j, s) in source.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if c.norm == s.norm {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    3 * row[m] as usize >= longer
 }
 
 /// A run of words that differs between copy and source inside an aligned passage: copy
@@ -305,6 +390,40 @@ mod tests {
             pairs,
             vec![pair("officials", "officers"), pair("end", "finish")]
         );
+    }
+
+    /// Every other word swapped leaves no shared shingle for a whole sentence: `align` splits
+    /// the copy there, `align_unrestored` bridges it, but not a stretch of other words.
+    #[test]
+    fn unrestored_alignment_bridges_densely_spun_stretches_only() {
+        let source = words(
+            "the council said on monday that it will open an inquiry into the developer \
+             after residents said the old plan for the new homes by the river was far too \
+             large for the town and the roads around it could not take the extra traffic \
+             so the mayor has asked for a report on the matter before the end of the year",
+        );
+        let spun = words(
+            "the council said on monday that it will open an inquiry into the developer \
+             after locals stated the previous scheme for the recent houses by the stream \
+             was much too big for the city and the streets round it could not take the extra traffic \
+             so the mayor has asked for a report on the matter before the end of the year",
+        );
+        let other = words(
+            "the council said on monday that it will open an inquiry into the developer \
+             while shares in banks rose sharply as traders bet that interest rates will fall \
+             early next spring and oil prices slipped again amid weak demand from \
+             so the mayor has asked for a report on the matter before the end of the year",
+        );
+        let covered = |ps: &[Passage]| ps.iter().map(|p| p.copy_end - p.copy_first).sum::<usize>();
+        assert!(
+            align(&spun, &source).len() > 1,
+            "the swaps split the alignment"
+        );
+        let bridged = align_unrestored(&spun, &source);
+        assert_eq!(bridged.len(), 1, "{bridged:?}");
+        assert_eq!(covered(&bridged), spun.len());
+        let unrelated = align_unrestored(&other, &source);
+        assert!(covered(&unrelated) < other.len(), "{unrelated:?}");
     }
 
     #[test]

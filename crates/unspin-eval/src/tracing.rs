@@ -122,6 +122,7 @@ pub fn evaluate(
     let (mut ours1, mut ours5, mut base1, mut base5, mut n) = (0, 0, 0, 0, 0usize);
     let (mut ours_ms, mut base_ms) = (Vec::new(), Vec::new());
     let mut coverage = 0.0;
+    let mut restored = 0usize;
     for doc in docs {
         let Some(want) = id_of(doc) else { continue };
         let (spun, _) = spinner.spin(doc);
@@ -129,6 +130,7 @@ pub fn evaluate(
         let t = Instant::now();
         let report = trace::trace(r, &index, &spun, 5, false)?;
         ours_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        restored += usize::from(report.restored);
         if report.sources.first().is_some_and(|s| s.id != want) {
             let top: Vec<(String, f64)> = report
                 .sources
@@ -177,6 +179,7 @@ pub fn evaluate(
         "mean_coverage_when_found": coverage / ours1.max(1) as f64,
         "trace_ms_p50": percentile(&ours_ms, 0.5),
         "trace_ms_p99": percentile(&ours_ms, 0.99),
+        "trace_restored_share": restored as f64 / n_f,
         "baseline_written_shingles_recall_at_1": base1 as f64 / n_f,
         "baseline_written_shingles_recall_at_5": base5 as f64 / n_f,
         "baseline_search_ms_p50": percentile(&base_ms, 0.5),

@@ -292,6 +292,7 @@ pub fn follow(
     let alignment = align_sources(index, input, &model, 3, false)?;
     let trace = TraceReport {
         words: alignment.input_words.len(),
+        restored: true,
         sources: alignment.sources.iter().map(|s| s.source.clone()).collect(),
     };
     let Some(best) = alignment

@@ -1,5 +1,7 @@
-//! Tracing a copy to its sources: restore it, fingerprint both the restored and the written
-//! words, look the shingles up in the index, and align the best candidates passage by passage.
+//! Tracing a copy to its sources: look the shingles of its written words up in the index; when
+//! they do not single out one source (no candidate with enough shared shingles, or the best two
+//! close), restore the copy and look up the shingles of its restored and written words; align
+//! the best candidates passage by passage.
 
 use serde::Serialize;
 use unspin_core::fingerprint::{self, Passage, Word};
@@ -67,6 +69,9 @@ pub struct Source {
 pub struct TraceReport {
     /// Words in the copy.
     pub words: usize,
+    /// Whether the copy was restored to look it up: its written words alone did not single
+    /// out a source (see [`trace`]).
+    pub restored: bool,
     /// Candidate sources, best first.
     pub sources: Vec<Source>,
 }
@@ -96,8 +101,41 @@ fn word_range(words: &[Word], start: usize, stop: usize) -> (usize, usize) {
     (first, end.max(first))
 }
 
+/// Least shingles of the written words that the best candidate must share for the written
+/// words alone to decide a trace.
+pub const DECISIVE_SHARED: usize = 10;
+
+/// The second candidate may share at most this share of the best one's shingles for the
+/// written words alone to decide a trace; closer than that, restoring may reorder them.
+pub const DECISIVE_RATIO: f64 = 0.8;
+
+/// Whether the written words' best candidates, best first, single out one source: the best
+/// shares enough shingles and the second is well behind it, or is the same text indexed twice
+/// (the same shingles), which restoring the copy could not tell apart either.
+fn written_words_decide(index: &Index, hits: &[crate::Hit]) -> Result<bool, IndexError> {
+    let Some(top) = hits.first() else {
+        return Ok(false);
+    };
+    if top.shared < DECISIVE_SHARED {
+        return Ok(false);
+    }
+    let Some(second) = hits.get(1) else {
+        return Ok(true);
+    };
+    if (second.shared as f64) <= DECISIVE_RATIO * top.shared as f64 {
+        return Ok(true);
+    }
+    let shingles_of = |doc: u32| -> Result<Vec<u64>, IndexError> {
+        Ok(fingerprint::fingerprint(&index.document(doc)?.text))
+    };
+    Ok(shingles_of(top.doc)? == shingles_of(second.doc)?)
+}
+
 /// Traces `input` against `index`: the `k` best sources with aligned passages, and with
-/// `pairs` the differing word pairs of each.
+/// `pairs` the differing word pairs of each. Restores the copy only when its written words do
+/// not single out a source ([`DECISIVE_SHARED`], [`DECISIVE_RATIO`]; two candidates with
+/// the same shingles are one text): restoring costs tens of milliseconds, the search about
+/// one.
 pub fn trace(
     engine: &Engine,
     index: &Index,
@@ -105,7 +143,20 @@ pub fn trace(
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
-    trace_restored(index, input, &engine.restore(input), k, pairs)
+    let unchanged = Restoration {
+        text: input.to_owned(),
+        changes: Vec::new(),
+    };
+    let query = Query::new(input, &unchanged);
+    let mut hits = index.search(&query.shingles, k.max(2))?;
+    if written_words_decide(index, &hits)? {
+        hits.truncate(k);
+        let aligned = align_hits(index, &unchanged, query, hits, pairs, true)?;
+        return Ok(aligned.report(false));
+    }
+    let restoration = engine.restore(input);
+    let aligned = align_sources(index, input, &restoration, k, pairs)?;
+    Ok(aligned.report(true))
 }
 
 /// [`trace`] for a copy already restored (`restoration` is `input` restored): callers that
@@ -117,11 +168,7 @@ pub fn trace_restored(
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
-    let aligned = align_sources(index, input, restoration, k, pairs)?;
-    Ok(TraceReport {
-        words: aligned.input_words.len(),
-        sources: aligned.sources.into_iter().map(|a| a.source).collect(),
-    })
+    Ok(align_sources(index, input, restoration, k, pairs)?.report(true))
 }
 
 /// A candidate source aligned with the copy.
@@ -143,6 +190,48 @@ pub(crate) struct Alignment {
     pub(crate) sources: Vec<AlignedSource>,
 }
 
+/// What a trace looks up: the copy's words as written and as restored, and the shingles of
+/// both (sorted, unique).
+pub(crate) struct Query {
+    input_words: Vec<Word>,
+    restored_words: Vec<Word>,
+    shingles: Vec<u64>,
+}
+
+impl Query {
+    fn new(input: &str, restoration: &Restoration) -> Self {
+        let input_words = fingerprint::words(input);
+        let unchanged = restoration.changes.is_empty() && restoration.text == input;
+        let restored_words = if unchanged {
+            input_words.clone()
+        } else {
+            fingerprint::words(&restoration.text)
+        };
+        let mut shingles = fingerprint::shingles(&input_words);
+        if !unchanged {
+            shingles.extend(fingerprint::shingles(&restored_words));
+        }
+        shingles.sort_unstable();
+        shingles.dedup();
+        Query {
+            input_words,
+            restored_words,
+            shingles,
+        }
+    }
+}
+
+impl Alignment {
+    /// What [`trace`] reports of it (`restored`: whether the copy was restored to look it up).
+    fn report(self, restored: bool) -> TraceReport {
+        TraceReport {
+            words: self.input_words.len(),
+            restored,
+            sources: self.sources.into_iter().map(|a| a.source).collect(),
+        }
+    }
+}
+
 /// Looks the copy up (the shingles of its restored and its written words) and aligns the `k`
 /// best candidates with it, best first.
 pub(crate) fn align_sources(
@@ -152,21 +241,43 @@ pub(crate) fn align_sources(
     k: usize,
     pairs: bool,
 ) -> Result<Alignment, IndexError> {
-    let restored_words = fingerprint::words(&restoration.text);
-    let input_words = fingerprint::words(input);
-    let mut query = fingerprint::shingles(&restored_words);
-    query.extend(fingerprint::shingles(&input_words));
-    query.sort_unstable();
-    query.dedup();
-    let own = query.len().max(1);
+    let query = Query::new(input, restoration);
+    let hits = index.search(&query.shingles, k)?;
+    align_hits(index, restoration, query, hits, pairs, false)
+}
+
+/// Aligns the copy with each of `hits`, best first; `written_only`: the copy was not restored
+/// (`restoration` leaves it as it is), so stretches that read as spun are bridged by their
+/// matching words ([`fingerprint::align_unrestored`]).
+fn align_hits(
+    index: &Index,
+    restoration: &Restoration,
+    query: Query,
+    hits: Vec<crate::Hit>,
+    pairs: bool,
+    written_only: bool,
+) -> Result<Alignment, IndexError> {
+    let Query {
+        input_words,
+        restored_words,
+        shingles: query_shingles,
+    } = query;
+    let own = query_shingles.len().max(1);
     let mut sources = Vec::new();
-    for hit in index.search(&query, k)? {
+    for hit in hits {
         let doc: Document = index.document(hit.doc)?;
         let source_words = fingerprint::words(&doc.text);
         let source_fp: std::collections::HashSet<u64> =
             fingerprint::shingles(&source_words).into_iter().collect();
-        let shared = query.iter().filter(|h| source_fp.contains(h)).count();
-        let aligned: Vec<Passage> = fingerprint::align(&restored_words, &source_words);
+        let shared = query_shingles
+            .iter()
+            .filter(|h| source_fp.contains(h))
+            .count();
+        let aligned: Vec<Passage> = if written_only {
+            fingerprint::align_unrestored(&restored_words, &source_words)
+        } else {
+            fingerprint::align(&restored_words, &source_words)
+        };
         let mut passages = Vec::new();
         let mut input_passages = Vec::new();
         let mut covered = 0usize;

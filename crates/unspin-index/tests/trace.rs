@@ -94,3 +94,18 @@ proptest! {
         }
     }
 }
+
+/// A copy whose written words single out its source is traced without restoring it, with
+/// the same source and passages covering it; a text whose written words share too little is
+/// restored first.
+#[test]
+fn written_words_that_single_out_the_source_skip_the_restore() {
+    let copy = SOURCE.replacen("said", "stated", 1);
+    let report = trace::trace(engine(), index(), &copy, 3, false).unwrap();
+    assert!(!report.restored);
+    assert_eq!(report.sources[0].id, "source");
+    assert!(report.sources[0].coverage > 0.95, "{:?}", report.sources[0]);
+    let unrelated = "Markets fell sharply on Monday as investors weighed the new tariffs.";
+    let report = trace::trace(engine(), index(), unrelated, 3, false).unwrap();
+    assert!(report.restored);
+}
