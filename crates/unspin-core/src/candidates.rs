@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::lexicon::{source, PhraseId};
-use crate::lm::LmWords;
+use crate::lm::WordId;
 
 /// Longest span, in words, that may be replaced as one unit.
 pub const MAX_SPAN: usize = 4;
@@ -33,13 +33,17 @@ pub enum ChangeKind {
     Source,
 }
 
+/// Language-model tokens of a candidate: held inline for up to two tokens (most candidates), so
+/// a document's candidates, which dominate its memory, need no allocation for them.
+pub type CandidateLm = smallvec::SmallVec<[Option<WordId>; 2]>;
+
 /// A possible original for a span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
-    /// The original phrase, lowercase.
-    pub text: String,
+    /// The original phrase, lowercase (held inline up to 24 bytes, most phrases).
+    pub text: compact_str::CompactString,
     /// Language-model tokens of `text` (filled by the document layer for kept candidates).
-    pub lm: LmWords,
+    pub lm: CandidateLm,
     /// The lexicon phrase `text` is, when it was found directly (not re-inflected).
     pub phrase: Option<PhraseId>,
     /// Index of the channel that proposed it in [`crate::Model::channels`].
@@ -83,8 +87,8 @@ pub struct Span {
     pub first: usize,
     /// Number of words.
     pub len: usize,
-    /// The spun phrase as looked up (lowercase, single spaces).
-    pub spun: String,
+    /// The spun phrase as looked up (lowercase, single spaces; inline up to 24 bytes).
+    pub spun: compact_str::CompactString,
     /// Candidates, best prior first (shared: the same phrase has the same candidates
     /// everywhere).
     pub candidates: std::sync::Arc<[Candidate]>,
@@ -116,7 +120,7 @@ pub fn spans(
             out.push(Span {
                 first,
                 len,
-                spun,
+                spun: spun.into(),
                 candidates,
             });
         }

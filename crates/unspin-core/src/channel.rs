@@ -163,8 +163,8 @@ fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
 /// A candidate with only its text, phrase and sources set (the rest by the caller).
 fn bare_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
     Candidate {
-        text,
-        lm: Vec::new(),
+        text: text.into(),
+        lm: Default::default(),
         phrase,
         channel: 0,
         sources,
@@ -307,7 +307,7 @@ impl Channel for LearnedChannel {
             let words = lm_words(lm, language, &l.original);
             let ratio = l.log_ratio + spun_logprob - lm.phrase_logprob(&words);
             out.push(Candidate {
-                lm: words,
+                lm: words.into(),
                 learned: Some(ratio),
                 ..bare_candidate(
                     l.original.clone(),

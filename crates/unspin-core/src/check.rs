@@ -185,7 +185,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
                 best_lm = best_lm.max(lm_gain);
                 let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
-                *entry.gains.entry(c.text.clone()).or_default() += gain;
+                *entry.gains.entry(c.text.to_string()).or_default() += gain;
             }
             lm_low += usize::from(best_lm > calibration.lm_gain_low);
             lm_high += usize::from(best_lm > calibration.lm_gain_high);

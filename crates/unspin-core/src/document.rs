@@ -5,11 +5,10 @@
 //! computed once per phrase and kept in a [`CandidateCache`] that an engine shares across
 //! documents and threads.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::candidates::{self, Candidate, Span};
-use crate::lm::{LanguageModel, LmWords, State, WordId, OOV_LOGPROB};
+use crate::lm::{LanguageModel, State, WordId, OOV_LOGPROB};
 use crate::text::{self, Case, TokenKind};
 use crate::weights::{Params, Weights};
 use crate::Model;
@@ -18,10 +17,10 @@ use crate::Model;
 pub(crate) struct Unit {
     /// Its token in [`Document::tokens`].
     pub(crate) token: usize,
-    /// Lowercase look-up form.
-    pub(crate) norm: String,
-    /// LM tokens of the word as written.
-    pub(crate) lm: LmWords,
+    /// Lowercase look-up form (inline up to 24 bytes: no allocation per word).
+    pub(crate) norm: compact_str::CompactString,
+    /// LM tokens of the word as written (inline for one or two).
+    pub(crate) lm: crate::candidates::CandidateLm,
     pub(crate) case: Case,
     /// A leftover spinner template, read as its first choice.
     pub(crate) spintax: bool,
@@ -65,6 +64,8 @@ type PhraseHasher = foldhash::fast::RandomState;
 pub struct CandidateCache {
     phrases:
         quick_cache::sync::Cache<String, Arc<[Candidate]>, quick_cache::UnitWeighter, PhraseHasher>,
+    /// The one empty list every phrase without a candidate (most windows) shares.
+    none: Arc<[Candidate]>,
 }
 
 impl Default for CandidateCache {
@@ -77,6 +78,7 @@ impl Default for CandidateCache {
                 PhraseHasher::default(),
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
+            none: Arc::from(Vec::new()),
         }
     }
 }
@@ -90,24 +92,23 @@ pub(crate) fn prepare<'t>(
 ) -> Document<'t> {
     let tokens = model.language.tokenize(input);
     let mut sentences = sentences(model, input, &tokens);
-    // Phrases recur within a document: a local map answers those without touching the
-    // shared cache.
-    let mut local: HashMap<String, Arc<[Candidate]>, PhraseHasher> = HashMap::default();
+    // Every look-up goes to the shared cache (sharded, so threads rarely wait): a map of the
+    // document's own phrases beside it would hold every distinct window of the document, most
+    // of them without a candidate (half a million for 2 MB of text).
     for s in &mut sentences {
         let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
         let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
         s.spans = candidates::spans(&words, &s.breaks, &fixed, |slice, phrase| {
-            if let Some(c) = local.get(phrase) {
-                return c.clone();
-            }
-            let c = cache.phrases.get(phrase).unwrap_or_else(|| {
-                let fresh: Arc<[Candidate]> =
-                    phrase_candidates(model, weights, slice, phrase).into();
-                cache.phrases.insert(phrase.to_owned(), fresh.clone());
-                fresh
-            });
-            local.insert(phrase.to_owned(), c.clone());
-            c
+            cache.phrases.get(phrase).unwrap_or_else(|| {
+                let found = phrase_candidates(model, weights, slice, phrase);
+                let shared = if found.is_empty() {
+                    cache.none.clone()
+                } else {
+                    found.into()
+                };
+                cache.phrases.insert(phrase.to_owned(), shared.clone());
+                shared
+            })
         });
     }
     Document {
@@ -144,8 +145,8 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
                 pending_break = spintax;
                 cur.units.push(Unit {
                     token: i,
-                    norm,
-                    lm: lm_tokens,
+                    norm: norm.into(),
+                    lm: lm_tokens.into(),
                     case,
                     spintax,
                     fixed: spintax
@@ -228,7 +229,7 @@ pub fn phrase_candidates(
     for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
         c.lm = match c.phrase {
             Some(id) => model.lexicon.lm_tokens(id).collect(),
-            None => model.lm_words(&c.text),
+            None => model.lm_words(&c.text).into(),
         };
     }
     out

@@ -157,7 +157,7 @@ impl Engine {
     pub fn candidate_set(&self, phrase: &str) -> Vec<String> {
         self.candidates(phrase)
             .into_iter()
-            .map(|c| c.text)
+            .map(|c| c.text.into_string())
             .collect()
     }
 

@@ -222,17 +222,17 @@ impl Learner {
                     .unwrap_or_else(|| (ctx.states[span.first], ctx.after(lm, end)));
                 let kept_score = lm.score_window(before, kept, &after);
                 let kept_logprob = lm.phrase_logprob(kept);
-                let id = match self.phrase_ids.get(&span.spun) {
+                let id = match self.phrase_ids.get(span.spun.as_str()) {
                     Some(&id) => id,
                     None => {
                         let id = self.phrases.len() as u32;
-                        self.phrase_ids.insert(span.spun.clone(), id);
+                        self.phrase_ids.insert(span.spun.to_string(), id);
                         let params = &weights.restore;
                         let c = &span.candidates;
                         let mut phrase = PhraseCandidates {
-                            spun: span.spun.clone(),
-                            originals: c.iter().map(|c| c.text.clone()).collect(),
-                            lm: c.iter().map(|c| c.lm.clone()).collect(),
+                            spun: span.spun.to_string(),
+                            originals: c.iter().map(|c| c.text.to_string()).collect(),
+                            lm: c.iter().map(|c| c.lm.to_vec()).collect(),
                             from_channels: c.len(),
                             channel: c
                                 .iter()

@@ -209,7 +209,7 @@ impl Restore<'_> {
         let mut changes = Vec::new();
         for s in sentences {
             let lattice = self.lattice(s, |span, ci| {
-                let (best, _) = decisions.get(&span.spun)?;
+                let (best, _) = decisions.get(span.spun.as_str())?;
                 (span.candidates[ci].text == *best).then_some(bonus)
             });
             let path = decode::best_path(self.model.lm.as_ref(), &lattice, self.params.beam);
@@ -218,7 +218,7 @@ impl Restore<'_> {
                     Step::Replace(i, k) => {
                         let (si, ci) = lattice.arcs[i][k].tag;
                         let span = &s.spans[si];
-                        let gains = &evidence[&span.spun];
+                        let gains = &evidence[span.spun.as_str()];
                         changes.push(self.change(input, tokens, s, span, ci, gains));
                     }
                     Step::Keep(i) if s.units[i].spintax => {
@@ -276,7 +276,7 @@ impl Restore<'_> {
                     .iter()
                     .flat_map(|u| u.lm.iter().copied())
                     .collect();
-                let entry = evidence.entry(span.spun.clone()).or_default();
+                let entry = evidence.entry(span.spun.to_string()).or_default();
                 let kept_score = lm.score_window(before, &kept, &after);
                 // A text can be both a learned and a thesaurus candidate: it counts once per
                 // occurrence, at its better channel.
@@ -368,7 +368,7 @@ impl Restore<'_> {
             end,
             spun: input[start..end].to_owned(),
             restored: cased(&c.text),
-            confidence: sigmoid(gains.get(&c.text).copied().unwrap_or(0.0)),
+            confidence: sigmoid(gains.get(c.text.as_str()).copied().unwrap_or(0.0)),
             kind: self.model.channels[c.channel as usize].kind(c),
             alternatives: alternatives
                 .into_iter()

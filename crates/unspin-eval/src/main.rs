@@ -340,7 +340,7 @@ fn main() -> Result<()> {
                 .into_iter()
                 .map(|c| {
                     let channel = restorer.channel_score(&c, len);
-                    serde_json::json!({"text": c.text, "channel": channel,
+                    serde_json::json!({"text": c.text.as_str(), "channel": channel,
                         "sources": c.sources, "inflected": c.inflected, "mutual": c.mutual})
                 })
                 .collect();
