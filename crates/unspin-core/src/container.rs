@@ -485,6 +485,14 @@ impl Sections {
         self.prepared_image
     }
 
+    /// Section `name` when it holds data derived at build time and these sections are the
+    /// program's own prepared image. From any other file derived data is built again at load
+    /// instead of read: an fst or a hash table cannot be checked without walking all of it,
+    /// and a crafted one could make a look-up fail later instead of the load failing now.
+    pub fn prepared(&self, name: &str) -> Option<&[u8]> {
+        self.prepared_image.then(|| self.get(name)).flatten()
+    }
+
     fn index(backing: Backing, prepared_image: bool) -> Result<Self, ModelError> {
         let payload = backing.bytes();
         let mut index = HashMap::new();

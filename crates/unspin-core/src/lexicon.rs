@@ -133,7 +133,7 @@ impl Lexicon {
     ) -> Result<Self, ModelError> {
         let phrases =
             StringTable::from_sections(s, "lex.phrases", "lex.phrase_ends", Delimited::Joined)?;
-        let index = match s.get("lex.index_fst") {
+        let index = match s.prepared("lex.index_fst") {
             Some(_) => {
                 fst::Map::new(s.array("lex.index_fst")?).map_err(|e| corrupt(&e.to_string()))?
             }
@@ -184,7 +184,7 @@ impl Lexicon {
             morph_id: Array::default(),
             morph: Morphology::from_sections(s)?,
         };
-        if s.get("lex.rev_mutual").is_some() {
+        if s.prepared("lex.rev_mutual").is_some() {
             lexicon.rev_mutual = s.array("lex.rev_mutual")?;
             lexicon.morph_id = s.array("lex.morph_id")?;
             let consistent = lexicon.rev_mutual.len() == lexicon.rev_target.len()
@@ -212,7 +212,7 @@ impl Lexicon {
                 .collect::<Vec<_>>()
                 .into();
         }
-        if s.get("lex.lm_start").is_some() {
+        if s.prepared("lex.lm_start").is_some() {
             lexicon.lm_start = s.array("lex.lm_start")?;
             lexicon.lm_tokens = s.array("lex.lm_tokens")?;
             lexicon.unigram = s.array("lex.unigram")?;

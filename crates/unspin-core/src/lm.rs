@@ -124,7 +124,7 @@ impl TrigramModel {
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
         let words =
             StringTable::from_sections(s, "lm.words", "lm.word_ends", Delimited::Terminated)?;
-        let vocab = match s.get("lm.vocab_fst") {
+        let vocab = match s.prepared("lm.vocab_fst") {
             Some(_) => fst::Map::new(s.array("lm.vocab_fst")?)
                 .map_err(|e| corrupt(&format!("vocabulary index: {e}")))?,
             None => build_vocab(&words)?,
@@ -155,12 +155,11 @@ impl TrigramModel {
         }
         let bos = lm.id("<s>");
         let eos = lm.id("</s>");
-        let (bigram_slots, bigram_shift) = match s.get("lm.bigram_slots") {
+        let (bigram_slots, bigram_shift) = match s.prepared("lm.bigram_slots") {
             Some(_) => {
+                // Only ever read from the program's own prepared image (`Sections::prepared`),
+                // checked when the build wrote it.
                 let slots: Array<u64> = s.array("lm.bigram_slots")?;
-                if !s.is_prepared_image() {
-                    lm.check_bigram_slots(&slots)?;
-                }
                 let shift = 64 - slots.len().trailing_zeros();
                 (slots, shift)
             }
@@ -196,21 +195,6 @@ impl TrigramModel {
         w.f32s("lm.bi_bo_bins", &self.bi_bo_bins);
         w.f32s("lm.tri_prob_bins", &self.tri_prob_bins);
         w.u64s("lm.bigram_slots", &self.bigram_slots);
-    }
-
-    /// A stored bigram table must have a power-of-two size that can hold every bigram and
-    /// point only at entries that exist, so that a probe ends and indexes in bounds.
-    fn check_bigram_slots(&self, slots: &[u64]) -> Result<(), ModelError> {
-        let ok = slots.len().is_power_of_two()
-            && slots.len() > self.bi_word.len()
-            && slots
-                .iter()
-                .all(|&s| s == EMPTY_SLOT || (s as u32 as usize) < self.bi_word.len());
-        if ok {
-            Ok(())
-        } else {
-            Err(corrupt("bigram table does not fit the bigram entries"))
-        }
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -564,6 +548,41 @@ pub(crate) mod tests {
         parts.write(&mut w);
         let file = w.finish(1).unwrap();
         TrigramModel::from_sections(&Sections::parse(&file).unwrap()).unwrap()
+    }
+
+    /// Derived sections in a model file that is not the program's own image are never read:
+    /// garbage in them changes nothing.
+    #[test]
+    fn a_file_with_derived_sections_builds_them_again() {
+        let good = tiny();
+        let mut w = SectionWriter::default();
+        good.write_prepared(&mut w);
+        let mut tampered = SectionWriter::default();
+        let s = Sections::parse(&w.finish(1).unwrap()).unwrap();
+        for name in [
+            "lm.words",
+            "lm.uni_prob",
+            "lm.uni_bo",
+            "lm.uni_next",
+            "lm.bi_word",
+            "lm.bi_prob",
+            "lm.bi_bo",
+            "lm.bi_next",
+            "lm.tri_word",
+            "lm.tri_prob",
+            "lm.bi_prob_bins",
+            "lm.bi_bo_bins",
+            "lm.tri_prob_bins",
+        ] {
+            tampered.bytes(name, s.bytes(name).unwrap());
+        }
+        tampered.bytes("lm.vocab_fst", b"not an fst at all");
+        tampered.u64s("lm.bigram_slots", &[7, 7, 7]);
+        let lm =
+            TrigramModel::from_sections(&Sections::parse(&tampered.finish(1).unwrap()).unwrap())
+                .expect("derived sections are ignored");
+        let id = |w| lm.id(w).unwrap();
+        assert_eq!(lm.logprob(None, Some(id("the")), id("cat")), -0.5);
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl Morphology {
     /// Reads the tables from a prepared image's `morph.*` sections, or, when the file has none,
     /// parses the `lex.inflections` and `lex.exceptions` text.
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
-        if s.get("morph.index").is_none() {
+        if s.prepared("morph.index").is_none() {
             let text = |name: &str| {
                 std::str::from_utf8(s.bytes(name)?)
                     .map_err(|_| corrupt(&format!("{name} is not UTF-8")))
