@@ -342,6 +342,11 @@ impl StringTable {
     /// Writes the table as `text_section` (the text as read) and `ends_section`.
     pub fn write(&self, w: &mut SectionWriter, text_section: &str, ends_section: &str) {
         w.bytes(text_section, &self.text);
+        self.write_ends(w, ends_section);
+    }
+
+    /// Writes only the entries' end offsets, for a file that has the text already.
+    pub fn write_ends(&self, w: &mut SectionWriter, ends_section: &str) {
         w.u32s(ends_section, &self.ends);
     }
 
@@ -549,6 +554,16 @@ impl Sections {
             .map(T::from_le)
             .collect::<Vec<_>>()
             .into())
+    }
+
+    /// Every section, by name (sorted, so that a file written from them is the same on every
+    /// run).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let mut names: Vec<&str> = self.index.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+            .into_iter()
+            .map(|name| (name, self.get(name).expect("an indexed section")))
     }
 
     /// The raw bytes of section `name`, if the file has it.

@@ -83,7 +83,7 @@ pub struct Edge {
 ///
 /// What depends on the language model (each phrase's LM tokens and unigram, each original's
 /// selection norm) is computed at load, or read from a prepared image
-/// ([`Lexicon::write_prepared`]).
+/// ([`Lexicon::write_derived`]).
 pub struct Lexicon {
     /// Phrase -> id; stored in a prepared image (`lex.index_fst`), else built at load.
     index: fst::Map<Array<u8>>,
@@ -235,23 +235,20 @@ impl Lexicon {
         Ok(lexicon)
     }
 
-    /// Writes the lexicon with what is otherwise computed at load (the phrase index and
-    /// offsets, the morphology's arrays, what [`Lexicon::from_sections`] attaches from the
-    /// language model), for a prepared image.
-    pub fn write_prepared(&self, w: &mut SectionWriter) {
-        self.phrases.write(w, "lex.phrases", "lex.phrase_ends");
+    /// Writes what loading otherwise computes (the phrase offsets and index, what
+    /// [`Lexicon::from_sections`] attaches from the language model, the stored mutual edges and
+    /// morphology ids, the morphology's arrays), for a prepared image, which has the file's own
+    /// sections beside them.
+    pub fn write_derived(&self, w: &mut SectionWriter) {
+        self.phrases.write_ends(w, "lex.phrase_ends");
         w.bytes("lex.index_fst", self.index.as_fst().as_bytes());
-        w.u32s("lex.rev_start", &self.rev_start);
-        w.u32s("lex.rev_target", &self.rev_target);
-        w.bytes("lex.rev_source", &self.rev_source);
-        w.u16s("lex.fanout", &self.fanout);
         w.u32s("lex.lm_start", &self.lm_start);
         w.u32s("lex.lm_tokens", &self.lm_tokens);
         w.f32s("lex.unigram", &self.unigram);
         w.f32s("lex.log_norm", &self.log_norm);
         w.bytes("lex.rev_mutual", &self.rev_mutual);
         w.u32s("lex.morph_id", &self.morph_id);
-        self.morph.write_prepared(w);
+        self.morph.write_derived(w);
     }
 
     /// The id of a lowercase phrase, if the lexicon has it.

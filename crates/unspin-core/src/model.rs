@@ -190,13 +190,21 @@ impl Model {
         let model = Self::from_sections(&s)?;
         let lm = TrigramModel::from_sections(&s)?;
         let mut w = SectionWriter::default();
+        // The file's own sections as they are (a file without a manifest or weights gets the
+        // ones it is read with), then what loading derives from them.
+        for (name, bytes) in s
+            .iter()
+            .filter(|(n, _)| !matches!(*n, "manifest" | "weights"))
+        {
+            w.bytes(name, bytes);
+        }
         model.manifest.write(&mut w);
         w.bytes(
             "weights",
             &serde_json::to_vec(&model.weights).expect("weights serialise"),
         );
-        lm.write_prepared(&mut w);
-        model.lexicon.write_prepared(&mut w);
+        lm.write_derived(&mut w);
+        model.lexicon.write_derived(&mut w);
         Ok(w.finish_uncompressed())
     }
 

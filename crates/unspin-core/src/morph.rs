@@ -257,8 +257,9 @@ impl Morphology {
         Ok(m)
     }
 
-    /// Writes the tables as `morph.*` sections, for a prepared image.
-    pub fn write_prepared(&self, w: &mut SectionWriter) {
+    /// Writes the tables as `morph.*` sections (all derived from the `lex.inflections` and
+    /// `lex.exceptions` text), for a prepared image.
+    pub fn write_derived(&self, w: &mut SectionWriter) {
         self.strings.write(w, "morph.strings", "morph.string_ends");
         w.bytes("morph.index", self.index.as_fst().as_bytes());
         w.u32s("morph.analysis_start", &self.analysis_start);
