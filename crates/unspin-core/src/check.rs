@@ -160,8 +160,8 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             let entry = phrases.entry(span.spun.as_str()).or_default();
             entry.occurrences += 1;
             entry.first.get_or_insert_with(|| {
-                let first = doc.tokens[s.units[span.first].token].start;
-                let last = doc.tokens[s.units[end - 1].token].end;
+                let first = s.units[span.first].start;
+                let last = s.units[end - 1].end;
                 (first, last)
             });
             let attested_ratio = model

@@ -15,8 +15,9 @@ use crate::Model;
 
 /// One word of a sentence.
 pub(crate) struct Unit {
-    /// Its token in [`Document::tokens`].
-    pub(crate) token: usize,
+    /// Its byte range in the input (the word itself; a spintax unit's whole template).
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     /// Lowercase look-up form (inline up to 24 bytes: no allocation per word).
     pub(crate) norm: compact_str::CompactString,
     /// LM tokens of the word as written (inline for one or two).
@@ -38,9 +39,10 @@ pub(crate) struct Sentence {
 }
 
 /// A text prepared for analysis.
+/// The tokens themselves are not kept: each word holds its byte range, and the spaces and
+/// punctuation between words (half the tokens) are needed only to find sentences and breaks.
 pub struct Document<'t> {
     pub(crate) input: &'t str,
-    pub(crate) tokens: Vec<text::Token>,
     pub(crate) sentences: Vec<Sentence>,
 }
 
@@ -90,8 +92,8 @@ pub(crate) fn prepare<'t>(
     cache: &CandidateCache,
     input: &'t str,
 ) -> Document<'t> {
-    let tokens = model.language.tokenize(input);
-    let mut sentences = sentences(model, input, &tokens);
+    // The tokens go before the candidates come: only the words' ranges outlive this line.
+    let mut sentences = sentences(model, input, &model.language.tokenize(input));
     // Every look-up goes to the shared cache (sharded, so threads rarely wait): a map of the
     // document's own phrases beside it would hold every distinct window of the document, most
     // of them without a candidate (half a million for 2 MB of text).
@@ -111,11 +113,7 @@ pub(crate) fn prepare<'t>(
             })
         });
     }
-    Document {
-        input,
-        tokens,
-        sentences,
-    }
+    Document { input, sentences }
 }
 
 fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence> {
@@ -128,7 +126,7 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
             out.push(std::mem::take(cur));
         }
     };
-    for (i, t) in tokens.iter().enumerate() {
+    for t in tokens {
         let s = &input[t.start..t.end];
         match t.kind {
             TokenKind::Word | TokenKind::Number | TokenKind::Spintax => {
@@ -144,7 +142,8 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
                 cur.breaks.push(pending_break || spintax);
                 pending_break = spintax;
                 cur.units.push(Unit {
-                    token: i,
+                    start: t.start,
+                    end: t.end,
                     norm: norm.into(),
                     lm: lm_tokens.into(),
                     case,

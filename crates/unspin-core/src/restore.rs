@@ -90,28 +90,51 @@ struct Restore<'a> {
     params: Params,
 }
 
-/// A decoded path as written out: per step, the first word it covers, how many, and the
-/// range of `tokens` it writes (one flat vector per sentence: a vector per step cost 14% of
-/// restore's time in allocations).
+/// One step of a decoded path as written out (12 bytes: the first pass keeps one per word of
+/// the document until its evidence is summed).
+#[derive(Clone, Copy)]
+struct OutputStep {
+    /// The first word it covers.
+    first: u32,
+    /// Where its LM tokens end in [`PathOutput::tokens`] (they start where the step before
+    /// ends).
+    end: u32,
+    /// How many words it covers.
+    len: u8,
+    /// The word as written, not a replacement.
+    kept: bool,
+}
+
+/// A decoded path as written out: its steps and the LM tokens they write (one flat vector per
+/// sentence: a vector per step cost 14% of restore's time in allocations).
 #[derive(Default)]
 pub(crate) struct PathOutput {
-    steps: Vec<(usize, usize, std::ops::Range<usize>)>,
+    steps: Vec<OutputStep>,
     tokens: LmWords,
 }
 
 impl PathOutput {
-    fn steps(&self) -> impl Iterator<Item = (usize, usize, &[Option<u32>])> {
-        self.steps
-            .iter()
-            .map(|(first, len, r)| (*first, *len, &self.tokens[r.clone()]))
+    /// Per step: the first word it covers, how many, what it writes and whether it keeps the
+    /// word as written.
+    fn steps(&self) -> impl Iterator<Item = (usize, usize, &[Option<u32>], bool)> {
+        let mut start = 0;
+        self.steps.iter().map(move |step| {
+            let range = start..step.end as usize;
+            start = step.end as usize;
+            (
+                step.first as usize,
+                usize::from(step.len),
+                &self.tokens[range],
+                step.kept,
+            )
+        })
     }
 }
 
-/// The first pass over a document, per sentence: its best path, what the path writes, and the
-/// (span, candidate) of each replacement on it. The lattices themselves are dropped sentence by
-/// sentence: kept for a whole document they were most of restore's memory.
+/// The first pass over a document, per sentence: what its best path writes, and the (span,
+/// candidate) of each replacement on it. The lattices and the paths themselves are dropped
+/// sentence by sentence: kept for a whole document they were most of restore's memory.
 pub(crate) struct FirstPass {
-    pub(crate) paths: Vec<Vec<Step>>,
     pub(crate) outputs: Vec<PathOutput>,
     pub(crate) replaced: Vec<Vec<(usize, usize)>>,
 }
@@ -176,7 +199,6 @@ impl Restore<'_> {
     /// The first pass: every candidate allowed, the best path of each sentence's lattice.
     fn first_pass(&self, doc: &Document<'_>) -> FirstPass {
         let mut pass = FirstPass {
-            paths: Vec::with_capacity(doc.sentences.len()),
             outputs: Vec::with_capacity(doc.sentences.len()),
             replaced: Vec::with_capacity(doc.sentences.len()),
         };
@@ -192,13 +214,12 @@ impl Restore<'_> {
                     })
                     .collect(),
             );
-            pass.paths.push(path);
         }
         pass
     }
 
     fn restore(&self, doc: &Document<'_>) -> Restoration {
-        let (input, tokens, sentences) = (doc.input, &doc.tokens, &doc.sentences);
+        let (input, sentences) = (doc.input, &doc.sentences);
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let first = self.first_pass(doc);
         let evidence = self.evidence(sentences, &first);
@@ -219,16 +240,15 @@ impl Restore<'_> {
                         let (si, ci) = lattice.arcs[i][k].tag;
                         let span = &s.spans[si];
                         let gains = &evidence[span.spun.as_str()];
-                        changes.push(self.change(input, tokens, s, span, ci, gains));
+                        changes.push(self.change(input, s, span, ci, gains));
                     }
                     Step::Keep(i) if s.units[i].spintax => {
                         let u = &s.units[i];
-                        let t = tokens[u.token];
-                        let raw = &input[t.start..t.end];
+                        let raw = &input[u.start..u.end];
                         let content = raw[1..raw.len() - 1].split('|').next().unwrap_or("").trim();
                         changes.push(Change {
-                            start: t.start,
-                            end: t.end,
+                            start: u.start,
+                            end: u.end,
                             spun: raw.to_owned(),
                             restored: content.to_owned(),
                             confidence: 0.99,
@@ -256,7 +276,6 @@ impl Restore<'_> {
         first: &FirstPass,
     ) -> HashMap<String, HashMap<String, f32>> {
         let (params, lm) = (&self.params, self.model.lm.as_ref());
-        let paths = &first.paths;
         let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (s, replaced) in sentences.iter().zip(&first.replaced) {
             for &(si, _) in replaced {
@@ -308,7 +327,7 @@ impl Restore<'_> {
                     .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
             };
             let excluded: std::collections::HashSet<String> =
-                kept_phrases(sentences, paths, &wanted)
+                kept_phrases(sentences, &first.outputs, &wanted)
                     .into_iter()
                     .filter(|text| !common(text))
                     .map(str::to_owned)
@@ -345,15 +364,14 @@ impl Restore<'_> {
     fn change(
         &self,
         input: &str,
-        tokens: &[text::Token],
         s: &Sentence,
         span: &Span,
         ci: usize,
         gains: &HashMap<String, f32>,
     ) -> Change {
         let units = &s.units[span.first..span.first + span.len];
-        let start = tokens[units[0].token].start;
-        let end = tokens[units[span.len - 1].token].end;
+        let start = units[0].start;
+        let end = units[span.len - 1].end;
         let every_word = span.len > 1 && units.iter().all(|u| u.case == Case::Title);
         let cased = |t: &str| text::apply_case(t, units[0].case, every_word);
         let c = &span.candidates[ci];
@@ -387,12 +405,12 @@ impl Restore<'_> {
 /// or sentence break inside them).
 fn kept_phrases<'w>(
     sentences: &[Sentence],
-    paths: &[Vec<Step>],
+    outputs: &[PathOutput],
     wanted: &std::collections::HashSet<&'w str>,
 ) -> std::collections::HashSet<&'w str> {
     let mut kept = std::collections::HashSet::new();
     let mut phrase = String::new();
-    for (s, p) in sentences.iter().zip(paths) {
+    for (s, output) in sentences.iter().zip(outputs) {
         let mut run: Vec<&str> = Vec::new();
         let mut flush = |run: &mut Vec<&str>| {
             for first in 0..run.len() {
@@ -409,15 +427,14 @@ fn kept_phrases<'w>(
             }
             run.clear();
         };
-        for step in p {
-            match *step {
-                Step::Keep(i) if !s.units[i].spintax => {
-                    if s.breaks[i] {
-                        flush(&mut run);
-                    }
-                    run.push(&s.units[i].norm);
+        for (i, _, _, kept) in output.steps() {
+            if kept && !s.units[i].spintax {
+                if s.breaks[i] {
+                    flush(&mut run);
                 }
-                _ => flush(&mut run),
+                run.push(&s.units[i].norm);
+            } else {
+                flush(&mut run);
             }
         }
         flush(&mut run);
@@ -429,13 +446,18 @@ fn kept_phrases<'w>(
 fn path_outputs(l: &Lattice<'_>, p: &[Step]) -> PathOutput {
     let mut out = PathOutput::default();
     for step in p {
-        let (first, len, words) = match *step {
-            Step::Keep(i) => (i, 1, l.keep[i]),
-            Step::Replace(i, k) => (i, l.arcs[i][k].len, l.arcs[i][k].words),
+        let (first, len, words, kept) = match *step {
+            Step::Keep(i) => (i, 1, l.keep[i], true),
+            Step::Replace(i, k) => (i, l.arcs[i][k].len, l.arcs[i][k].words, false),
         };
-        let start = out.tokens.len();
         out.tokens.extend_from_slice(words);
-        out.steps.push((first, len, start..out.tokens.len()));
+        out.steps.push(OutputStep {
+            // Sentences are words of one document, spans at most MAX_SPAN words: both fit.
+            first: u32::try_from(first).expect("a sentence of fewer than 2^32 words"),
+            end: u32::try_from(out.tokens.len()).expect("fewer than 2^32 LM tokens"),
+            len: u8::try_from(len).expect("a span of at most MAX_SPAN words"),
+            kept,
+        });
     }
     out
 }
@@ -452,20 +474,20 @@ pub(crate) fn context(
     let end = span.first + span.len;
     if outputs
         .steps()
-        .any(|(f, n, _)| (f < start && f + n > start) || (f < end && f + n > end))
+        .any(|(f, n, _, _)| (f < start && f + n > start) || (f < end && f + n > end))
     {
         return None;
     }
     let before_words: Vec<Option<u32>> = outputs
         .steps()
-        .filter(|&(f, _, _)| f < start)
-        .flat_map(|(_, _, w)| w.iter().copied())
+        .filter(|&(f, _, _, _)| f < start)
+        .flat_map(|(_, _, w, _)| w.iter().copied())
         .collect();
     let (_, state) = lm.score_words((None, bos), &before_words);
     let mut after: Vec<Option<u32>> = outputs
         .steps()
-        .filter(|&(f, _, _)| f >= end)
-        .flat_map(|(_, _, w)| w.iter().copied())
+        .filter(|&(f, _, _, _)| f >= end)
+        .flat_map(|(_, _, w, _)| w.iter().copied())
         .take(2)
         .collect();
     if after.len() < 2 {
