@@ -1,0 +1,91 @@
+//! A damaged index file: the input is a list of (offset, xor) pairs, five bytes each, applied
+//! to a small clean index. Opening and reading it gives a clear error naming the file or the
+//! clean index's answers exactly; never a panic, never a silently different answer.
+#![no_main]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use unspin_index::{Document, Index, IndexError};
+
+/// Documents of our own words, each its own best match.
+fn documents() -> Vec<Document> {
+    ["council", "harbour", "railway", "library"]
+        .iter()
+        .enumerate()
+        .map(|(i, topic)| Document {
+            id: format!("doc-{i}"),
+            url: Some(format!("https://example.org/{topic}")),
+            title: Some(format!("The {topic}")),
+            text: (0..8)
+                .map(|s| {
+                    format!(
+                        "The {topic} committee met on day {s} and agreed plan {} after {} hours.",
+                        i * 31 + s,
+                        s * 7 + i
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect()
+}
+
+/// Everything a reader can ask of the index.
+fn answers(index: &Index, docs: &[Document]) -> Result<String, IndexError> {
+    let stats = index.stats()?;
+    let mut out = format!("{} {}\n", stats.documents, stats.shingles);
+    for n in 0..docs.len() as u32 {
+        out += &format!("{:?}\n", index.document(n)?);
+    }
+    for d in docs {
+        let fp = unspin_core::fingerprint::fingerprint(&d.text);
+        out += &format!("{:?}\n", index.search(&fp, 3)?);
+    }
+    out += &format!("{}\n", index.verify()?);
+    Ok(out)
+}
+
+/// The clean file's bytes (after one checked open, which commits) and its answers.
+fn clean() -> &'static (Vec<u8>, String) {
+    static CLEAN: OnceLock<(Vec<u8>, String)> = OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let dir = scratch("clean");
+        let _ = std::fs::remove_dir_all(&dir);
+        let docs = documents();
+        Index::create(&dir).unwrap().add_batch(&docs).unwrap();
+        let expected = answers(&Index::open(&dir).unwrap(), &docs).unwrap();
+        (
+            std::fs::read(dir.join(unspin_index::FILE_NAME)).unwrap(),
+            expected,
+        )
+    })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("unspin-fuzz-index-{name}-{}", std::process::id()))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (clean_bytes, expected) = clean();
+    let mut bytes = clean_bytes.clone();
+    for flip in data.chunks_exact(5) {
+        let at = u32::from_le_bytes([flip[0], flip[1], flip[2], flip[3]]) as usize % bytes.len();
+        bytes[at] ^= flip[4];
+    }
+    let dir = scratch("damaged");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(unspin_index::FILE_NAME);
+    std::fs::write(&file, &bytes).unwrap();
+    match Index::open(&dir).and_then(|index| answers(&index, &documents())) {
+        Ok(got) => assert_eq!(&got, expected, "a damaged index answered differently"),
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.contains(&dir.display().to_string()),
+                "the error does not name the index: {message}"
+            );
+        }
+    }
+});
