@@ -65,10 +65,17 @@ pub trait Channel: Any + Send + Sync {
     /// probability away from what it means.
     fn calibrated(&self) -> bool;
 
-    /// How strongly the channel attests `spun` as a spinner's output (a log-ratio), if it
-    /// does: check reports how often a document writes such phrases.
-    fn attested(&self, _spun: &str) -> Option<f32> {
-        None
+    /// How much writing `spun` tells of a spinner (0 = nothing, 1 = only a spinner writes
+    /// it): check's attested density sums it.
+    fn tell(&self, _spun: &str) -> f32 {
+        0.0
+    }
+
+    /// Whether the channel's spinner replaces the one-word original `word` (lowercase)
+    /// wherever it occurs: check's replaced density counts such words, evidence *against*
+    /// that spinner.
+    fn replaces(&self, _word: &str) -> bool {
+        false
     }
 }
 
@@ -343,11 +350,11 @@ impl Channel for LearnedChannel {
         false
     }
 
-    fn attested(&self, spun: &str) -> Option<f32> {
-        self.tables
-            .learned(spun)
-            .iter()
-            .map(|l| l.log_ratio)
-            .reduce(f32::max)
+    fn tell(&self, spun: &str) -> f32 {
+        self.tables.tell(spun)
+    }
+
+    fn replaces(&self, word: &str) -> bool {
+        self.tables.replaces(word)
     }
 }

@@ -93,11 +93,18 @@ pub struct Features {
     pub lm_low_density: f32,
     /// The same above [`Calibration::lm_gain_high`] nats.
     pub lm_high_density: f32,
-    /// Occurrences of phrases a loaded spinner table attests as its outputs (learned ratio at
-    /// least [`Calibration::attested_min_ratio`]), per 100 words: "buying and selling" says
-    /// a spinner was here in a way no clean market report does. Not in [`Features::to_vec`]:
-    /// its weight is [`Calibration::attested_weight`].
+    /// Occurrences of phrases a loaded spinner table attests as its outputs, each weighted by
+    /// the share of its occurrences the table says were rewritten ([`Channel::tell`]), per
+    /// 100 words: "buying and selling" says a spinner was here in a way no clean market
+    /// report does. Not in [`Features::to_vec`] (the synthetic spins that fit those weights
+    /// contain no deployed spinner's outputs): its weight is [`Calibration::attested_weight`].
+    ///
+    /// [`Channel::tell`]: crate::channel::Channel::tell
     pub attested_density: f32,
+    /// Words a loaded table says its spinner replaces everywhere ("price", "level",
+    /// "traders" for the embedded family), per 100 words: a text that keeps writing them did
+    /// not go through that spinner. Weighted by [`Calibration::replaced_weight`].
+    pub replaced_density: f32,
 }
 
 impl Features {
@@ -114,10 +121,19 @@ impl Features {
 }
 
 impl Calibration {
+    /// What a loaded table's family adds to the logit: its tells, less the words it replaces
+    /// that the text writes all the same, never below nothing. A text without the family's
+    /// tells (another spinner's output, most clean text) keeps the probability the other
+    /// features give it; the replaced words only take back what the tells would add.
+    pub fn family_evidence(&self, f: &Features) -> f32 {
+        (self.attested_weight * f.attested_density + self.replaced_weight * f.replaced_density)
+            .max(0.0)
+    }
+
     /// Probability of spun for these features.
     pub fn probability(&self, f: &Features) -> f32 {
         let z = self.bias
-            + self.attested_weight * f.attested_density
+            + self.family_evidence(f)
             + self
                 .weights
                 .iter()
@@ -145,13 +161,26 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let mut spintax = 0usize;
     let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
     let (mut lm_low, mut lm_high) = (0usize, 0usize);
-    let mut attested = 0usize;
+    let mut attested = 0.0f32;
+    let mut replaced = 0usize;
     // Restore's change cost may differ; the features are measured at the calibration's.
     let recost = params.change_cost - calibration.feature_change_cost;
     for s in &doc.sentences {
         words += s.units.len();
         spintax += s.units.iter().filter(|u| u.spintax).count();
         let ctx = WrittenContext::new(lm, s);
+        // Very common words ("in", "he", "more") say little either way: spinners rewrite them
+        // inside longer phrases and leave them alone elsewhere, and every text writes them.
+        let common = |first: usize, end: usize| {
+            ctx.tokens[ctx.starts[first]..ctx.starts[end]]
+                .iter()
+                .all(|t| t.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
+        };
+        replaced += (0..s.units.len())
+            .filter(|&i| {
+                model.channels.iter().any(|c| c.replaces(&s.units[i].norm)) && !common(i, i + 1)
+            })
+            .count();
         for span in &s.spans {
             let end = span.first + span.len;
             let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
@@ -164,13 +193,12 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 let last = s.units[end - 1].end;
                 (first, last)
             });
-            let attested_ratio = model
-                .channels
-                .iter()
-                .filter_map(|c| c.attested(&span.spun))
-                .reduce(f32::max);
-            if attested_ratio.is_some_and(|r| r >= calibration.attested_min_ratio) {
-                attested += 1;
+            if !common(span.first, end) {
+                attested += model
+                    .channels
+                    .iter()
+                    .map(|c| c.tell(&span.spun))
+                    .fold(0.0, f32::max);
             }
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.
@@ -240,7 +268,8 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         spintax_density: per_100(spintax as f32),
         lm_low_density: per_100(lm_low as f32),
         lm_high_density: per_100(lm_high as f32),
-        attested_density: per_100(attested as f32),
+        attested_density: per_100(attested),
+        replaced_density: per_100(replaced as f32),
     };
     let probability = calibration.probability(&features);
     let verdict = if words < calibration.min_words {

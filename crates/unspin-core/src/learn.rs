@@ -58,6 +58,12 @@ pub struct LearnOptions {
     pub substitution_weight: f32,
     /// Largest substitution evidence (nats) either way.
     pub substitution_cap: f32,
+    /// Least absence evidence (nats, see [`absence_evidence`]) a pair needs to enter the
+    /// table (`None`: no such test). The EM's lattice also fits pairs the corpus's counts
+    /// contradict ("triennial" for "hourly", "autism" for "resistance": rare words the
+    /// language model happens to like beside the jargon); a spinner's real original is
+    /// written far less than its output.
+    pub min_absence: Option<f32>,
     /// Distributional neighbours (see [`crate::neighbours`]) offered per one-word phrase
     /// besides its thesaurus candidates (0 = none): real spinners' tables hold pairs no
     /// thesaurus has.
@@ -85,6 +91,7 @@ impl Default for LearnOptions {
             restored_context: true,
             substitution_weight: 0.0,
             substitution_cap: 6.0,
+            min_absence: None,
             neighbours: 0,
             neighbour_channel: -10.0,
             neighbour_min_evidence: 3.0,
@@ -187,9 +194,11 @@ impl Learner {
         let (model, weights) = (engine.model(), engine.weights());
         let lm = model.lm.as_ref();
         let doc = engine.prepare(text);
-        // Only the substitution evidence reads the counts; a table for every 4-gram of a crawl
-        // is not worth keeping when nothing asks for it.
-        let counted = self.options.substitution_weight != 0.0 || self.options.neighbours > 0;
+        // Only the substitution and absence evidence read the counts; a table for every
+        // 4-gram of a crawl is not worth keeping when nothing asks for it.
+        let counted = self.options.substitution_weight != 0.0
+            || self.options.min_absence.is_some()
+            || self.options.neighbours > 0;
         for s in doc.sentences.iter().filter(|_| counted) {
             for first in 0..s.units.len() {
                 let mut phrase = String::new();
@@ -337,7 +346,20 @@ impl Learner {
                 .iter()
                 .zip(shares)
                 .zip(&counts[id])
-                .filter(|((_, &share), &docs)| share >= MIN_SHARE && docs >= o.min_documents)
+                .zip(&phrase.logprob)
+                .filter(|(((text, &share), &docs), &own)| {
+                    share >= MIN_SHARE
+                        && docs >= o.min_documents
+                        && o.min_absence.is_none_or(|least| {
+                            absence_evidence(
+                                self.count(&phrase.spun),
+                                phrase.spun_logprob,
+                                self.count(text),
+                                own,
+                            ) >= least
+                        })
+                })
+                .map(|(x, _)| x)
                 .map(|((text, &share), &documents)| LearnedOriginal {
                     original: text.clone(),
                     documents,
@@ -473,6 +495,29 @@ pub fn substitution_evidence(
         - (spun_logprob - original_logprob)
 }
 
+/// How strongly the corpus's counts say a spinner replaced `original` by `spun` (nats): the
+/// two phrases' occurrences together, split between them as the language model expects
+/// (`p` = the original's share of the two probabilities) if nothing was replaced, against
+/// the original keeping only [`ABSENCE_KEPT_RATE`] of its share if the spinner replaced it: the
+/// binomial log-likelihood ratio `c(o) ln ρ + c(s) ln((1 - ρp) / (1 - p))`. A phrase's count
+/// stands for the topic's own scale, so a common word of the subject (`support` beside
+/// `help` in market reports) that the corpus never writes scores high, a rare one (`personnel`)
+/// hardly at all, and an original written as often as its rival scores against.
+pub fn absence_evidence(
+    spun_count: u32,
+    spun_logprob: f32,
+    original_count: u32,
+    original_logprob: f32,
+) -> f32 {
+    let p = 1.0 / (1.0 + (spun_logprob - original_logprob).exp());
+    let rho = ABSENCE_KEPT_RATE;
+    original_count as f32 * rho.ln() + spun_count as f32 * ((1.0 - rho * p) / (1.0 - p)).ln()
+}
+
+/// Share of its occurrences a replaced original keeps in a spinner's output (it is not in
+/// every sentence the table applies to: names, quotes, phrases spun as a longer whole).
+pub const ABSENCE_KEPT_RATE: f32 = 0.2;
+
 fn logits(kept: f32, shares: &[f32], gains: &[f32]) -> Vec<f32> {
     std::iter::once(kept.max(f32::MIN_POSITIVE).ln())
         .chain(
@@ -500,6 +545,19 @@ fn posterior(kept: f32, shares: &[f32], gains: &[f32]) -> (f32, Vec<f32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absence_rewards_a_common_original_the_corpus_never_writes() {
+        // "help" written 40 times; "support" about as likely in English, never written.
+        let common = absence_evidence(40, -8.0, 0, -8.5);
+        // A rare word (50 times less likely than "help"), never written either: little news.
+        let rare = absence_evidence(40, -8.0, 0, -12.0);
+        // "support" written as often as English would: evidence against.
+        let natural = absence_evidence(40, -8.0, 24, -8.5);
+        assert!(common > 10.0, "{common}");
+        assert!(rare > 0.0 && rare < 1.0, "{rare}");
+        assert!(natural < 0.0, "{natural}");
+    }
 
     #[test]
     fn the_posterior_sums_to_one_and_follows_the_evidence() {

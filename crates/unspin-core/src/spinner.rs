@@ -190,8 +190,19 @@ pub struct LearnedCandidate {
 #[derive(Default)]
 pub struct SpinnerIndex {
     by_spun: HashMap<String, Vec<LearnedCandidate>>,
+    /// Written phrases the tables attest as the spinner's outputs, with the share of their
+    /// occurrences that were rewritten (`1 - kept`).
+    tells: HashMap<String, f32>,
+    /// One-word originals the tables say the spinner replaces: a text that keeps writing
+    /// them was not through it.
+    replaced: std::collections::HashSet<String>,
     families: Vec<String>,
 }
+
+/// Least documents a pair needs before check reads its written phrase as a tell, and its
+/// original as a word the spinner replaces: pairs seen in one or two pages are mostly the
+/// learner's guesses.
+pub const TELL_MIN_DOCUMENTS: f32 = 3.0;
 
 /// Least share a learned original needs to be proposed: rarer ones are the EM's noise.
 pub const MIN_SHARE: f32 = 0.05;
@@ -203,6 +214,18 @@ impl SpinnerIndex {
         for (spun, e) in &table.entries {
             // A kept share of 0 in a small sample means "rarely", not "never".
             let kept = e.kept.max(0.01);
+            let strong: Vec<&LearnedOriginal> = e
+                .originals
+                .iter()
+                .filter(|o| o.share >= MIN_SHARE && o.documents >= TELL_MIN_DOCUMENTS)
+                .collect();
+            if !strong.is_empty() {
+                let tell = self.tells.entry(spun.clone()).or_default();
+                *tell = tell.max((1.0 - e.kept).clamp(0.0, 1.0));
+                for o in strong.iter().filter(|o| !o.original.contains(' ')) {
+                    self.replaced.insert(o.original.clone());
+                }
+            }
             let list = self.by_spun.entry(spun.clone()).or_default();
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
                 let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
@@ -220,6 +243,17 @@ impl SpinnerIndex {
     /// The learned originals of a written phrase (empty when no table knows it).
     pub fn learned(&self, spun: &str) -> &[LearnedCandidate] {
         self.by_spun.get(spun).map_or(&[], Vec::as_slice)
+    }
+
+    /// How much `spun` tells of the spinner: the share of its occurrences the tables say were
+    /// rewritten, for phrases with a pair in at least [`TELL_MIN_DOCUMENTS`] documents (else 0).
+    pub fn tell(&self, spun: &str) -> f32 {
+        self.tells.get(spun).copied().unwrap_or(0.0)
+    }
+
+    /// Whether the tables say the spinner replaces the one-word original `word` (lowercase).
+    pub fn replaces(&self, word: &str) -> bool {
+        self.replaced.contains(word)
     }
 
     /// Whether any table is loaded.

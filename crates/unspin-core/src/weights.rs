@@ -244,9 +244,10 @@ pub struct Calibration {
     /// so this one is set on real pages (see BENCHMARKS.md); 0 leaves the probability as the
     /// thesaurus channel gives it.
     pub attested_weight: f32,
-    /// Least learned log-ratio (`ln share - ln kept`) for a written phrase to count as an
-    /// attested spinner output.
-    pub attested_min_ratio: f32,
+    /// Weight of the replaced density (words a loaded table's spinner replaces, written all
+    /// the same): evidence against the table's family, which takes back what its tells add
+    /// (see [`crate::check::Calibration::family_evidence`]; never below nothing).
+    pub replaced_weight: f32,
 }
 
 impl Default for Calibration {
@@ -261,8 +262,8 @@ impl Default for Calibration {
             strong_gain: 2.5,
             lm_gain_low: 4.0,
             lm_gain_high: 8.0,
-            attested_weight: 0.0,
-            attested_min_ratio: 2.0,
+            attested_weight: 0.05,
+            replaced_weight: -0.05,
         }
     }
 }

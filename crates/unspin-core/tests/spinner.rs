@@ -75,14 +75,56 @@ fn a_table_does_not_change_what_check_measures() {
     let with_table = with(&trading_table());
     let a = generic().check(SPUN);
     let b = with_table.check(SPUN);
-    assert_eq!(a.probability, b.probability);
-    // The attested outputs are counted and reported all the same (weight 0 by default).
+    // The features the calibration was fitted on are the same with or without a table.
+    assert_eq!(a.features.to_vec(), b.features.to_vec());
+    // The table's tells are counted: two occurrences of "buying and selling", 95% of them
+    // rewritten by the table's account.
     assert_eq!(a.features.attested_density, 0.0);
-    assert!(b.features.attested_density > 0.0);
+    let expected = 100.0 * 2.0 * 0.95 / b.words as f32;
+    assert!(
+        (b.features.attested_density - expected).abs() < 1e-3,
+        "{} vs {expected}",
+        b.features.attested_density
+    );
+    assert_eq!(
+        b.features.replaced_density, 0.0,
+        "the copy never writes trading"
+    );
+    // Only the family's own evidence moves the probability, and only up.
     let mut weights = with_table.weights().clone();
+    weights.check.attested_weight = 0.0;
+    let unweighted = Engine::with_weights(with_table.model_arc().clone(), weights.clone());
+    assert_eq!(unweighted.check(SPUN).probability, a.probability);
     weights.check.attested_weight = 1.0;
     let weighted = Engine::with_weights(with_table.model_arc().clone(), weights);
-    assert!(weighted.check(SPUN).probability > b.probability);
+    assert!(weighted.check(SPUN).probability > a.probability);
+}
+
+#[test]
+fn writing_a_replaced_original_counts_against_the_family() {
+    let with_table = with(&trading_table());
+    let plain = SPUN
+        .replace("buying and selling", "trading")
+        .replace("Buying and selling", "Trading");
+    let report = with_table.check(&plain);
+    assert_eq!(report.features.attested_density, 0.0);
+    let expected = 100.0 * 2.0 / report.words as f32;
+    assert!((report.features.replaced_density - expected).abs() < 1e-3);
+    // Writing the replaced original takes back what the tells add, never more: without
+    // tells the probability is the one the other features give.
+    assert_eq!(report.probability, generic().check(&plain).probability);
+    let mut weights = with_table.weights().clone();
+    weights.check.attested_weight = 1.0;
+    weights.check.replaced_weight = -1.0;
+    let engine = Engine::with_weights(with_table.model_arc().clone(), weights);
+    let mixed = SPUN.replacen("buying and selling", "trading", 1);
+    let alone = {
+        let mut w = engine.weights().clone();
+        w.check.replaced_weight = 0.0;
+        Engine::with_weights(with_table.model_arc().clone(), w).check(&mixed)
+    };
+    assert!(engine.check(&mixed).probability < alone.probability);
+    assert_eq!(engine.check(&plain).probability, report.probability);
 }
 
 /// Our own sentences, each with a slot where the spinner's original belongs.

@@ -173,6 +173,16 @@ struct Args {
     /// The style (spinner family) --wild-train learns and scores.
     #[arg(long, default_value = "thesaurus-A")]
     family: String,
+    /// With --wild-train: choose the weights of the table's two check features (attested
+    /// and replaced density) on the held-out fold's pages, each fold's table learned from the
+    /// other fold: the most pages flagged with no further clean text flagged among the
+    /// --split's --limit articles of --corpus or the `*.txt` texts of each --fit-clean
+    /// folder; the other weights stay as they are.
+    #[arg(long)]
+    fit_attested: bool,
+    /// Folders of clean `*.txt` texts --fit-attested also fits against.
+    #[arg(long)]
+    fit_clean: Vec<PathBuf>,
     /// With --wild-train: learn from every page of the family and print the table as TSV
     /// (written, documents, kept share, original, documents, share) instead of measuring.
     #[arg(long)]
@@ -270,6 +280,28 @@ fn main() -> Result<()> {
                 );
             }
         }
+        return Ok(());
+    }
+    if let (Some(dir), true) = (&args.wild_train, args.fit_attested) {
+        let mut clean = vec![(
+            format!("{} ({} split)", args.corpus.display(), args.split),
+            articles(&args.corpus, &args.split, args.limit)?,
+        )];
+        for dir in &args.fit_clean {
+            clean.push((
+                dir.display().to_string(),
+                wildtrain::texts_in(std::slice::from_ref(dir))?,
+            ));
+        }
+        let report = wildtrain::fit_attested(
+            &args.model,
+            dir,
+            &clean,
+            &args.family,
+            &args.set,
+            &args.learn_set,
+        )?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     if let Some(dir) = &args.wild_train {
