@@ -96,8 +96,7 @@ fn a_table_does_not_change_what_check_measures() {
     let unweighted = Engine::with_weights(with_table.model_arc().clone(), weights.clone());
     assert_eq!(unweighted.check(SPUN).probability, a.probability);
     weights.check.attested_weight = 1.0;
-    let weighted = Engine::with_weights(with_table.model_arc().clone(), weights);
-    assert!(weighted.check(SPUN).probability > a.probability);
+    assert!(weights.check.family_evidence(&b.features) > 0.0);
 }
 
 #[test]
@@ -117,13 +116,15 @@ fn writing_a_replaced_original_counts_against_the_family() {
     weights.check.attested_weight = 1.0;
     weights.check.replaced_weight = -1.0;
     let engine = Engine::with_weights(with_table.model_arc().clone(), weights);
-    let mixed = SPUN.replacen("buying and selling", "trading", 1);
-    let alone = {
-        let mut w = engine.weights().clone();
-        w.check.replaced_weight = 0.0;
-        Engine::with_weights(with_table.model_arc().clone(), w).check(&mixed)
-    };
-    assert!(engine.check(&mixed).probability < alone.probability);
+    // One "buying and selling" left (0.95 of a tell) beside one "trading" (-1): nothing added.
+    // (Probabilities of so spun a text are 1 to the last bit; the logit term is compared.)
+    let mixed = engine.check(&SPUN.replacen("buying and selling", "trading", 1));
+    let calibration = &engine.weights().check;
+    assert!(mixed.features.attested_density > 0.0 && mixed.features.replaced_density > 0.0);
+    assert_eq!(calibration.family_evidence(&mixed.features), 0.0);
+    let mut tells_only = calibration.clone();
+    tells_only.replaced_weight = 0.0;
+    assert!(tells_only.family_evidence(&mixed.features) > 0.0);
     assert_eq!(engine.check(&plain).probability, report.probability);
 }
 
