@@ -193,12 +193,14 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 let last = s.units[end - 1].end;
                 (first, last)
             });
-            if !common(span.first, end) {
-                attested += model
-                    .channels
-                    .iter()
-                    .map(|c| c.tell(&span.spun))
-                    .fold(0.0, f32::max);
+            let tell = model
+                .channels
+                .iter()
+                .map(|c| c.tell(&span.spun))
+                .fold(0.0, f32::max);
+            // Most spans are no tell: the unigram look-ups only for those that are.
+            if tell > 0.0 && !common(span.first, end) {
+                attested += tell;
             }
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.

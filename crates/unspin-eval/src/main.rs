@@ -290,7 +290,7 @@ fn main() -> Result<()> {
         for dir in &args.fit_clean {
             clean.push((
                 dir.display().to_string(),
-                wildtrain::texts_in(std::slice::from_ref(dir))?,
+                wildtrain::texts_in(std::slice::from_ref(dir), ".txt")?,
             ));
         }
         let report = wildtrain::fit_attested(

@@ -328,18 +328,8 @@ pub fn report(
 ) -> Result<serde_json::Value> {
     let pages = read_pages(dir)?;
     let generic = std::sync::Arc::new(Model::open(model_path)?);
-    let clean: Vec<String> = match clean_dir {
-        Some(d) => {
-            let mut paths: Vec<_> = std::fs::read_dir(d)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.to_string_lossy().ends_with(".clean.txt"))
-                .collect();
-            paths.sort();
-            paths
-                .iter()
-                .map(|p| Ok(String::from_utf8_lossy(&std::fs::read(p)?).into_owned()))
-                .collect::<Result<_>>()?
-        }
+    let clean = match clean_dir {
+        Some(d) => texts_in(&[d.to_path_buf()], ".clean.txt")?,
         None => Vec::new(),
     };
     let mut folds = Vec::new();
@@ -420,13 +410,16 @@ pub fn report(
     }))
 }
 
-/// Every `*.txt` file under `dirs` (not recursive), in path order.
-pub fn texts_in(dirs: &[std::path::PathBuf]) -> Result<Vec<String>> {
+/// The texts of every file under `dirs` (not recursive) whose name ends with `suffix`, in
+/// path order.
+pub fn texts_in(dirs: &[std::path::PathBuf], suffix: &str) -> Result<Vec<String>> {
     let mut paths = Vec::new();
     for d in dirs {
         for e in std::fs::read_dir(d).with_context(|| format!("reading {}", d.display()))? {
-            let path = e?.path();
-            if path.extension().is_some_and(|x| x == "txt") {
+            let path = e
+                .with_context(|| format!("reading {}", d.display()))?
+                .path();
+            if path.to_string_lossy().ends_with(suffix) {
                 paths.push(path);
             }
         }
@@ -434,13 +427,16 @@ pub fn texts_in(dirs: &[std::path::PathBuf]) -> Result<Vec<String>> {
     paths.sort();
     paths
         .iter()
-        .map(|p| Ok(String::from_utf8_lossy(&std::fs::read(p)?).into_owned()))
+        .map(|p| {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        })
         .collect()
 }
 
-/// A text checked with a fold's table: the logit without the table's features, its attested
-/// and replaced densities, and whether it is a spun page.
-type Row = (f64, f64, f64, bool);
+/// A text checked with a fold's table: the logit without the table's features, the
+/// features, and whether it is a spun page.
+type Row = (f64, unspin_core::check::Features, bool);
 
 /// Chooses `attested_weight` and `replaced_weight` on top of the current calibration:
 /// positives are each fold's pages of `style` checked with the table learned from the other
@@ -471,12 +467,7 @@ pub fn fit_attested(
             base.attested_weight = 0.0;
             base.replaced_weight = 0.0;
             let p = f64::from(base.probability(&f)).clamp(1e-9, 1.0 - 1e-9);
-            rows.push((
-                (p / (1.0 - p)).ln(),
-                f64::from(f.attested_density),
-                f64::from(f.replaced_density),
-                spun,
-            ));
+            rows.push(((p / (1.0 - p)).ln(), f, spun));
             groups.push(group);
         };
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
@@ -488,20 +479,26 @@ pub fn fit_attested(
             }
         }
     }
-    let positives = rows.iter().filter(|r| r.3).count();
+    let positives = rows.iter().filter(|r| r.2).count();
     // The family's evidence is `max(0, a x attested + r x replaced)` on top of the other
     // features' logit. Searched on a grid: the most held-out pages flagged without a single
     // further clean text flagged in any group, then the smallest weights (the least moved
     // from the calibration the other features were fitted under).
-    let logit = |r: &Row, a: f64, w: f64| r.0 + (a * r.1 + w * r.2).max(0.0);
+    // `family_evidence` reads only the two weights: any calibration carries them.
+    let calibration = unspin_core::weights::Calibration::default();
     let flagged = |group: Option<usize>, a: f64, w: f64| {
+        let weighted = unspin_core::weights::Calibration {
+            attested_weight: a as f32,
+            replaced_weight: w as f32,
+            ..calibration.clone()
+        };
         rows.iter()
             .zip(&groups)
             .filter(|(r, g)| match group {
-                None => r.3,
-                Some(x) => !r.3 && **g == x,
+                None => r.2,
+                Some(x) => !r.2 && **g == x,
             })
-            .filter(|(r, _)| logit(r, a, w) >= 0.0)
+            .filter(|(r, _)| r.0 + f64::from(weighted.family_evidence(&r.1)) >= 0.0)
             .count()
     };
     let base: Vec<usize> = (0..clean.len())
