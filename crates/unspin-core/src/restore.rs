@@ -15,6 +15,7 @@ use crate::check::CheckReport;
 use crate::decode::{self, Arc, Lattice, Step};
 use crate::document::{channel_score, Document, Sentence};
 use crate::lm::{LanguageModel, LmWords, State};
+use crate::rescore::ContinuationScorer;
 use crate::text::{self, Case};
 use crate::weights::{Params, Weights};
 use crate::Model;
@@ -88,6 +89,26 @@ struct Restore<'a> {
     model: &'a Model,
     /// This document's weights.
     params: Params,
+    /// The second language model for close decisions, if any.
+    rescorer: Option<&'a dyn ContinuationScorer>,
+}
+
+/// A candidate's document-level gain (nats), and the part of it the language model gave.
+#[derive(Clone, Copy, Debug, Default)]
+struct Gain {
+    total: f32,
+    lm: f32,
+}
+
+/// What the second language model did for one document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rescored {
+    /// Spun phrases whose decision it made.
+    pub phrases: usize,
+    /// Occurrences it scored.
+    pub occurrences: usize,
+    /// Phrases it failed on (their trigram decision stands).
+    pub failures: usize,
 }
 
 /// One step of a decoded path as written out (12 bytes: the first pass keeps one per word of
@@ -146,9 +167,22 @@ pub fn restore(
     doc: &Document<'_>,
     check: Option<&CheckReport>,
 ) -> Restoration {
+    restore_rescored(model, weights, doc, check, None).0
+}
+
+/// Restores a prepared document, sending the close decisions to `rescorer` (see
+/// [`crate::rescore`]).
+pub fn restore_rescored(
+    model: &Model,
+    weights: &Weights,
+    doc: &Document<'_>,
+    check: Option<&CheckReport>,
+    rescorer: Option<&dyn ContinuationScorer>,
+) -> (Restoration, Rescored) {
     Restore {
         model,
         params: document_params(weights, check),
+        rescorer,
     }
     .restore(doc)
 }
@@ -164,6 +198,7 @@ pub(crate) fn first_pass(
     let r = Restore {
         model,
         params: document_params(weights, check),
+        rescorer: None,
     };
     let pass = r.first_pass(doc);
     (r.params, pass)
@@ -218,11 +253,15 @@ impl Restore<'_> {
         pass
     }
 
-    fn restore(&self, doc: &Document<'_>) -> Restoration {
+    fn restore(&self, doc: &Document<'_>) -> (Restoration, Rescored) {
         let (input, sentences) = (doc.input, &doc.sentences);
         // Pass 1: every candidate allowed; then one decision per spun phrase for the document.
         let first = self.first_pass(doc);
-        let evidence = self.evidence(sentences, &first);
+        let mut evidence = self.evidence(sentences, &first);
+        let rescored = match self.rescorer {
+            Some(scorer) => self.rescore(doc, scorer, &mut evidence),
+            None => Rescored::default(),
+        };
         let decisions = self.decide(&evidence);
 
         // Pass 2: only the document's chosen original for each phrase.
@@ -262,10 +301,108 @@ impl Restore<'_> {
             }
         }
         changes.sort_by_key(|c| c.start);
-        Restoration {
+        let restoration = Restoration {
             text: apply(input, &changes),
             changes,
+        };
+        (restoration, rescored)
+    }
+
+    /// Puts the second language model's judgement in place of the trigram model's for the
+    /// phrases whose decision is within [`Params::rescore_margin`] of going the other way:
+    /// their top [`Params::rescore_candidates`] originals and the phrase as written are scored
+    /// at every occurrence, after the text before it (this sentence and the one before) and
+    /// followed by [`Params::rescore_right_words`] words as written. Candidates outside the
+    /// top are dropped for those phrases, so that none wins by the trigram's word alone.
+    fn rescore(
+        &self,
+        doc: &Document<'_>,
+        scorer: &dyn ContinuationScorer,
+        evidence: &mut HashMap<String, HashMap<String, Gain>>,
+    ) -> Rescored {
+        let p = &self.params;
+        let mut close: HashMap<String, Vec<String>> = HashMap::new();
+        for (spun, gains) in evidence.iter() {
+            let mut ranked: Vec<(&String, f32)> = gains.iter().map(|(t, g)| (t, g.total)).collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let Some(&(_, first)) = ranked.first() else {
+                continue;
+            };
+            let second = ranked.get(1).map_or(f32::MIN, |r| r.1);
+            let near_margin = (first - p.margin).abs() < p.rescore_margin;
+            let near_runner_up = first > p.margin && first - second < p.rescore_margin;
+            if near_margin || near_runner_up {
+                let top = ranked.iter().take(p.rescore_candidates);
+                close.insert(spun.clone(), top.map(|(t, _)| (*t).clone()).collect());
+            }
         }
+        let mut report = Rescored::default();
+        if close.is_empty() {
+            return report;
+        }
+        let input = doc.input;
+        let mut neural: HashMap<&str, Vec<f32>> = HashMap::new();
+        let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (si, s) in doc.sentences.iter().enumerate() {
+            let context_start = doc.sentences[si.saturating_sub(1)]
+                .units
+                .first()
+                .map_or(0, |u| u.start);
+            for span in &s.spans {
+                let Some((spun, originals)) = close.get_key_value(span.spun.as_str()) else {
+                    continue;
+                };
+                if failed.contains(spun.as_str()) {
+                    continue;
+                }
+                let units = &s.units[span.first..span.first + span.len];
+                let (start, end) = (units[0].start, units[span.len - 1].end);
+                let after = &s.units[span.first + span.len..];
+                let right_end = after[..after.len().min(p.rescore_right_words)]
+                    .last()
+                    .map_or(end, |u| u.end);
+                let right = &input[end..right_end];
+                let every_word = span.len > 1 && units.iter().all(|u| u.case == Case::Title);
+                let mut continuations = vec![format!(" {}{right}", &input[start..end])];
+                continuations.extend(originals.iter().map(|o| {
+                    format!(" {}{right}", text::apply_case(o, units[0].case, every_word))
+                }));
+                let context = input[context_start.min(start)..start].trim_end();
+                match scorer.score_continuations(context, &continuations) {
+                    Ok(scores) if scores.len() == continuations.len() => {
+                        report.occurrences += 1;
+                        let sums = neural
+                            .entry(spun.as_str())
+                            .or_insert_with(|| vec![0.0; originals.len()]);
+                        for (sum, score) in sums.iter_mut().zip(&scores[1..]) {
+                            *sum += score - scores[0];
+                        }
+                    }
+                    _ => {
+                        failed.insert(spun.as_str());
+                    }
+                }
+            }
+        }
+        for (spun, originals) in &close {
+            if failed.contains(spun.as_str()) {
+                report.failures += 1;
+                continue;
+            }
+            let (Some(sums), Some(gains)) = (neural.get(spun.as_str()), evidence.get_mut(spun))
+            else {
+                continue;
+            };
+            report.phrases += 1;
+            gains.retain(|t, _| originals.contains(t));
+            for (original, sum) in originals.iter().zip(sums) {
+                if let Some(g) = gains.get_mut(original) {
+                    g.total += p.rescore_weight * sum - g.lm;
+                    g.lm = p.rescore_weight * sum;
+                }
+            }
+        }
+        report
     }
 
     /// Document-level evidence: for each phrase changed anywhere on the decoded paths, the
@@ -274,7 +411,7 @@ impl Restore<'_> {
         &self,
         sentences: &[Sentence],
         first: &FirstPass,
-    ) -> HashMap<String, HashMap<String, f32>> {
+    ) -> HashMap<String, HashMap<String, Gain>> {
         let (params, lm) = (&self.params, self.model.lm.as_ref());
         let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (s, replaced) in sentences.iter().zip(&first.replaced) {
@@ -282,7 +419,7 @@ impl Restore<'_> {
                 changed.insert(&s.spans[si].spun);
             }
         }
-        let mut evidence: HashMap<String, HashMap<String, f32>> = HashMap::new();
+        let mut evidence: HashMap<String, HashMap<String, Gain>> = HashMap::new();
         for (s, outputs) in sentences.iter().zip(&first.outputs) {
             for span in &s.spans {
                 if !changed.contains(span.spun.as_str()) {
@@ -299,15 +436,26 @@ impl Restore<'_> {
                 let kept_score = lm.score_window(before, &kept, &after);
                 // A text can be both a learned and a thesaurus candidate: it counts once per
                 // occurrence, at its better channel.
-                let mut best: HashMap<&str, f32> = HashMap::new();
+                let mut best: HashMap<&str, Gain> = HashMap::new();
                 for c in span.candidates.iter() {
                     let channel = channel_score(self.model, c, span.len, params);
-                    let gain = lm.score_window(before, &c.lm, &after) + channel - kept_score;
-                    let slot = best.entry(c.text.as_str()).or_insert(f32::MIN);
-                    *slot = slot.max(gain);
+                    let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
+                    let gain = Gain {
+                        total: lm_gain + channel,
+                        lm: lm_gain,
+                    };
+                    let slot = best.entry(c.text.as_str()).or_insert(Gain {
+                        total: f32::MIN,
+                        lm: 0.0,
+                    });
+                    if gain.total > slot.total {
+                        *slot = gain;
+                    }
                 }
                 for (text, gain) in best {
-                    *entry.entry(text.to_owned()).or_default() += gain;
+                    let sum = entry.entry(text.to_owned()).or_default();
+                    sum.total += gain.total;
+                    sum.lm += gain.lm;
                 }
             }
         }
@@ -335,7 +483,7 @@ impl Restore<'_> {
             for gains in evidence.values_mut() {
                 for (text, gain) in gains.iter_mut() {
                     if excluded.contains(text.as_str()) {
-                        *gain -= params.kept_original_cost;
+                        gain.total -= params.kept_original_cost;
                     }
                 }
             }
@@ -347,7 +495,7 @@ impl Restore<'_> {
     /// the margin.
     fn decide(
         &self,
-        evidence: &HashMap<String, HashMap<String, f32>>,
+        evidence: &HashMap<String, HashMap<String, Gain>>,
     ) -> HashMap<String, (String, f32)> {
         let params = &self.params;
         evidence
@@ -355,8 +503,9 @@ impl Restore<'_> {
             .filter_map(|(spun, gains)| {
                 let (best, gain) = gains
                     .iter()
-                    .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
-                (*gain > params.margin).then(|| (spun.clone(), (best.clone(), *gain)))
+                    .map(|(t, g)| (t, g.total))
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))?;
+                (gain > params.margin).then(|| (spun.clone(), (best.clone(), gain)))
             })
             .collect()
     }
@@ -367,7 +516,7 @@ impl Restore<'_> {
         s: &Sentence,
         span: &Span,
         ci: usize,
-        gains: &HashMap<String, f32>,
+        gains: &HashMap<String, Gain>,
     ) -> Change {
         let units = &s.units[span.first..span.first + span.len];
         let start = units[0].start;
@@ -378,7 +527,7 @@ impl Restore<'_> {
         let mut alternatives: Vec<(&String, f32)> = gains
             .iter()
             .filter(|(t, _)| **t != c.text)
-            .map(|(t, g)| (t, *g))
+            .map(|(t, g)| (t, g.total))
             .collect();
         alternatives.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         Change {
@@ -386,7 +535,7 @@ impl Restore<'_> {
             end,
             spun: input[start..end].to_owned(),
             restored: cased(&c.text),
-            confidence: sigmoid(gains.get(c.text.as_str()).copied().unwrap_or(0.0)),
+            confidence: sigmoid(gains.get(c.text.as_str()).map_or(0.0, |g| g.total)),
             kind: self.model.channels[c.channel as usize].kind(c),
             alternatives: alternatives
                 .into_iter()

@@ -162,6 +162,16 @@ pub struct Params {
     /// pays the rest, so that a clean document's "worth" is not taken for the spinner's
     /// "price".
     pub spin_evidence: f32,
+    /// With a second language model (see [`crate::rescore`]): phrases whose document-level
+    /// decision is within this many nats of going the other way (of the margin, or of the
+    /// runner-up original) are decided by it.
+    pub rescore_margin: f32,
+    /// Originals of such a phrase that the second model scores (the trigram's best first).
+    pub rescore_candidates: usize,
+    /// Weight of the second model's log-probability gain, in place of the trigram's.
+    pub rescore_weight: f32,
+    /// Words after the phrase, as written, that the second model reads.
+    pub rescore_right_words: usize,
 }
 
 impl Default for Params {
@@ -184,6 +194,10 @@ impl Default for Params {
             full_relax_density: 2.0,
             learned_cost: 1.0,
             spin_evidence: 0.0,
+            rescore_margin: 3.0,
+            rescore_candidates: 3,
+            rescore_weight: 1.0,
+            rescore_right_words: 4,
         }
     }
 }

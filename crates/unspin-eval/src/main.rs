@@ -205,6 +205,10 @@ struct Args {
     /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
     #[arg(long)]
     spinner: Vec<PathBuf>,
+    /// A GGUF neural language model (`scripts/fetch-neural-lm.sh`) that decides restore's
+    /// close calls (see unspin_core::rescore).
+    #[arg(long)]
+    neural_lm: Option<PathBuf>,
 }
 
 /// Every article file under `dir` (topic folders of numbered files), in path order.
@@ -324,6 +328,13 @@ fn main() -> Result<()> {
     }
     let model = std::sync::Arc::new(model);
     let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
+    let restorer = match &args.neural_lm {
+        Some(path) => restorer.with_rescorer(std::sync::Arc::new(unspin_neural::NeuralLm::load(
+            path, "neural",
+        )?)),
+        None => restorer,
+    };
+    let _report_rescoring = ReportRescoring(&restorer);
     if let Some(path) = &args.show_table {
         let table = unspin_core::spinner::SpinnerTable::open(path)?;
         let mut rows: Vec<(f32, String)> = table
@@ -664,6 +675,21 @@ fn finish(report: &serde_json::Value, args: &Args) -> Result<()> {
 }
 
 /// Damage undone on each real pair and changed words on each clean file of `dir`.
+/// Prints how many decisions the neural model made when the run ends (to standard error).
+struct ReportRescoring<'e>(&'e Engine);
+
+impl Drop for ReportRescoring<'_> {
+    fn drop(&mut self) {
+        if let Some(name) = self.0.rescorer_name() {
+            let c = self.0.counts();
+            eprintln!(
+                "{name}: {} phrases decided ({} occurrences scored, {} failures) in {} restorations",
+                c.rescored_phrases, c.rescored_occurrences, c.rescore_failures, c.restored
+            );
+        }
+    }
+}
+
 fn wild(restorer: &Engine, dir: &Path) -> Result<()> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?

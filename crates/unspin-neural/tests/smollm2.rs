@@ -1,0 +1,77 @@
+//! The neural model behind the rescoring seam: it reads, it judges a spun phrase as a reader
+//! would, restore sends it the close calls, and a bad file is an error naming it. Needs the
+//! weights fetched by scripts/fetch-neural-lm.sh (scripts/test.sh runs it).
+
+use std::sync::Arc;
+
+use unspin_core::rescore::ContinuationScorer;
+use unspin_core::Engine;
+use unspin_neural::{NeuralError, NeuralLm};
+
+fn smollm2() -> Option<NeuralLm> {
+    let path = unspin_neural::known_path("smollm2").expect("a known name");
+    unspin_testkit::require(
+        path.is_file(),
+        &path.display().to_string(),
+        "run scripts/fetch-neural-lm.sh",
+    )
+    .then(|| NeuralLm::load(&path, "smollm2").expect("the fetched model loads"))
+}
+
+#[test]
+fn the_original_reads_better_than_its_spun_form() {
+    let Some(lm) = smollm2() else { return };
+    let continuations = [
+        " moving average since May.".to_owned(),
+        " shifting common since May.".to_owned(),
+    ];
+    let scores = lm
+        .score_continuations("Bitcoin has traded above its 50-day", &continuations)
+        .unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!(scores.iter().all(|s| *s < 0.0), "{scores:?}");
+    assert!(scores[0] > scores[1] + 10.0, "{scores:?}");
+    // The same call gives the same numbers (each call works on its own copy of the cache).
+    let again = lm
+        .score_continuations("Bitcoin has traded above its 50-day", &continuations)
+        .unwrap();
+    assert_eq!(scores, again);
+}
+
+#[test]
+fn restore_sends_its_close_calls_and_stays_a_valid_restoration() {
+    let Some(lm) = smollm2() else { return };
+    let engine = Engine::new(unspin_testkit::default_model().clone()).with_rescorer(Arc::new(lm));
+    assert_eq!(engine.rescorer_name(), Some("smollm2"));
+    let spun = "The firm's chief govt mentioned on Tuesday that gross sales rose sharply \
+                within the third quarter, and analysts anticipate the corporate to boost its \
+                forecast for the complete yr when it reviews outcomes subsequent month. \
+                Shares within the firm climbed 4 per cent in early buying and selling.";
+    let restoration = engine.restore(spun);
+    assert_eq!(
+        unspin_core::restore::apply(spun, &restoration.changes),
+        restoration.text
+    );
+    assert!(!restoration.changes.is_empty());
+    let counts = engine.counts();
+    assert!(counts.rescored_phrases > 0, "{counts:?}");
+    assert_eq!(counts.rescore_failures, 0);
+}
+
+#[test]
+fn a_bad_model_file_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("unspin-neural-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("not-a-model.gguf");
+    std::fs::write(&bad, b"GGUF but nothing else").unwrap();
+    let err = NeuralLm::load(&bad, "bad").err().expect("refused");
+    assert!(matches!(err, NeuralError::Format { .. }), "{err}");
+    assert!(err.to_string().contains("not-a-model.gguf"), "{err}");
+    let missing = NeuralLm::load(&dir.join("absent.gguf"), "absent")
+        .err()
+        .expect("refused");
+    assert!(matches!(missing, NeuralError::Io { .. }), "{missing}");
+    let unknown = NeuralLm::load_known("gpt-99").err().expect("refused");
+    assert!(unknown.to_string().contains("smollm2"), "{unknown}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
