@@ -311,7 +311,7 @@ impl Restore<'_> {
     /// Puts the second language model's judgement in place of the trigram model's for the
     /// phrases whose decision is within [`Params::rescore_margin`] of going the other way:
     /// their top [`Params::rescore_candidates`] originals and the phrase as written are scored
-    /// at every occurrence, after the text before it (this sentence and the one before) and
+    /// at its first [`Params::rescore_occurrences`] occurrences, after the text before it (this sentence and the one before) and
     /// followed by [`Params::rescore_right_words`] words as written. Candidates outside the
     /// top are dropped for those phrases, so that none wins by the trigram's word alone.
     fn rescore(
@@ -343,6 +343,9 @@ impl Restore<'_> {
         let input = doc.input;
         let mut neural: HashMap<&str, Vec<f32>> = HashMap::new();
         let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        // Occurrences scored per phrase: a spinner rewrites every occurrence alike, so the
+        // first few speak for the rest.
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (si, s) in doc.sentences.iter().enumerate() {
             let context_start = doc.sentences[si.saturating_sub(1)]
                 .units
@@ -352,9 +355,12 @@ impl Restore<'_> {
                 let Some((spun, originals)) = close.get_key_value(span.spun.as_str()) else {
                     continue;
                 };
-                if failed.contains(spun.as_str()) {
+                if failed.contains(spun.as_str())
+                    || seen.get(spun.as_str()).copied().unwrap_or(0) >= p.rescore_occurrences
+                {
                     continue;
                 }
+                *seen.entry(spun.as_str()).or_default() += 1;
                 let units = &s.units[span.first..span.first + span.len];
                 let (start, end) = (units[0].start, units[span.len - 1].end);
                 let after = &s.units[span.first + span.len..];
@@ -439,10 +445,12 @@ impl Restore<'_> {
                 let mut best: HashMap<&str, Gain> = HashMap::new();
                 for c in span.candidates.iter() {
                     let channel = channel_score(self.model, c, span.len, params);
-                    let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
+                    let score = lm.score_window(before, &c.lm, &after);
+                    // The total in the same order of operations as ever: restorations without
+                    // a rescorer stay bit-identical.
                     let gain = Gain {
-                        total: lm_gain + channel,
-                        lm: lm_gain,
+                        total: score + channel - kept_score,
+                        lm: score - kept_score,
                     };
                     let slot = best.entry(c.text.as_str()).or_insert(Gain {
                         total: f32::MIN,

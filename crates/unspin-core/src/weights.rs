@@ -172,6 +172,8 @@ pub struct Params {
     pub rescore_weight: f32,
     /// Words after the phrase, as written, that the second model reads.
     pub rescore_right_words: usize,
+    /// Occurrences of a close phrase the second model scores (the first ones; it is slow).
+    pub rescore_occurrences: usize,
 }
 
 impl Default for Params {
@@ -198,6 +200,7 @@ impl Default for Params {
             rescore_candidates: 3,
             rescore_weight: 1.0,
             rescore_right_words: 4,
+            rescore_occurrences: 2,
         }
     }
 }

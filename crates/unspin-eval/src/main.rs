@@ -309,6 +309,13 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if let Some(dir) = &args.wild_train {
+        let rescorer = match &args.neural_lm {
+            Some(path) => Some(
+                std::sync::Arc::new(unspin_neural::NeuralLm::load(path, "neural")?)
+                    as std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>,
+            ),
+            None => None,
+        };
         let report = wildtrain::report(
             &args.model,
             dir,
@@ -316,6 +323,7 @@ fn main() -> Result<()> {
             &args.family,
             &args.set,
             &args.learn_set,
+            rescorer.as_ref(),
         )?;
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

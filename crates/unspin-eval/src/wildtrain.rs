@@ -325,6 +325,7 @@ pub fn report(
     style: &str,
     set: &[String],
     learn_set: &[String],
+    rescorer: Option<&std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
 ) -> Result<serde_json::Value> {
     let pages = read_pages(dir)?;
     let generic = std::sync::Arc::new(Model::open(model_path)?);
@@ -338,15 +339,23 @@ pub fn report(
     let mut with_candidate: HashMap<(String, String), bool> = HashMap::new();
     // Per fold and engine, the pages' and the clean texts' probabilities, for the AUC.
     let (mut base_scored, mut learned_scored) = (Vec::new(), Vec::new());
+    // With a second language model: the learned engine again, deciding its close calls with
+    // it (check is the same, so only restoration is reported).
+    let (mut rescored_all, mut rescored_tally, mut rescored_scored) =
+        (Score::default(), PairTally::new(), Vec::new());
     for fold in 0..2 {
         let (train, table, with_table) =
             fold_model(&generic, model_path, &pages, fold, style, learn_set)?;
         let base = engine_for(generic.clone(), set)?;
         let learned = engine_for(std::sync::Arc::new(with_table), set)?;
-        let (mut b, mut l) = (Score::default(), Score::default());
+        let rescored = rescorer.map(|r| learned.with_rescorer(r.clone()));
+        let (mut b, mut l, mut r) = (Score::default(), Score::default(), Score::default());
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
             b.add(score(&base, p, &mut base_tally, &mut base_scored));
             l.add(score(&learned, p, &mut tally, &mut learned_scored));
+            if let Some(e) = &rescored {
+                r.add(score(e, p, &mut rescored_tally, &mut rescored_scored));
+            }
             for (spun, original) in &p.evidence {
                 let (s, o) = differing_words(&spun.to_lowercase(), &original.to_lowercase());
                 let known = learned.candidate_set(&s).contains(&o);
@@ -359,13 +368,23 @@ pub fn report(
         learned_all.add(l);
         let clean_generic = clean_score(&base, &clean, &mut base_scored);
         let clean_learned = clean_score(&learned, &clean, &mut learned_scored);
-        folds.push(serde_json::json!({
+        let mut row = serde_json::json!({
             "fold": fold,
             "train_pages": train,
             "table_pairs": table.pairs(),
             "generic": {"share": b.share(), "score": b, "clean": clean_generic},
             "learned": {"share": l.share(), "score": l, "clean": clean_learned},
-        }));
+        });
+        if let Some(e) = &rescored {
+            let clean_rescored = clean_score(e, &clean, &mut rescored_scored);
+            let counts = e.counts();
+            row["rescored"] = serde_json::json!({"share": r.share(), "score": r,
+                "clean": clean_rescored, "phrases_decided": counts.rescored_phrases,
+                "occurrences_scored": counts.rescored_occurrences,
+                "failures": counts.rescore_failures, "restorations": counts.restored});
+            rescored_all.add(r);
+        }
+        folds.push(row);
     }
     let clean_flagged: u64 = folds
         .iter()
@@ -394,8 +413,10 @@ pub fn report(
         .filter(|(k, _)| with_candidate.get(*k).copied().unwrap_or(false))
         .map(|(_, (n, _))| n)
         .sum();
+    let rescored_share = rescorer.map(|_| rescored_all.share());
     Ok(serde_json::json!({
         "style": style,
+        "rescored_share": rescored_share,
         "occurrences_with_candidate": occurrences_with_candidate,
         "most_missed": missed,
         "generic_flagged": base_all.flagged,

@@ -8,7 +8,7 @@
 //! Scoring continuations: the context is run once; each continuation is then fed token by
 //! token on a copy of the attention cache (copies share the context's tensors), summing the
 //! log-probability the model gave each token. candle's quantized llama returns the last
-//! position's logits only, hence one step per token.
+//! position's logits only, hence one step per token (see BENCHMARKS.md for what that costs).
 
 use std::fs::File;
 use std::io::Cursor;
@@ -208,9 +208,9 @@ impl ContinuationScorer for NeuralLm {
 }
 
 /// The model with its 4-bit `Q4_1` matrices re-quantized to `Q8_0`, which candle multiplies
-/// with SIMD on x86 (its `Q4_1` product is the scalar reference): several times faster per
-/// token, at about twice the memory (150 MB for SmolLM2-135M), and closer to the unquantized
-/// weights, not further. Other types are kept as stored.
+/// with SIMD on x86 (its `Q4_1` product is the scalar reference): about 3 times faster per
+/// token, at about twice the memory (150 MB for SmolLM2-135M), for a rounding of its own (a
+/// continuation's score moves by 0.1 to 1 nat). Other types are kept as stored.
 fn requantized(
     content: gguf_file::Content,
     file: &mut File,
