@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Builds models/en-thesaurus-a.spinner, the embedded spinner table: `unspin learn` (EM over the
-# candidate lattice, no originals) on the pages of ../shared/data/wild-train whose style is
-# thesaurus-A (the family most seen in the wild). The pages stay outside the repository; only
-# the learned word pairs are committed (see models/NOTICE).
-# Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT]
+# Builds models/en-thesaurus-a.spinner, the embedded spinner table, from the pages of
+# ../shared/data/wild-train whose style is thesaurus-A (the family most seen in the wild):
+# `unspin learn` (EM over the candidate lattice, no originals) on their text, with the pairs
+# their index attests (the `evidence` column: a few `spun<-likely original` pairs per page,
+# no original text) put over the EM's entries (`--attested`). The pages stay outside the
+# repository; only the learned word pairs are committed (see models/NOTICE).
+# Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT] [-- extra `unspin learn` options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-../shared/data/wild-train}
 out=${2:-models/en-thesaurus-a.spinner}
+shift $(($# > 2 ? 2 : $#))
+[ "${1:-}" = "--" ] && shift
 mapfile -t files < <(awk -F'\t' -v d="$dir" 'NR > 1 && $5 == "thesaurus-A" { print d "/" $1 ".spun.txt" }' "$dir/index.tsv")
 if [ "${#files[@]}" -eq 0 ]; then
   echo "build-spinner: no thesaurus-A pages listed in $dir/index.tsv" >&2
   exit 2
 fi
-cargo run --release --quiet -p unspin-cli -- learn --family thesaurus-a --out "$out" "${files[@]}"
+attested=$(mktemp)
+trap 'rm -f "$attested"' EXIT
+awk -F'\t' 'NR > 1 && $5 == "thesaurus-A" { print $6 }' "$dir/index.tsv" > "$attested"
+cargo run --release --quiet -p unspin-cli -- learn --family thesaurus-a --attested "$attested" \
+  --out "$out" "$@" "${files[@]}"

@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use unspin_core::check::Verdict;
 use unspin_core::fingerprint;
 use unspin_core::learn::{LearnOptions, LearnSummary, Learner};
-use unspin_core::spinner::{PairHarvest, SpinnerTable};
+use unspin_core::spinner::{
+    parse_attested_pair, AttestedPairs, AttestedSplit, PairHarvest, SpinnerTable,
+};
 use unspin_core::Engine;
 use unspin_index::follow::analyse_with_index;
 use unspin_index::Index;
@@ -25,7 +27,7 @@ use crate::model::{load_model, ModelChoice};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Spun texts: anything `scan` reads (text, JSON Lines, HTML, WARC files, folders).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "attested")]
     inputs: Vec<PathBuf>,
     /// Spinner table file to write.
     #[arg(long)]
@@ -47,6 +49,52 @@ pub(crate) struct Args {
     /// learned from their text alone, and the two tables are merged.
     #[arg(long)]
     index: Option<PathBuf>,
+    /// Pairs people attested in spun documents: a text file with one document per line, its
+    /// pairs as `spun<-original` separated by `;` (lines starting with `#` are comments). Their
+    /// entries replace the learned ones for the phrases they attest; pairs with alternatives
+    /// (`price/value`) or notes in brackets are left out. Repeatable.
+    #[arg(long)]
+    attested: Vec<PathBuf>,
+    /// Pseudo-documents of an attested phrase's kept-share prior: smaller trusts a pair
+    /// attested in few documents more.
+    #[arg(long, default_value_t = unspin_core::spinner::ATTESTED_PRIOR_DOCUMENTS)]
+    attested_prior: f32,
+}
+
+/// The table of the attested pairs in `paths` (see [`Args::attested`]) and how many documents
+/// gave at least one pair.
+fn attested_table(paths: &[PathBuf], family: &str, prior: f32) -> Result<(SpinnerTable, usize)> {
+    let mut pairs = AttestedPairs::new(AttestedSplit {
+        prior_documents: prior,
+        ..AttestedSplit::default()
+    });
+    let mut documents = 0;
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read attested pairs {}", path.display()))?;
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let parsed: Vec<(String, String)> =
+                line.split(';').filter_map(parse_attested_pair).collect();
+            if !parsed.is_empty() {
+                documents += 1;
+                pairs.add_document(&parsed);
+            }
+        }
+    }
+    if !paths.is_empty() && documents == 0 {
+        bail!(
+            "no `spun<-original` pair in the attested files ({})",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok((pairs.into_table(family), documents))
 }
 
 /// Learns a table from the inputs and writes it.
@@ -56,6 +104,9 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
+    // Read first: a bad attested file should fail before the slow part.
+    let (attested, attested_documents) =
+        attested_table(&options.attested, &options.family, options.attested_prior)?;
     let model = std::sync::Arc::new(load_model(model)?);
     let index = options
         .index
@@ -90,7 +141,8 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     let stop = AtomicBool::new(false);
     // A file or record that cannot be read is reported and skipped: one bad page must not end
     // a run over a crawl's output.
-    read_documents(&inputs, &fields, &stop, &mut |record| {
+    // Attested pairs alone need no text to read.
+    let mut sink = |record: Record| -> bool {
         match record {
             Record::Document(d) => {
                 match &index {
@@ -122,13 +174,16 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             }
         }
         true
-    });
+    };
+    if !inputs.is_empty() {
+        read_documents(&inputs, &fields, &stop, &mut sink);
+    }
     bar.finish_and_clear();
     if let (Some(e), Some(p)) = (index_error, &options.index) {
         return Err(e).with_context(|| format!("cannot search index {}", p.display()));
     }
     let traced = harvest.copies();
-    if learner.documents() == 0 && traced == 0 {
+    if learner.documents() == 0 && traced == 0 && attested_documents == 0 {
         bail!("no readable document in the inputs ({skipped} skipped)");
     }
     let (mut table, summary) = if learner.documents() > 0 {
@@ -145,6 +200,8 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     // Pairs seen beside their sources are evidence in their own right: merged, their copies
     // add to the EM's expected documents.
     table.merge(&harvest.into_table(&options.family, 1));
+    // What people attested is surer than either guess: it replaces their entries.
+    table.overlay(&attested);
     for m in &options.merge {
         let other = SpinnerTable::open(m)
             .with_context(|| format!("cannot load spinner table {}", m.display()))?;
@@ -181,6 +238,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             "skipped": skipped,
             "table_pairs": table.pairs(),
             "copies_aligned_with_their_source": traced,
+            "documents_with_attested_pairs": attested_documents,
             "top_pairs": top,
             "out": options.out,
         });
@@ -189,12 +247,13 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     } else {
         writeln!(
             out,
-            "learned {} pairs from {} documents ({} words, {} skipped) and {} copies aligned with their source; likelihood gain {:.1} nats per document; wrote {}",
+            "learned {} pairs from {} documents ({} words, {} skipped), {} copies aligned with their source and {} documents' attested pairs; likelihood gain {:.1} nats per document; wrote {}",
             table.pairs(),
             summary.documents,
             summary.words,
             skipped,
             traced,
+            attested_documents,
             summary.likelihood_gain,
             options.out.display()
         )?;

@@ -192,3 +192,66 @@ fn with_an_index_a_copy_teaches_the_pairs_it_swapped_against_its_source() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
 }
+
+#[test]
+fn attested_pairs_alone_make_a_table_that_restores_their_phrases() {
+    let dir = scratch("attested");
+    let notes = dir.join("pairs.txt");
+    std::fs::write(
+        &notes,
+        "# one page's notes per line\n\
+         Buying and selling<-Trading; worth<-price/value\n\
+         buying and selling<-trading; officers stated<-officials said\n",
+    )
+    .unwrap();
+    let table = dir.join("t.spinner");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--attested",
+        notes.to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["documents_with_attested_pairs"], 2);
+    // "buying and selling" <- "trading", and the two-word pair with its words apart; the
+    // alternatives ("price/value") are left out.
+    assert_eq!(report["table_pairs"], 4, "{report}");
+
+    // A spun page (check's probability relaxes the change cost): four of the spun frames.
+    write_spun_pages(&dir);
+    let page = dir.join("0.txt");
+    let out = unspin(&[
+        "--no-default-spinner",
+        "--spinner",
+        table.to_str().unwrap(),
+        "restore",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let restored = String::from_utf8_lossy(&out.stdout);
+    assert!(restored.contains("Trading in the shares"), "{restored}");
+    let control = unspin(&["--no-default-spinner", "restore", page.to_str().unwrap()]);
+    let control = String::from_utf8_lossy(&control.stdout);
+    assert!(!control.contains("Trading in the shares"), "{control}");
+
+    // A notes file without a single pair is an error that names it.
+    std::fs::write(&notes, "worth<-price/value\n").unwrap();
+    let out = unspin(&[
+        "learn",
+        "--attested",
+        notes.to_str().unwrap(),
+        "--out",
+        dir.join("u.spinner").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pairs.txt"), "{err}");
+    assert!(!dir.join("u.spinner").exists());
+}

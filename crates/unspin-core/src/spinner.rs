@@ -139,6 +139,18 @@ impl SpinnerTable {
         Self::from_bytes(&std::fs::read(path)?)
     }
 
+    /// Puts `other`'s entries over this table's: where both know a written phrase, `other`'s
+    /// entry replaces this one's (attested pairs over the EM's guesses, which a wrong candidate
+    /// or a misleading language model can skew: "stage" <- "floor" where people read "level").
+    pub fn overlay(&mut self, other: &SpinnerTable) {
+        for (spun, entry) in &other.entries {
+            self.entries.insert(spun.clone(), entry.clone());
+        }
+        if self.family.is_empty() {
+            self.family = other.family.clone();
+        }
+    }
+
     /// Adds another table's evidence to this one: document counts add up and shares are
     /// re-weighted by them, so learning from two crawls and merging equals learning from both
     /// (up to the EM's own smoothing).
@@ -455,4 +467,168 @@ fn occurrences(words: &[&str], phrase: &str) -> u32 {
         .windows(parts.len())
         .filter(|w| *w == parts.as_slice())
         .count() as u32
+}
+
+/// How [`AttestedPairs`] breaks an attested pair into table entries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttestedSplit {
+    /// Also enter the pair with the words both sides share at its ends cut ("coinbase premium
+    /// hole" <- "coinbase premium gap" also teaches "hole" <- "gap").
+    pub trim_shared: bool,
+    /// When the cut pair has as many words on each side, also enter each differing word alone
+    /// ("easy shifting common" <- "simple moving average" also teaches "easy" <- "simple").
+    pub word_by_word: bool,
+    /// Pseudo-documents of the kept-share prior (see [`AttestedPairs`]).
+    pub prior_documents: f32,
+}
+
+/// Default of [`AttestedSplit::prior_documents`]: chosen on the wild-train folds (see
+/// BENCHMARKS.md, attested pairs), between 0.25 (more put back, more changes) and 1 (clean
+/// text's changes as without attested pairs).
+pub const ATTESTED_PRIOR_DOCUMENTS: f32 = 0.5;
+
+impl Default for AttestedSplit {
+    fn default() -> Self {
+        AttestedSplit {
+            trim_shared: true,
+            word_by_word: true,
+            prior_documents: ATTESTED_PRIOR_DOCUMENTS,
+        }
+    }
+}
+
+/// Pairs a person attested by reading spun documents (`spun<-original`, a few per document,
+/// e.g. an analyst's notes or a dataset's evidence column), gathered into a [`SpinnerTable`].
+///
+/// An attestation says the spinner rewrote `original` as `spun` in that document; a deployed
+/// spinner's table is fixed, so the documents attesting a written phrase are documents where
+/// it was rewritten. Its `kept` share starts at one half (no idea) held by
+/// [`AttestedSplit::prior_documents`] pseudo-documents and falls with each attesting
+/// document: `kept = 0.5 a / (a + n)`. A pair attested once is a hint; one attested in ten
+/// documents is the spinner's habit. Per written phrase, `documents` is `n` and each
+/// original's share the share of those documents that named it. [`SpinnerTable::overlay`]
+/// puts these entries over an EM table's.
+#[derive(Clone, Debug, Default)]
+pub struct AttestedPairs {
+    /// Per written phrase, per original: documents attesting the pair.
+    phrases: BTreeMap<String, BTreeMap<String, u32>>,
+    /// Per written phrase: documents attesting it with any original.
+    documents: BTreeMap<String, u32>,
+    split: AttestedSplit,
+}
+
+/// One `spun<-original` attestation, lowercase with single spaces, or `None` when it is not a
+/// plain pair of phrases (alternatives such as `price/value`, notes in brackets, spintax,
+/// identical sides or sides longer than [`MAX_HARVESTED_WORDS`]).
+pub fn parse_attested_pair(text: &str) -> Option<(String, String)> {
+    let (spun, original) = text.split_once("<-")?;
+    let norm = |s: &str| -> Option<String> {
+        if s.contains(['/', '(', ')', '{', '}', '[', ']', '|', '"']) {
+            return None;
+        }
+        let words: Vec<String> = s.split_whitespace().map(str::to_lowercase).collect();
+        (!words.is_empty() && words.len() <= MAX_HARVESTED_WORDS).then(|| words.join(" "))
+    };
+    let (spun, original) = (norm(spun)?, norm(original)?);
+    (spun != original).then_some((spun, original))
+}
+
+impl AttestedPairs {
+    /// An empty collection that splits pairs as `split` says.
+    pub fn new(split: AttestedSplit) -> Self {
+        AttestedPairs {
+            split,
+            ..Default::default()
+        }
+    }
+
+    /// Adds one document's attested pairs, `(spun, original)` as [`parse_attested_pair`]
+    /// gives them; a pair named twice in one document counts once.
+    pub fn add_document(&mut self, pairs: &[(String, String)]) {
+        let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
+        for (spun, original) in pairs {
+            seen.insert((spun.clone(), original.clone()));
+            let (s, o) = trim_shared(spun, original);
+            if !self.split.trim_shared || s.is_empty() || o.is_empty() {
+                continue;
+            }
+            seen.insert((s.to_owned(), o.to_owned()));
+            let (sw, ow): (Vec<&str>, Vec<&str>) = (s.split(' ').collect(), o.split(' ').collect());
+            if self.split.word_by_word && sw.len() == ow.len() && sw.len() > 1 {
+                for (a, b) in sw.iter().zip(&ow).filter(|(a, b)| a != b) {
+                    seen.insert(((*a).to_owned(), (*b).to_owned()));
+                }
+            }
+        }
+        let mut written: std::collections::BTreeSet<&str> = Default::default();
+        for (spun, original) in &seen {
+            *self
+                .phrases
+                .entry(spun.clone())
+                .or_default()
+                .entry(original.clone())
+                .or_default() += 1;
+            written.insert(spun);
+        }
+        for spun in written {
+            *self.documents.entry(spun.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// The table of `family`: every attested pair, as described on [`AttestedPairs`].
+    pub fn into_table(self, family: &str) -> SpinnerTable {
+        let mut table = SpinnerTable {
+            family: family.to_owned(),
+            ..Default::default()
+        };
+        let a = self.split.prior_documents.max(0.0);
+        for (spun, originals) in self.phrases {
+            let documents = self.documents.get(&spun).copied().unwrap_or(1).max(1) as f32;
+            let mut originals: Vec<LearnedOriginal> = originals
+                .into_iter()
+                .map(|(original, n)| LearnedOriginal {
+                    original,
+                    documents: n as f32,
+                    share: (n as f32 / documents).min(1.0),
+                })
+                .collect();
+            originals.sort_by(|a, b| b.documents.total_cmp(&a.documents));
+            table.entries.insert(
+                spun,
+                PhraseEntry {
+                    documents,
+                    kept: 0.5 * a / (a + documents),
+                    originals,
+                },
+            );
+        }
+        table
+    }
+}
+
+/// `spun` and `original` with the words they share at both ends cut (lowercase phrases with
+/// single spaces in, slices of them out; either may come out empty).
+pub fn trim_shared<'a>(spun: &'a str, original: &'a str) -> (&'a str, &'a str) {
+    let s: Vec<&str> = spun.split(' ').collect();
+    let o: Vec<&str> = original.split(' ').collect();
+    let lead = s.iter().zip(&o).take_while(|(a, b)| a == b).count();
+    let trail = s[lead..]
+        .iter()
+        .rev()
+        .zip(o[lead..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let slice = |text: &'a str, words: &[&str], from: usize, to: usize| -> &'a str {
+        if from >= to {
+            return "";
+        }
+        // Byte offsets of words `from..to` in `text` (single spaces between words).
+        let start: usize = words[..from].iter().map(|w| w.len() + 1).sum();
+        let end: usize = start + words[from..to].iter().map(|w| w.len() + 1).sum::<usize>() - 1;
+        &text[start..end]
+    };
+    (
+        slice(spun, &s, lead, s.len() - trail),
+        slice(original, &o, lead, o.len() - trail),
+    )
 }

@@ -308,3 +308,84 @@ fn harvested_pairs_become_a_table_whose_kept_share_counts_the_authors_own_uses()
     one.add_copy(&[pair("price", "worth")], &["worth"]);
     assert_eq!(one.into_table("t", 2).pairs(), 0);
 }
+
+#[test]
+fn attested_pairs_parse_like_a_readers_notes_and_leave_out_what_is_not_a_pair() {
+    use unspin_core::spinner::parse_attested_pair;
+    let p = |s: &str, o: &str| Some((s.to_owned(), o.to_owned()));
+    assert_eq!(
+        parse_attested_pair(" Merchants<-Traders "),
+        p("merchants", "traders")
+    );
+    assert_eq!(
+        parse_attested_pair("Easy  shifting common<-Simple moving average"),
+        p("easy shifting common", "simple moving average")
+    );
+    for bad in [
+        "worth<-price/value",
+        "{that a}<-that a (leftover spintax)",
+        "no arrow here",
+        "<-price",
+        "same<-Same",
+        "a b c d e<-v w x y z",
+    ] {
+        assert_eq!(parse_attested_pair(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn attested_pairs_teach_their_words_and_trust_a_pair_more_the_more_documents_attest_it() {
+    use unspin_core::spinner::{AttestedPairs, AttestedSplit, SpinnerTable};
+    let pair = |s: &str, o: &str| (s.to_owned(), o.to_owned());
+    let mut pairs = AttestedPairs::new(AttestedSplit::default());
+    // Four documents attest "worth" <- "price"; one attests the compound, once named twice.
+    for _ in 0..3 {
+        pairs.add_document(&[pair("worth", "price")]);
+    }
+    pairs.add_document(&[
+        pair("worth", "price"),
+        pair("easy shifting common", "simple moving average"),
+        pair("easy shifting common", "simple moving average"),
+        pair("coinbase premium hole", "coinbase premium gap"),
+    ]);
+    let table = pairs.into_table("t");
+    let worth = &table.entries["worth"];
+    assert_eq!(worth.documents, 4.0);
+    assert_eq!(worth.originals[0].original, "price");
+    assert_eq!(worth.originals[0].share, 1.0);
+    // The compound as written, its shared words cut, and word by word.
+    for (s, o) in [
+        ("easy shifting common", "simple moving average"),
+        ("easy", "simple"),
+        ("shifting", "moving"),
+        ("common", "average"),
+        ("coinbase premium hole", "coinbase premium gap"),
+        ("hole", "gap"),
+    ] {
+        let e = &table.entries[s];
+        assert_eq!(e.documents, 1.0, "{s}: counted once per document");
+        assert_eq!(e.originals[0].original, o);
+    }
+    // More documents, a smaller kept share: a stronger claim.
+    assert!(worth.kept < table.entries["hole"].kept / 2.0, "{table:?}");
+
+    // Put over an EM table, an attested entry replaces the EM's guess and leaves the rest.
+    let mut em = SpinnerTable::default();
+    let mut guess = table.entries["hole"].clone();
+    guess.originals[0].original = "opening".into();
+    em.entries.insert("hole".into(), guess.clone());
+    em.entries.insert("stage".into(), guess);
+    em.overlay(&table);
+    assert_eq!(em.entries["hole"].originals[0].original, "gap");
+    assert_eq!(em.entries["stage"].originals[0].original, "opening");
+    assert_eq!(em.family, "t");
+
+    // Whole pairs only: no pieces.
+    let mut whole = AttestedPairs::new(AttestedSplit {
+        trim_shared: false,
+        word_by_word: false,
+        ..AttestedSplit::default()
+    });
+    whole.add_document(&[pair("coinbase premium hole", "coinbase premium gap")]);
+    assert_eq!(whole.into_table("t").pairs(), 1);
+}

@@ -202,6 +202,16 @@ struct Args {
     /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
     #[arg(long = "learn-set")]
     learn_set: Vec<String>,
+    /// With --wild-train: also learn from the training fold's attested pairs (the evidence
+    /// column), merged into its EM table: `whole` (each pair as written), `trim` (also with
+    /// the shared end words cut) or `words` (also word by word where the cut sides have as many
+    /// words). Scoring stays on the other fold's pairs.
+    #[arg(long)]
+    attested_pairs: Option<String>,
+    /// With --attested-pairs: pseudo-documents of the attested phrases' kept-share prior
+    /// (default `unspin_core::spinner::ATTESTED_PRIOR_DOCUMENTS`).
+    #[arg(long)]
+    attested_prior: Option<f32>,
     /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
     #[arg(long)]
     spinner: Vec<PathBuf>,
@@ -209,6 +219,25 @@ struct Args {
     /// close calls (see unspin_core::rescore).
     #[arg(long)]
     neural_lm: Option<PathBuf>,
+}
+
+/// The [`unspin_core::spinner::AttestedSplit`] named by --attested-pairs, if any.
+fn attested_split(name: Option<&str>) -> Result<Option<unspin_core::spinner::AttestedSplit>> {
+    use unspin_core::spinner::AttestedSplit;
+    Ok(match name {
+        None => None,
+        Some("whole") => Some(AttestedSplit {
+            trim_shared: false,
+            word_by_word: false,
+            ..AttestedSplit::default()
+        }),
+        Some("trim") => Some(AttestedSplit {
+            word_by_word: false,
+            ..AttestedSplit::default()
+        }),
+        Some("words") => Some(AttestedSplit::default()),
+        Some(other) => anyhow::bail!("--attested-pairs {other}: expected whole, trim or words"),
+    })
 }
 
 /// Every article file under `dir` (topic folders of numbered files), in path order.
@@ -316,13 +345,22 @@ fn main() -> Result<()> {
             ),
             None => None,
         };
+        let learning = wildtrain::FoldLearning {
+            set: &args.learn_set,
+            attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
+                unspin_core::spinner::AttestedSplit {
+                    prior_documents: args.attested_prior.unwrap_or(split.prior_documents),
+                    ..split
+                }
+            }),
+        };
         let report = wildtrain::report(
             &args.model,
             dir,
             args.clean.as_deref(),
             &args.family,
             &args.set,
-            &args.learn_set,
+            &learning,
             rescorer.as_ref(),
         )?;
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -2,9 +2,10 @@
 //! other source groups: `unspin-eval --wild-train ../shared/data/wild-train`.
 //!
 //! The pages' `index.tsv` lists, per page, a few `spun<-likely original` pairs seen in it
-//! (the evidence column). They are never learned from: they only score a restoration. The
-//! README's same-source groups decide the folds, so that two spins of one article never sit on
-//! both sides. Each fold's table is learned from the other fold's pages of the family and used
+//! (the evidence column). They score a restoration; with `--attested-pairs` the training
+//! fold's pairs are also learned from (as `scripts/build-spinner.sh` does), never the scored
+//! fold's. The README's same-source groups decide the folds, so that two spins of one article
+//! never sit on both sides. Each fold's table is learned from the other fold's pages of the family and used
 //! on this fold's pages, beside the generic channel in the same run.
 
 use std::collections::HashMap;
@@ -296,6 +297,15 @@ pub fn engine_for(model: std::sync::Arc<Model>, set: &[String]) -> Result<Engine
     Ok(Engine::with_weights(model, weights))
 }
 
+/// How each fold's table is learned.
+pub struct FoldLearning<'a> {
+    /// Learner setting overrides, `name=value`.
+    pub set: &'a [String],
+    /// Also the training fold's attested pairs (the evidence column), put over the EM's
+    /// entries, split this way.
+    pub attested: Option<unspin_core::spinner::AttestedSplit>,
+}
+
 /// The table learned from the pages of `style` outside `fold`, and the model at `model_path`
 /// with it loaded; also how many pages it was learned from.
 fn fold_model(
@@ -304,14 +314,28 @@ fn fold_model(
     pages: &[Page],
     fold: usize,
     style: &str,
-    learn_set: &[String],
+    learning: &FoldLearning<'_>,
 ) -> Result<(usize, SpinnerTable, Model)> {
     let train: Vec<&str> = pages
         .iter()
         .filter(|p| p.fold != fold && p.style == style)
         .map(|p| p.text.as_str())
         .collect();
-    let table = learn(generic, &train, learn_options(style, learn_set)?);
+    let mut table = learn(generic, &train, learn_options(style, learning.set)?);
+    if let Some(split) = learning.attested {
+        let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
+        for p in pages.iter().filter(|p| p.fold != fold && p.style == style) {
+            let parsed: Vec<(String, String)> = p
+                .evidence
+                .iter()
+                .filter_map(|(s, o)| {
+                    unspin_core::spinner::parse_attested_pair(&format!("{s}<-{o}"))
+                })
+                .collect();
+            pairs.add_document(&parsed);
+        }
+        table.overlay(&pairs.into_table(style));
+    }
     let mut with_table = Model::open(model_path)?;
     with_table.add_spinner(&table);
     Ok((train.len(), table, with_table))
@@ -324,7 +348,7 @@ pub fn report(
     clean_dir: Option<&Path>,
     style: &str,
     set: &[String],
-    learn_set: &[String],
+    learning: &FoldLearning<'_>,
     rescorer: Option<&std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
 ) -> Result<serde_json::Value> {
     let pages = read_pages(dir)?;
@@ -345,7 +369,7 @@ pub fn report(
         (Score::default(), PairTally::new(), Vec::new());
     for fold in 0..2 {
         let (train, table, with_table) =
-            fold_model(&generic, model_path, &pages, fold, style, learn_set)?;
+            fold_model(&generic, model_path, &pages, fold, style, learning)?;
         let base = engine_for(generic.clone(), set)?;
         let learned = engine_for(std::sync::Arc::new(with_table), set)?;
         let rescored = rescorer.map(|r| learned.with_rescorer(r.clone()));
@@ -479,7 +503,17 @@ pub fn fit_attested(
     // Which clean group each row's text is from (unused for pages).
     let mut groups: Vec<usize> = Vec::new();
     for fold in 0..2 {
-        let (_, _, with_table) = fold_model(&generic, model_path, &pages, fold, style, learn_set)?;
+        let (_, _, with_table) = fold_model(
+            &generic,
+            model_path,
+            &pages,
+            fold,
+            style,
+            &FoldLearning {
+                set: learn_set,
+                attested: None,
+            },
+        )?;
         let engine = engine_for(std::sync::Arc::new(with_table), set)?;
         let calibration = engine.weights().check.clone();
         let mut row = |text: &str, spun: bool, group: usize| {

@@ -1,4 +1,4 @@
-//! Learning without originals on real spun pages: `unspin-eval --wild-train` on
+//! Learning without originals (a few attested pairs per page) on real spun pages: `unspin-eval --wild-train` on
 //! `../shared/data/wild-train` (read there, never copied), two folds by source group, against
 //! floors. The data lies beside the repository; without it the test says so and passes on a
 //! developer's machine, and fails under CI (`CI=true`).
@@ -22,6 +22,9 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
         .arg(&train)
         .arg("--clean")
         .arg(&clean)
+        // As the embedded table is built: EM over the pages and the pages' attested pairs
+        // (the training fold's only; the other fold's score the restoration).
+        .args(["--attested-pairs", "words"])
         .output()
         .expect("unspin-eval runs");
     assert!(
@@ -32,8 +35,9 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let generic = r["generic_share"].as_f64().unwrap();
     let learned = r["learned_share"].as_f64().unwrap();
-    // Measured 0.052 and 0.185 (BENCHMARKS.md); the floors leave room for float noise only.
-    assert!(learned >= 0.16, "learned share {learned}");
+    // Measured 0.052 and 0.341 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
+    // room for float noise only.
+    assert!(learned >= 0.31, "learned share {learned}");
     assert!(
         learned >= 2.5 * generic,
         "learned {learned} vs generic {generic}"
