@@ -212,6 +212,10 @@ struct Args {
     /// (default `unspin_core::spinner::ATTESTED_PRIOR_DOCUMENTS`).
     #[arg(long)]
     attested_prior: Option<f32>,
+    /// With --wild-train: write each fold's table to this folder (`fold0.spinner`, ...) and
+    /// list each fold's pages in the report, for reading restorations by hand.
+    #[arg(long)]
+    fold_tables: Option<PathBuf>,
     /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
     #[arg(long)]
     spinner: Vec<PathBuf>,
@@ -347,6 +351,7 @@ fn main() -> Result<()> {
         };
         let learning = wildtrain::FoldLearning {
             set: &args.learn_set,
+            tables_out: args.fold_tables.as_deref(),
             attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
                 unspin_core::spinner::AttestedSplit {
                     prior_documents: args.attested_prior.unwrap_or(split.prior_documents),

@@ -28,6 +28,8 @@ pub struct Page {
     pub text: String,
     /// Its fold (0 or 1).
     pub fold: usize,
+    /// Its id (`index.tsv`'s first column, the file's number).
+    pub id: String,
 }
 
 /// Reads `index.tsv`, the pages and the README's same-source groups.
@@ -75,6 +77,7 @@ pub fn read_pages(dir: &Path) -> Result<Vec<Page>> {
             evidence,
             text: String::from_utf8_lossy(&bytes).into_owned(),
             fold,
+            id: id.to_owned(),
         });
     }
     Ok(pages)
@@ -304,6 +307,8 @@ pub struct FoldLearning<'a> {
     /// Also the training fold's attested pairs (the evidence column), put over the EM's
     /// entries, split this way.
     pub attested: Option<unspin_core::spinner::AttestedSplit>,
+    /// Write each fold's table here (`fold0.spinner`, `fold1.spinner`) and list its pages.
+    pub tables_out: Option<&'a Path>,
 }
 
 /// The table learned from the pages of `style` outside `fold`, and the model at `model_path`
@@ -407,6 +412,20 @@ pub fn report(
                 "occurrences_scored": counts.rescored_occurrences,
                 "failures": counts.rescore_failures, "restorations": counts.restored});
             rescored_all.add(r);
+        }
+        if let Some(dir) = learning.tables_out {
+            // The table this fold's pages were restored with, and the pages, for a look by
+            // hand (`unspin --no-default-spinner --spinner ... restore --diff`).
+            std::fs::create_dir_all(dir)?;
+            let path = dir.join(format!("fold{fold}.spinner"));
+            std::fs::write(&path, table.to_bytes()?)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let ids: Vec<&str> = pages
+                .iter()
+                .filter(|p| p.fold == fold && p.style == style)
+                .map(|p| p.id.as_str())
+                .collect();
+            row["pages"] = serde_json::json!(ids);
         }
         folds.push(row);
     }
@@ -512,6 +531,7 @@ pub fn fit_attested(
             &FoldLearning {
                 set: learn_set,
                 attested: None,
+                tables_out: None,
             },
         )?;
         let engine = engine_for(std::sync::Arc::new(with_table), set)?;
