@@ -313,24 +313,32 @@ impl Channel for LearnedChannel {
         for l in found {
             let words = lm_words(lm, language, &l.original);
             let ratio = l.log_ratio + spun_logprob - lm.phrase_logprob(&words);
+            let sources = if l.attested {
+                source::LEARNED | source::ATTESTED
+            } else {
+                source::LEARNED
+            };
             out.push(Candidate {
                 lm: words.into(),
                 learned: Some(ratio),
-                ..bare_candidate(
-                    l.original.clone(),
-                    input.lexicon.id(&l.original),
-                    source::LEARNED,
-                )
+                ..bare_candidate(l.original.clone(), input.lexicon.id(&l.original), sources)
             });
         }
     }
 
     /// A learned table knows the spinner's own choice: its ratio replaces the thesaurus's
     /// change and fan-out costs (and the length cost: the table attests the gloss). The
-    /// relaxation the document has not earned from check is paid here.
+    /// relaxation the document has not earned from check is paid here: by the spin
+    /// probability times the thesaurus's extent for the EM's guesses, by the spin probability
+    /// alone for attested pairs (see [`Params::spin_probability`]).
     fn score(&self, c: &Candidate, _spun_len: usize, w: &Params) -> f32 {
         let ratio = c.learned.unwrap_or(0.0);
-        let unearned = w.spun_relax * (1.0 - w.spin_evidence);
+        let earned = if c.sources & source::ATTESTED != 0 {
+            w.spin_probability.max(w.spin_evidence)
+        } else {
+            w.spin_evidence
+        };
+        let unearned = w.spun_relax * (1.0 - earned);
         ratio - w.learned_cost - unearned
     }
 
@@ -356,5 +364,36 @@ impl Channel for LearnedChannel {
 
     fn replaces(&self, word: &str) -> bool {
         self.tables.replaces(word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learned(sources: u8) -> Candidate {
+        Candidate {
+            learned: Some(3.0),
+            ..bare_candidate("level".into(), None, sources)
+        }
+    }
+
+    #[test]
+    fn an_attested_pair_pays_only_what_the_spin_probability_leaves_unearned() {
+        let channel = LearnedChannel::default();
+        // A document check finds spun (0.9) whose words the thesaurus barely links to
+        // originals (a fifth of the extent that would earn the whole relaxation).
+        let w = Params::default().for_spin_probability(0.9, 0.4);
+        let guess = channel.score(&learned(source::LEARNED), 1, &w);
+        let attested = channel.score(&learned(source::LEARNED | source::ATTESTED), 1, &w);
+        let relax = w.spun_relax;
+        assert!((guess - (3.0 - w.learned_cost - relax * (1.0 - 0.9 * 0.2))).abs() < 1e-5);
+        assert!((attested - (3.0 - w.learned_cost - relax * 0.1)).abs() < 1e-5);
+        // Before check has judged the document, both pay the whole relaxation.
+        let unjudged = Params::default();
+        assert_eq!(
+            channel.score(&learned(source::LEARNED), 1, &unjudged),
+            channel.score(&learned(source::LEARNED | source::ATTESTED), 1, &unjudged)
+        );
     }
 }

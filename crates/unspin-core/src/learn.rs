@@ -380,6 +380,7 @@ impl Learner {
                     documents: seen[id],
                     kept: *kept,
                     originals,
+                    attested: false,
                 },
             );
         }

@@ -33,6 +33,9 @@ pub mod source {
     pub const PARAPHRASE: u8 = 8;
     /// A learned spinner table ([`crate::spinner`]): the pair was seen in the spinner's output.
     pub const LEARNED: u8 = 16;
+    /// With [`LEARNED`]: the table's entry comes from pairs people attested in spun documents
+    /// (`unspin learn --attested`), not from the EM's guesses.
+    pub const ATTESTED: u8 = 32;
 }
 
 /// Everything needed to write a lexicon, as plain arrays.

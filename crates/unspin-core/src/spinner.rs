@@ -47,6 +47,9 @@ pub struct PhraseEntry {
     pub kept: f32,
     /// Originals it stood for, most frequent first.
     pub originals: Vec<LearnedOriginal>,
+    /// Whether the entry comes from pairs people attested ([`AttestedPairs`]) rather than
+    /// the EM's guesses (stored in the optional `spin.attested` section).
+    pub attested: bool,
 }
 
 /// A learned spinner table: the family's name and its entries by written phrase.
@@ -88,6 +91,16 @@ impl SpinnerTable {
             }
         }
         w.bytes("spin.pairs", lines.as_bytes());
+        let attested: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.attested && !e.originals.is_empty())
+            .map(|(spun, _)| spun.as_str())
+            .collect();
+        if !attested.is_empty() {
+            // A section of its own, so that files without it (older tables) still load.
+            w.bytes("spin.attested", attested.join("\n").as_bytes());
+        }
         w.finish(19)
     }
 
@@ -124,12 +137,23 @@ impl SpinnerTable {
                 documents: docs,
                 kept,
                 originals: Vec::new(),
+                attested: false,
             });
             e.originals.push(LearnedOriginal {
                 original: original.to_owned(),
                 documents: odocs,
                 share,
             });
+        }
+        if let Ok(attested) = s.bytes("spin.attested") {
+            let attested = std::str::from_utf8(attested)
+                .map_err(|_| corrupt("attested phrases are not UTF-8"))?;
+            for spun in attested.lines() {
+                entries
+                    .get_mut(spun)
+                    .ok_or_else(|| corrupt("an attested phrase has no pair"))?
+                    .attested = true;
+            }
         }
         Ok(SpinnerTable { family, entries })
     }
@@ -169,6 +193,7 @@ impl SpinnerTable {
                 *by_original.entry(o.original.clone()).or_default() += o.documents;
             }
             ours.kept = (ours.kept * ours.documents + theirs.kept * theirs.documents) / total;
+            ours.attested |= theirs.attested;
             ours.documents = total;
             ours.originals = by_original
                 .into_iter()
@@ -196,6 +221,8 @@ pub struct LearnedCandidate {
     /// spinner's table makes this original than the phrase as written, before the originals'
     /// frequencies are divided out.
     pub log_ratio: f32,
+    /// Whether a table's entry for it was attested by people ([`PhraseEntry::attested`]).
+    pub attested: bool,
 }
 
 /// The loaded spinner tables, merged, for look-up by written phrase.
@@ -242,10 +269,14 @@ impl SpinnerIndex {
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
                 let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
                 match list.iter_mut().find(|c| c.original == o.original) {
-                    Some(c) => c.log_ratio = c.log_ratio.max(log_ratio),
+                    Some(c) => {
+                        c.log_ratio = c.log_ratio.max(log_ratio);
+                        c.attested |= e.attested;
+                    }
                     None => list.push(LearnedCandidate {
                         original: o.original.clone(),
                         log_ratio,
+                        attested: e.attested,
                     }),
                 }
             }
@@ -293,6 +324,7 @@ mod tests {
                 documents: docs,
                 kept,
                 originals: Vec::new(),
+                attested: false,
             });
             e.originals.push(LearnedOriginal {
                 original: original.into(),
@@ -450,6 +482,7 @@ impl PairHarvest {
                     documents: p.documents as f32,
                     kept: (1.0 - spun as f32 / total).max(0.0),
                     originals,
+                    attested: false,
                 },
             );
         }
@@ -599,6 +632,7 @@ impl AttestedPairs {
                     documents,
                     kept: 0.5 * a / (a + documents),
                     originals,
+                    attested: true,
                 },
             );
         }

@@ -162,6 +162,11 @@ pub struct Params {
     /// pays the rest, so that a clean document's "worth" is not taken for the spinner's
     /// "price".
     pub spin_evidence: f32,
+    /// `check`'s probability that this document is spun (0 until it has judged it). A pair
+    /// people attested pays only the part of [`Params::spun_relax`] this leaves unearned:
+    /// the thesaurus's phrase density, which scales [`Params::spin_evidence`], cannot see a
+    /// spinner whose words no thesaurus links to their originals, which is what a table is for.
+    pub spin_probability: f32,
     /// With a second language model (see [`crate::rescore`]): phrases whose document-level
     /// decision is within this many nats of going the other way (of the margin, or of the
     /// runner-up original) are decided by it.
@@ -196,6 +201,7 @@ impl Default for Params {
             full_relax_density: 2.0,
             learned_cost: 1.0,
             spin_evidence: 0.0,
+            spin_probability: 0.0,
             rescore_margin: 3.0,
             rescore_candidates: 3,
             rescore_weight: 1.0,
@@ -221,6 +227,7 @@ impl Params {
         Params {
             change_cost: self.change_cost - self.spun_relax * p * extent,
             spin_evidence: p * extent,
+            spin_probability: p,
             ..self.clone()
         }
     }

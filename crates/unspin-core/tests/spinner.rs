@@ -34,6 +34,7 @@ fn trading_table() -> SpinnerTable {
                 documents: 47.0,
                 share: 0.94,
             }],
+            attested: false,
         },
     );
     t
@@ -373,12 +374,32 @@ fn attested_pairs_teach_their_words_and_trust_a_pair_more_the_more_documents_att
     let mut em = SpinnerTable::default();
     let mut guess = table.entries["hole"].clone();
     guess.originals[0].original = "opening".into();
+    guess.attested = false;
     em.entries.insert("hole".into(), guess.clone());
     em.entries.insert("stage".into(), guess);
     em.overlay(&table);
     assert_eq!(em.entries["hole"].originals[0].original, "gap");
+    assert!(em.entries["hole"].attested);
     assert_eq!(em.entries["stage"].originals[0].original, "opening");
     assert_eq!(em.family, "t");
+
+    // The file keeps which entries were attested; the index hands it to the candidates.
+    let back = SpinnerTable::from_bytes(&em.to_bytes().unwrap()).unwrap();
+    assert!(back.entries["hole"].attested);
+    assert!(!back.entries["stage"].attested);
+    let mut index = unspin_core::spinner::SpinnerIndex::default();
+    index.add(&back);
+    assert!(index.learned("hole").iter().all(|c| c.attested));
+    assert!(index.learned("stage").iter().all(|c| !c.attested));
+    // A table without attested entries writes no such section and reads back the same.
+    let mut plain = back.clone();
+    for e in plain.entries.values_mut() {
+        e.attested = false;
+    }
+    assert_eq!(
+        SpinnerTable::from_bytes(&plain.to_bytes().unwrap()).unwrap(),
+        plain
+    );
 
     // Whole pairs only: no pieces.
     let mut whole = AttestedPairs::new(AttestedSplit {

@@ -35,9 +35,9 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let generic = r["generic_share"].as_f64().unwrap();
     let learned = r["learned_share"].as_f64().unwrap();
-    // Measured 0.052 and 0.341 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
+    // Measured 0.052 and 0.457 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
     // room for float noise only.
-    assert!(learned >= 0.31, "learned share {learned}");
+    assert!(learned >= 0.43, "learned share {learned}");
     assert!(
         learned >= 2.5 * generic,
         "learned {learned} vs generic {generic}"
