@@ -167,19 +167,10 @@ type PairTally = HashMap<(String, String), (usize, usize)>;
 /// The words where an attested pair differs ("coinbase premium hole" <- "coinbase premium gap":
 /// "hole" <- "gap"): common leading and trailing words cut.
 fn differing_words(spun: &str, original: &str) -> (String, String) {
-    let s: Vec<&str> = spun.split_whitespace().collect();
-    let o: Vec<&str> = original.split_whitespace().collect();
-    let lead = s.iter().zip(&o).take_while(|(a, b)| a == b).count();
-    let trail = s[lead..]
-        .iter()
-        .rev()
-        .zip(o[lead..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    (
-        s[lead..s.len() - trail].join(" "),
-        o[lead..o.len() - trail].join(" "),
-    )
+    let single = |p: &str| p.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (spun, original) = (single(spun), single(original));
+    let (s, o) = unspin_core::spinner::trim_shared(&spun, &original);
+    (s.to_owned(), o.to_owned())
 }
 
 fn score(
