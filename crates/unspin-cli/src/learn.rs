@@ -10,7 +10,7 @@ use unspin_core::check::Verdict;
 use unspin_core::fingerprint;
 use unspin_core::learn::{LearnOptions, LearnSummary, Learner};
 use unspin_core::spinner::{
-    parse_attested_pair, AttestedPairs, AttestedSplit, PairHarvest, SpinnerTable,
+    parse_attested_line, AttestedPairs, AttestedSplit, PairHarvest, SpinnerTable,
 };
 use unspin_core::Engine;
 use unspin_index::follow::analyse_with_index;
@@ -76,8 +76,7 @@ fn attested_table(paths: &[PathBuf], family: &str, prior: f32) -> Result<(Spinne
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let parsed: Vec<(String, String)> =
-                line.split(';').filter_map(parse_attested_pair).collect();
+            let parsed = parse_attested_line(line);
             if !parsed.is_empty() {
                 documents += 1;
                 pairs.add_document(&parsed);

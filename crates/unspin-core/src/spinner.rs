@@ -566,6 +566,13 @@ pub fn parse_attested_pair(text: &str) -> Option<(String, String)> {
     (spun != original).then_some((spun, original))
 }
 
+/// One document's attested pairs from a line of notes, `spun<-original` pairs separated by `;`
+/// (wild-train's evidence column, `unspin learn --attested`), each as [`parse_attested_pair`]
+/// gives it; what is not a plain pair is left out.
+pub fn parse_attested_line(line: &str) -> Vec<(String, String)> {
+    line.split(';').filter_map(parse_attested_pair).collect()
+}
+
 impl AttestedPairs {
     /// An empty collection that splits pairs as `split` says.
     pub fn new(split: AttestedSplit) -> Self {

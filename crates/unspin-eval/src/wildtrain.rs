@@ -5,8 +5,8 @@
 //! (the evidence column). They score a restoration; with `--attested-pairs` the training
 //! fold's pairs are also learned from (as `scripts/build-spinner.sh` does), never the scored
 //! fold's. The README's same-source groups decide the folds, so that two spins of one article
-//! never sit on both sides. Each fold's table is learned from the other fold's pages of the family and used
-//! on this fold's pages, beside the generic channel in the same run.
+//! never sit on both sides. Each fold's table is learned from the other fold's pages of the
+//! family and used on this fold's pages, beside the generic channel in the same run.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,8 +22,11 @@ use unspin_core::Model;
 pub struct Page {
     /// Its style label.
     pub style: String,
-    /// `(spun, original)` pairs seen in it.
+    /// `(spun, original)` pairs seen in it, as written.
     pub evidence: Vec<(String, String)>,
+    /// The same pairs as `unspin learn --attested` reads them
+    /// ([`unspin_core::spinner::parse_attested_line`]).
+    pub attested: Vec<(String, String)>,
     /// Its text.
     pub text: String,
     /// Its fold (0 or 1).
@@ -75,6 +78,7 @@ pub fn read_pages(dir: &Path) -> Result<Vec<Page>> {
         pages.push(Page {
             style: cols[4].to_owned(),
             evidence,
+            attested: unspin_core::spinner::parse_attested_line(cols[5]),
             text: String::from_utf8_lossy(&bytes).into_owned(),
             fold,
             id: id.to_owned(),
@@ -321,14 +325,7 @@ fn fold_model(
     if let Some(split) = learning.attested {
         let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
         for p in pages.iter().filter(|p| p.fold != fold && p.style == style) {
-            let parsed: Vec<(String, String)> = p
-                .evidence
-                .iter()
-                .filter_map(|(s, o)| {
-                    unspin_core::spinner::parse_attested_pair(&format!("{s}<-{o}"))
-                })
-                .collect();
-            pairs.add_document(&parsed);
+            pairs.add_document(&p.attested);
         }
         table.overlay(&pairs.into_table(style));
     }
