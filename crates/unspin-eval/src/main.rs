@@ -180,7 +180,8 @@ struct Args {
     /// folder; the other weights stay as they are.
     #[arg(long)]
     fit_attested: bool,
-    /// Folders of clean `*.txt` texts --fit-attested also fits against.
+    /// Folders of clean `*.txt` texts --fit-attested and --fit-check also fit against
+    /// (`work-data/brown/fit`, from scripts/fetch-eval-data.sh).
     #[arg(long)]
     fit_clean: Vec<PathBuf>,
     /// With --wild-train: learn from every page of the family and print the table as TSV
@@ -546,7 +547,8 @@ fn main() -> Result<()> {
     }
     if args.detect || args.fit_check {
         let report = if args.fit_check {
-            checks::fit(&restorer, &dict, &docs, args.seed)
+            let clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
+            checks::fit(&restorer, &dict, &docs, &clean, args.seed)
         } else {
             checks::evaluate(&restorer, &model, &dict, &docs, args.seed)
         };
@@ -754,9 +756,14 @@ fn wild(restorer: &Engine, dir: &Path) -> Result<()> {
     let mut pairs = serde_json::Map::new();
     let mut clean = serde_json::Map::new();
     let mut checks = serde_json::Map::new();
+    // Over the clean texts: words, words changed, texts flagged spun.
+    let (mut clean_words, mut clean_changed, mut clean_flagged) = (0usize, 0usize, 0usize);
     for name in &names {
         if let Some(id) = name.strip_suffix(".txt").filter(|n| !n.ends_with(".orig")) {
             let report = restorer.check(&read(name)?);
+            if id.ends_with(".clean") {
+                clean_flagged += usize::from(report.verdict == unspin_core::check::Verdict::Spun);
+            }
             checks.insert(
                 id.to_owned(),
                 serde_json::json!({"probability": report.probability, "verdict": report.verdict,
@@ -777,6 +784,8 @@ fn wild(restorer: &Engine, dir: &Path) -> Result<()> {
                 .map(|c| unspin_core::wer::wer_tokens(&c.spun).len())
                 .sum();
             let words = unspin_core::wer::wer_tokens(&text).len();
+            clean_words += words;
+            clean_changed += changed;
             clean.insert(
                 id.to_owned(),
                 serde_json::json!({"words": words, "changed": changed}),
@@ -785,7 +794,10 @@ fn wild(restorer: &Engine, dir: &Path) -> Result<()> {
     }
     println!(
         "{}",
-        serde_json::json!({"pairs": pairs, "clean": clean, "check": checks})
+        serde_json::json!({"pairs": pairs, "clean": clean, "check": checks,
+            "clean_summary": {"texts": clean.len(), "words": clean_words,
+                "changed_per_200_words": 200.0 * clean_changed as f64 / clean_words.max(1) as f64,
+                "flagged": clean_flagged}})
     );
     Ok(())
 }
