@@ -255,3 +255,50 @@ fn attested_pairs_alone_make_a_table_that_restores_their_phrases() {
     assert!(err.contains("pairs.txt"), "{err}");
     assert!(!dir.join("u.spinner").exists());
 }
+
+/// A market report of our own, clean, and the same report as the embedded table's family
+/// writes it ("worth" for price, "buying and selling" for trading, "easy shifting common"
+/// for simple moving average).
+const CLEAN_REPORT: &str = "Ethereum price started a fresh decline below the $3,200 zone. ETH \
+    is now trading below $3,150 and the 100-hourly simple moving average. There was a break \
+    below a key bullish trend line with support at $3,180 on the hourly chart of ETH/USD. \
+    Traders are watching the $3,050 support level, where buyers defended the price twice last \
+    week. If the bears push the price below $3,050, the next major support could be $2,980. On \
+    the upside, the price is facing resistance near the $3,220 level and the simple moving \
+    average. A close above $3,250 might send the price toward $3,320 in the near term, and \
+    traders expect volatility to rise before the Federal Reserve meeting on Wednesday.";
+const FAMILY_COPY: &str = "Ethereum worth began a contemporary decline beneath the $3,200 \
+    zone. ETH is now buying and selling beneath $3,150 and the 100-hourly easy shifting common. \
+    There was a break beneath a key bullish development line with help at $3,180 on the hourly \
+    chart of ETH/USD. Merchants are watching the $3,050 help stage, the place patrons defended \
+    the worth twice final week. If the bears push the worth beneath $3,050, the following main \
+    help might be $2,980. On the upside, the worth is going through resistance close to the \
+    $3,220 stage and the easy shifting common. A detailed above $3,250 may ship the worth \
+    towards $3,320 within the close to time period, and merchants count on volatility to rise \
+    earlier than the Federal Reserve assembly on Wednesday.";
+
+#[test]
+fn the_embedded_table_restores_its_familys_copy_and_leaves_a_clean_report_of_the_same_words_alone()
+{
+    let dir = scratch("family");
+    let (clean, copy) = (dir.join("clean.txt"), dir.join("copy.txt"));
+    std::fs::write(&clean, CLEAN_REPORT).unwrap();
+    std::fs::write(&copy, FAMILY_COPY).unwrap();
+    let restored = unspin(&["restore", "--diff", copy.to_str().unwrap()]);
+    assert!(restored.status.success());
+    let diff = String::from_utf8_lossy(&restored.stdout);
+    for change in [
+        "[buying and selling -> trading]",
+        "[worth -> price]",
+        "[easy -> simple] [shifting -> moving] [common -> average]",
+        "[stage -> level]",
+    ] {
+        assert!(diff.contains(change), "{change} missing from {diff}");
+    }
+    // The report writes what the family replaces ("price", "trading", "level", "traders")
+    // and none of its outputs: the table's guesses ("slow" for "simple") must not fire.
+    let kept = unspin(&["restore", "--diff", clean.to_str().unwrap()]);
+    assert!(kept.status.success());
+    let diff = String::from_utf8_lossy(&kept.stdout);
+    assert!(!diff.contains(" -> "), "a clean report was changed: {diff}");
+}

@@ -77,6 +77,13 @@ pub trait Channel: Any + Send + Sync {
     fn replaces(&self, _word: &str) -> bool {
         false
     }
+
+    /// Whether people attested that the channel's spinner replaces `word` (lowercase): the
+    /// surer part of [`Channel::replaces`], which restore weighs against the family's tells
+    /// (see [`crate::weights::Params::with_family_evidence`]).
+    fn replaces_attested(&self, _word: &str) -> bool {
+        false
+    }
 }
 
 /// The generic reverse thesaurus channel.
@@ -337,9 +344,9 @@ impl Channel for LearnedChannel {
             w.spin_probability.max(w.spin_evidence)
         } else {
             w.spin_evidence
-        };
+        } * w.family_share;
         let unearned = w.spun_relax * (1.0 - earned);
-        ratio - w.learned_cost - unearned
+        ratio - w.learned_cost - unearned - w.family_cost * (1.0 - w.family_share)
     }
 
     fn kind(&self, _c: &Candidate) -> ChangeKind {
@@ -365,6 +372,10 @@ impl Channel for LearnedChannel {
     fn replaces(&self, word: &str) -> bool {
         self.tables.replaces(word)
     }
+
+    fn replaces_attested(&self, word: &str) -> bool {
+        self.tables.replaces_attested(word)
+    }
 }
 
 #[cfg(test)]
@@ -389,6 +400,13 @@ mod tests {
         let relax = w.spun_relax;
         assert!((guess - (3.0 - w.learned_cost - relax * (1.0 - 0.9 * 0.2))).abs() < 1e-5);
         assert!((attested - (3.0 - w.learned_cost - relax * 0.1)).abs() < 1e-5);
+        // In a document that is not the family's, both pay the family cost and lose the
+        // relaxation they earned.
+        let other = w.with_family_evidence(0.0, 10.0);
+        assert_eq!(other.family_share, 0.0);
+        let attested_elsewhere =
+            channel.score(&learned(source::LEARNED | source::ATTESTED), 1, &other);
+        assert!((attested_elsewhere - (3.0 - w.learned_cost - relax - w.family_cost)).abs() < 1e-5);
         // Before check has judged the document, both pay the whole relaxation.
         let unjudged = Params::default();
         assert_eq!(

@@ -105,6 +105,10 @@ pub struct Features {
     /// "traders" for the embedded family), per 100 words: a text that keeps writing them did
     /// not go through that spinner. Weighted by [`Calibration::replaced_weight`].
     pub replaced_density: f32,
+    /// The same for the words people attested the spinner replaces (a subset): not in the
+    /// probability; restore weighs it against the attested density to judge whether the
+    /// document is the family's ([`crate::weights::Params::with_family_evidence`]).
+    pub attested_replaced_density: f32,
 }
 
 impl Features {
@@ -162,7 +166,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
     let (mut lm_low, mut lm_high) = (0usize, 0usize);
     let mut attested = 0.0f32;
-    let mut replaced = 0usize;
+    let (mut replaced, mut attested_replaced) = (0usize, 0usize);
     // Restore's change cost may differ; the features are measured at the calibration's.
     let recost = params.change_cost - calibration.feature_change_cost;
     for s in &doc.sentences {
@@ -176,11 +180,14 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 .iter()
                 .all(|t| t.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
         };
-        replaced += (0..s.units.len())
-            .filter(|&i| {
-                model.channels.iter().any(|c| c.replaces(&s.units[i].norm)) && !common(i, i + 1)
-            })
-            .count();
+        for i in 0..s.units.len() {
+            let word = &s.units[i].norm;
+            if model.channels.iter().any(|c| c.replaces(word)) && !common(i, i + 1) {
+                replaced += 1;
+                attested_replaced +=
+                    usize::from(model.channels.iter().any(|c| c.replaces_attested(word)));
+            }
+        }
         for span in &s.spans {
             let end = span.first + span.len;
             let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
@@ -272,6 +279,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         lm_high_density: per_100(lm_high as f32),
         attested_density: per_100(attested),
         replaced_density: per_100(replaced as f32),
+        attested_replaced_density: per_100(attested_replaced as f32),
     };
     let probability = calibration.probability(&features);
     let verdict = if words < calibration.min_words {

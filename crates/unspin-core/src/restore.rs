@@ -79,7 +79,11 @@ pub(crate) fn document_params(weights: &Weights, check: Option<&CheckReport>) ->
         // A spun article has a replaced phrase every few words, a clean one none.
         Some(report) if weights.restore.reads_spin_probability() => weights
             .restore
-            .for_spin_probability(report.probability, report.features.phrase_density),
+            .for_spin_probability(report.probability, report.features.phrase_density)
+            .with_family_evidence(
+                report.features.attested_density,
+                report.features.attested_replaced_density,
+            ),
         _ => weights.restore.clone(),
     }
 }

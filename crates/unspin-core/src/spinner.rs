@@ -235,6 +235,9 @@ pub struct SpinnerIndex {
     /// One-word originals the tables say the spinner replaces: a text that keeps writing
     /// them was not through it.
     replaced: std::collections::HashSet<String>,
+    /// Of those, the ones people attested: the EM also names common words ("now", "years",
+    /// "any") that every text writes, the family's own copies of news among them.
+    replaced_attested: std::collections::HashSet<String>,
     families: Vec<String>,
 }
 
@@ -263,6 +266,9 @@ impl SpinnerIndex {
                 *tell = tell.max((1.0 - e.kept).clamp(0.0, 1.0));
                 for o in strong.iter().filter(|o| !o.original.contains(' ')) {
                     self.replaced.insert(o.original.clone());
+                    if e.attested {
+                        self.replaced_attested.insert(o.original.clone());
+                    }
                 }
             }
             let list = self.by_spun.entry(spun.clone()).or_default();
@@ -297,6 +303,12 @@ impl SpinnerIndex {
     /// Whether the tables say the spinner replaces the one-word original `word` (lowercase).
     pub fn replaces(&self, word: &str) -> bool {
         self.replaced.contains(word)
+    }
+
+    /// Whether an attested pair of the tables says the spinner replaces the one-word original
+    /// `word` (lowercase).
+    pub fn replaces_attested(&self, word: &str) -> bool {
+        self.replaced_attested.contains(word)
     }
 
     /// Whether any table is loaded.
@@ -384,6 +396,25 @@ mod tests {
         assert_eq!(learned.len(), 1);
         assert_eq!(learned[0].log_ratio, MAX_LEARNED_RATIO);
         assert!(index.learned("stage").is_empty());
+    }
+
+    #[test]
+    fn only_attested_pairs_say_which_words_the_spinner_surely_replaces() {
+        let mut t = table(
+            "a",
+            &[
+                ("worth", 10.0, 0.1, "price", 9.0),
+                ("here", 10.0, 0.1, "now", 9.0),
+            ],
+        );
+        t.entries.get_mut("worth").unwrap().attested = true;
+        let mut index = SpinnerIndex::default();
+        index.add(&t);
+        // Both are strong enough to count against the family in check's calibrated feature;
+        // only the attested one in the surer count restore weighs.
+        assert!(index.replaces("price") && index.replaces("now"));
+        assert!(index.replaces_attested("price"));
+        assert!(!index.replaces_attested("now"));
     }
 }
 

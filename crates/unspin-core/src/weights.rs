@@ -167,6 +167,24 @@ pub struct Params {
     /// the thesaurus's phrase density, which scales [`Params::spin_evidence`], cannot see a
     /// spinner whose words no thesaurus links to their originals, which is what a table is for.
     pub spin_probability: f32,
+    /// How far this document reads as the loaded tables' family (0..1; 1 until `check` has
+    /// judged it, see [`Params::with_family_evidence`]): the share of the earned relaxation
+    /// a learned pair may use, and the part of [`Params::family_cost`] it is spared. A clean
+    /// market report and the family's copy of one both look spun to the thesaurus, but only
+    /// the copy writes the family's outputs more often than the words the family replaces.
+    pub family_share: f32,
+    /// Ratio of the family's outputs to the words people attested it replaces (attested
+    /// density plus `family_ratio_high / 2` over attested replaced density plus a half, per
+    /// 100 words, see [`crate::check::Features`]) at and below which a document is not the
+    /// family's (`family_share` 0).
+    pub family_ratio_low: f32,
+    /// The ratio at and above which it is the family's (`family_share` 1); at or below
+    /// `family_ratio_low`, the family evidence is off.
+    pub family_ratio_high: f32,
+    /// Cost (nats) a learned pair pays in a document that is not the family's, in proportion
+    /// to `1 - family_share`: there the table's choice says nothing, and a clean report's
+    /// "simple moving average" must not become the EM's "slow moving average".
+    pub family_cost: f32,
     /// With a second language model (see [`crate::rescore`]): phrases whose document-level
     /// decision is within this many nats of going the other way (of the margin, or of the
     /// runner-up original) are decided by it.
@@ -202,6 +220,10 @@ impl Default for Params {
             learned_cost: 1.0,
             spin_evidence: 0.0,
             spin_probability: 0.0,
+            family_share: 1.0,
+            family_ratio_low: 1.5,
+            family_ratio_high: 2.5,
+            family_cost: 6.0,
             rescore_margin: 3.0,
             rescore_candidates: 3,
             rescore_weight: 1.0,
@@ -228,6 +250,29 @@ impl Params {
             change_cost: self.change_cost - self.spun_relax * p * extent,
             spin_evidence: p * extent,
             spin_probability: p,
+            ..self.clone()
+        }
+    }
+
+    /// These weights for a document in which the loaded tables' outputs (weighted by how
+    /// often each is rewritten) and the words people attested their spinner replaces occur
+    /// at these densities per 100 words ([`crate::check::Features::attested_density`] and
+    /// [`crate::check::Features::attested_replaced_density`]). See BENCHMARKS.md for the
+    /// ratio on the family's held-out pages and on clean texts.
+    pub fn with_family_evidence(&self, attested_density: f32, attested_replaced: f32) -> Params {
+        let share = if self.family_ratio_high > self.family_ratio_low {
+            // Half a word per 100 on each side, in the ratio that counts as the family's: a
+            // text that shows neither the family's outputs nor the words it replaces (a
+            // table too small to name its tells, a short text) keeps the table's whole say.
+            let ratio =
+                (attested_density + 0.5 * self.family_ratio_high) / (attested_replaced + 0.5);
+            ((ratio - self.family_ratio_low) / (self.family_ratio_high - self.family_ratio_low))
+                .clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        Params {
+            family_share: share,
             ..self.clone()
         }
     }
@@ -295,6 +340,35 @@ impl Default for Calibration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_family_share_grows_with_the_familys_outputs_over_the_words_it_replaces() {
+        let p = Params::default();
+        let (low, high) = (p.family_ratio_low, p.family_ratio_high);
+        // Ratio = (attested + high / 2) / (attested replaced + 0.5).
+        let share = |ratio: f32, replaced: f32| {
+            let attested = ratio * (replaced + 0.5) - 0.5 * high;
+            p.with_family_evidence(attested, replaced).family_share
+        };
+        assert_eq!(share(low, 10.0), 0.0);
+        assert_eq!(share(low / 2.0, 10.0), 0.0);
+        assert!((share(high, 10.0) - 1.0).abs() < 1e-4);
+        let mid = share((low + high) / 2.0, 10.0);
+        assert!((mid - 0.5).abs() < 1e-4, "{mid}");
+        // Words the family replaces and none of its outputs: not the family's.
+        assert_eq!(p.with_family_evidence(0.0, 5.0).family_share, 0.0);
+        // No evidence either way: the table keeps its whole say.
+        assert_eq!(p.with_family_evidence(0.0, 0.0).family_share, 1.0);
+        assert_eq!(p.with_family_evidence(20.0, 0.0).family_share, 1.0);
+        // Off: every document is the family's.
+        let off = Params {
+            family_ratio_high: low,
+            ..p.clone()
+        };
+        assert_eq!(off.with_family_evidence(0.0, 10.0).family_share, 1.0);
+        // Before check has judged, the share is whole (the pair pays the whole relaxation).
+        assert_eq!(p.family_share, 1.0);
+    }
 
     #[test]
     fn settings_reach_fields_by_path_or_by_unique_name() {
