@@ -96,14 +96,18 @@ pub struct Span {
 
 /// All spans of `words` (lowercase, normalised) with at least one candidate. `breaks[i]` is
 /// true when punctuation separates word `i - 1` from word `i`: no span crosses it.
-/// `fixed[i]` marks words that are never part of a span: numbers, acronyms and other tokens a
-/// thesaurus swap cannot have produced and the language model cannot judge.
-/// `lookup(slice, phrase)` gives a phrase's candidates (callers cache).
+/// `fixed[i]` marks words that are never part of a span: acronyms, spintax and other tokens a
+/// thesaurus swap cannot have produced and the language model cannot judge. `number[i]` marks
+/// numbers, which a span holds only with at least one other word (a table's "12 months" for
+/// "year"; a number alone is never a spinner's output); `lookup` is then expected to answer
+/// only for phrases a learned table knows.
+/// `lookup(slice, phrase, with_number)` gives a phrase's candidates (callers cache).
 pub fn spans(
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
-    mut lookup: impl FnMut(&[&str], &str) -> std::sync::Arc<[Candidate]>,
+    number: &[bool],
+    mut lookup: impl FnMut(&[&str], &str, bool) -> std::sync::Arc<[Candidate]>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
@@ -111,9 +115,13 @@ pub fn spans(
             if (first + 1..first + len).any(|i| breaks[i]) || fixed[first + len - 1] {
                 break;
             }
+            if len == 1 && number[first] {
+                continue;
+            }
             let slice = &words[first..first + len];
             let spun = slice.join(" ");
-            let candidates = lookup(slice, &spun);
+            let with_number = number[first..first + len].iter().any(|&n| n);
+            let candidates = lookup(slice, &spun, with_number);
             if candidates.is_empty() {
                 continue;
             }
@@ -126,4 +134,35 @@ pub fn spans(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_spanned_only_beside_words_and_says_so_to_the_lookup() {
+        let words = ["over", "the", "final", "12", "months"];
+        let none = [false; 5];
+        let number = [false, false, false, true, false];
+        let mut asked = Vec::new();
+        let found = spans(&words, &none, &none, &number, |_, phrase, with_number| {
+            asked.push((phrase.to_owned(), with_number));
+            let c = crate::channel::bare_candidate("year".into(), None, 0);
+            std::sync::Arc::from(vec![c])
+        });
+        assert!(!asked.iter().any(|(p, _)| p == "12"), "{asked:?}");
+        assert!(asked.contains(&("12 months".to_owned(), true)));
+        assert!(asked.contains(&("final 12".to_owned(), true)));
+        assert!(asked.contains(&("months".to_owned(), false)));
+        assert!(found.iter().any(|s| &*s.spun == "12 months"));
+        // An acronym (fixed) still ends every span that would reach it.
+        let fixed = [false, false, false, true, false];
+        let mut asked = Vec::new();
+        spans(&words, &none, &fixed, &none, |_, phrase, _| {
+            asked.push(phrase.to_owned());
+            std::sync::Arc::from(Vec::new())
+        });
+        assert!(!asked.iter().any(|p| p.contains("12")), "{asked:?}");
+    }
 }

@@ -84,6 +84,12 @@ pub trait Channel: Any + Send + Sync {
     fn replaces_attested(&self, _word: &str) -> bool {
         false
     }
+
+    /// Whether the channel has an entry for exactly this written phrase (lowercase): a
+    /// phrase with a number in it is looked up only then.
+    fn knows(&self, _phrase: &str) -> bool {
+        false
+    }
 }
 
 /// The generic reverse thesaurus channel.
@@ -175,7 +181,7 @@ fn merge(mut all: Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// A candidate with only its text, phrase and sources set (the rest by the caller).
-fn bare_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
+pub(crate) fn bare_candidate(text: String, phrase: Option<u32>, sources: u8) -> Candidate {
     Candidate {
         text: text.into(),
         lm: Default::default(),
@@ -375,6 +381,10 @@ impl Channel for LearnedChannel {
 
     fn replaces_attested(&self, word: &str) -> bool {
         self.tables.replaces_attested(word)
+    }
+
+    fn knows(&self, phrase: &str) -> bool {
+        !self.tables.learned(phrase).is_empty()
     }
 }
 

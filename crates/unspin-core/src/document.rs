@@ -27,6 +27,9 @@ pub(crate) struct Unit {
     pub(crate) spintax: bool,
     /// Never part of a candidate span (see [`candidates::spans`]).
     pub(crate) fixed: bool,
+    /// A number: part of a span only where a learned table knows the phrase ("12 months"
+    /// for "year"; see [`candidates::spans`]).
+    pub(crate) number: bool,
 }
 
 /// A run of words between sentence ends, with its candidate spans.
@@ -100,18 +103,33 @@ pub(crate) fn prepare<'t>(
     for s in &mut sentences {
         let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
         let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
-        s.spans = candidates::spans(&words, &s.breaks, &fixed, |slice, phrase| {
-            cache.phrases.get(phrase).unwrap_or_else(|| {
-                let found = phrase_candidates(model, weights, slice, phrase);
-                let shared = if found.is_empty() {
-                    cache.none.clone()
-                } else {
-                    found.into()
-                };
-                cache.phrases.insert(phrase.to_owned(), shared.clone());
-                shared
-            })
-        });
+        let number: Vec<bool> = s.units.iter().map(|u| u.number).collect();
+        s.spans = candidates::spans(
+            &words,
+            &s.breaks,
+            &fixed,
+            &number,
+            |slice, phrase, with_number| {
+                // A phrase with a number is a table's output or nothing: no thesaurus swap writes
+                // digits, and such phrases are too many to cache when no table knows them.
+                if with_number && !model.channels.iter().any(|c| c.knows(phrase)) {
+                    return cache.none.clone();
+                }
+                cache.phrases.get(phrase).unwrap_or_else(|| {
+                    let mut found = phrase_candidates(model, weights, slice, phrase);
+                    if with_number {
+                        found.retain(|c| c.learned.is_some());
+                    }
+                    let shared = if found.is_empty() {
+                        cache.none.clone()
+                    } else {
+                        found.into()
+                    };
+                    cache.phrases.insert(phrase.to_owned(), shared.clone());
+                    shared
+                })
+            },
+        );
     }
     Document { input, sentences }
 }
@@ -148,9 +166,8 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
                     lm: lm_tokens.into(),
                     case,
                     spintax,
-                    fixed: spintax
-                        || t.kind == TokenKind::Number
-                        || matches!(case, Case::Upper | Case::Mixed),
+                    fixed: spintax || matches!(case, Case::Upper | Case::Mixed),
+                    number: t.kind == TokenKind::Number,
                 });
             }
             TokenKind::Space => {
