@@ -181,7 +181,7 @@ struct Args {
     #[arg(long)]
     fit_attested: bool,
     /// Folders of clean `*.txt` texts --fit-attested and --fit-check also fit against
-    /// (`work-data/brown/fit`, from scripts/fetch-eval-data.sh).
+    /// (`work-data/brown/fit`, from scripts/fetch-brown.sh).
     #[arg(long)]
     fit_clean: Vec<PathBuf>,
     /// With --wild-train: learn from every page of the family and print the table as TSV
