@@ -71,6 +71,12 @@ pub trait Channel: Any + Send + Sync {
         0.0
     }
 
+    /// [`Channel::tell`] for the entries people attested only: the surer part of it, which
+    /// check's calibration reads ([`crate::check::Features::attested_tell_density`]).
+    fn tell_attested(&self, _spun: &str) -> f32 {
+        0.0
+    }
+
     /// Whether the channel's spinner replaces the one-word original `word` (lowercase)
     /// wherever it occurs: check's replaced density counts such words, evidence *against*
     /// that spinner.
@@ -373,6 +379,10 @@ impl Channel for LearnedChannel {
 
     fn tell(&self, spun: &str) -> f32 {
         self.tables.tell(spun)
+    }
+
+    fn tell_attested(&self, spun: &str) -> f32 {
+        self.tables.tell_attested(spun)
     }
 
     fn replaces(&self, word: &str) -> bool {

@@ -5,9 +5,11 @@
 //! of the window plus the channel score, against keeping it. Gains are summed per spun phrase
 //! over the document, as a spinner replaces every occurrence alike. A spun text is full of
 //! phrases whose original reads much better ("White Home", "in opposition to"); an ordinary
-//! text has few. Five features of that evidence, per 100 words (see [`Features`]), go through a
-//! logistic calibration ([`Calibration`]) fitted on synthetic spins of the development half of
-//! the news corpus (`unspin-eval --fit-check`), so that the probability means what it says.
+//! text has few. Five features of that evidence and the density of a loaded table's attested
+//! tells, per 100 words (see [`Features`]), go through a logistic calibration ([`Calibration`])
+//! fitted on synthetic spins of the development half of the news corpus, clean formal prose
+//! and real spun pages (`unspin-eval --wild-train DIR --fit-calibration`), so that the
+//! probability means what it says off the news register too.
 //!
 //! Check reads a prepared [`Document`] and the engine's [`Weights`]; it never restores.
 
@@ -109,6 +111,12 @@ pub struct Features {
     /// probability; restore weighs it against the attested density to judge whether the
     /// document is the family's ([`crate::weights::Params::with_family_evidence`]).
     pub attested_replaced_density: f32,
+    /// [`Features::attested_density`] over the table entries people attested only ("buying
+    /// and selling", "easy shifting common"), per 100 words. Unlike the whole density it is
+    /// in [`Features::to_vec`]: its weight is fitted with real pages of the family beside the
+    /// synthetic spins (`unspin-eval --wild-train DIR --fit-calibration`), since the EM's
+    /// guesses among the tells ("chart", "zone") are words clean market reports write too.
+    pub attested_tell_density: f32,
 }
 
 impl Features {
@@ -120,6 +128,7 @@ impl Features {
             self.spintax_density,
             self.lm_low_density,
             self.lm_high_density,
+            self.attested_tell_density,
         ]
     }
 }
@@ -165,7 +174,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let mut spintax = 0usize;
     let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
     let (mut lm_low, mut lm_high) = (0usize, 0usize);
-    let mut attested = 0.0f32;
+    let (mut attested, mut attested_tells) = (0.0f32, 0.0f32);
     let (mut replaced, mut attested_replaced) = (0usize, 0usize);
     // Restore's change cost may differ; the features are measured at the calibration's.
     let recost = params.change_cost - calibration.feature_change_cost;
@@ -208,6 +217,11 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             // Most spans are no tell: the unigram look-ups only for those that are.
             if tell > 0.0 && !common(span.first, end) {
                 attested += tell;
+                attested_tells += model
+                    .channels
+                    .iter()
+                    .map(|c| c.tell_attested(&span.spun))
+                    .fold(0.0, f32::max);
             }
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.
@@ -280,6 +294,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         attested_density: per_100(attested),
         replaced_density: per_100(replaced as f32),
         attested_replaced_density: per_100(attested_replaced as f32),
+        attested_tell_density: per_100(attested_tells),
     };
     let probability = calibration.probability(&features);
     let verdict = if words < calibration.min_words {

@@ -232,6 +232,10 @@ pub struct SpinnerIndex {
     /// Written phrases the tables attest as the spinner's outputs, with the share of their
     /// occurrences that were rewritten (`1 - kept`).
     tells: HashMap<String, f32>,
+    /// The same for the entries people attested: the EM's guesses among the tells ("chart",
+    /// "zone", "indicator" for the embedded family) are words that clean market reports
+    /// write in their own right, people's notes are the spinner's habits.
+    tells_attested: HashMap<String, f32>,
     /// One-word originals the tables say the spinner replaces: a text that keeps writing
     /// them was not through it.
     replaced: std::collections::HashSet<String>,
@@ -264,6 +268,10 @@ impl SpinnerIndex {
             if !strong.is_empty() {
                 let tell = self.tells.entry(spun.clone()).or_default();
                 *tell = tell.max((1.0 - e.kept).clamp(0.0, 1.0));
+                if e.attested {
+                    let t = self.tells_attested.entry(spun.clone()).or_default();
+                    *t = t.max((1.0 - e.kept).clamp(0.0, 1.0));
+                }
                 for o in strong.iter().filter(|o| !o.original.contains(' ')) {
                     self.replaced.insert(o.original.clone());
                     if e.attested {
@@ -298,6 +306,11 @@ impl SpinnerIndex {
     /// rewritten, for phrases with a pair in at least [`TELL_MIN_DOCUMENTS`] documents (else 0).
     pub fn tell(&self, spun: &str) -> f32 {
         self.tells.get(spun).copied().unwrap_or(0.0)
+    }
+
+    /// [`Self::tell`] for the entries people attested only (else 0).
+    pub fn tell_attested(&self, spun: &str) -> f32 {
+        self.tells_attested.get(spun).copied().unwrap_or(0.0)
     }
 
     /// Whether the tables say the spinner replaces the one-word original `word` (lowercase).

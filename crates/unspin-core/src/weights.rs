@@ -285,7 +285,7 @@ impl Params {
 }
 
 /// Number of features in [`Calibration::weights`].
-pub const FEATURES: usize = 5;
+pub const FEATURES: usize = 6;
 
 /// Logistic calibration of check's features, and the verdict policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -320,11 +320,15 @@ pub struct Calibration {
 }
 
 impl Default for Calibration {
-    /// Fitted by `unspin-eval --fit-check` on the development half (see BENCHMARKS.md).
+    /// `bias` and `weights` fitted by `unspin-eval --wild-train ../shared/data/wild-train
+    /// --fit-calibration --attested-pairs words --split dev --limit 500 --fit-clean
+    /// work-data/brown/fit` (synthetic spins of the development half, the Brown corpus's fit
+    /// half at half weight, the real spun pages; BENCHMARKS.md, "Calibrated on real pages
+    /// too"); `attested_weight` and `replaced_weight` by `--fit-attested` before it.
     fn default() -> Self {
         Calibration {
-            bias: -3.4202,
-            weights: [0.3588, -0.2120, 11.325, 0.1100, 0.0146],
+            bias: -2.6911,
+            weights: [0.3072, -0.1013, 15.088, 0.0277, -0.0998, 0.4030],
             threshold: 0.5,
             min_words: 50,
             feature_change_cost: 5.5,
@@ -376,11 +380,11 @@ mod tests {
         w.set("restore.change_cost=5").unwrap();
         w.set("bias=-1.5").unwrap();
         w.set("candidate_limit=30").unwrap();
-        w.set("check.weights=[1,2,3,4,5]").unwrap();
+        w.set("check.weights=[1,2,3,4,5,6]").unwrap();
         assert_eq!(w.restore.change_cost, 5.0);
         assert_eq!(w.check.bias, -1.5);
         assert_eq!(w.candidate_limit, 30);
-        assert_eq!(w.check.weights, [1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(w.check.weights, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         w.set("change_cost=1").unwrap();
         assert_eq!(w.restore.change_cost, 1.0);
         assert!(matches!(

@@ -76,8 +76,10 @@ fn a_table_does_not_change_what_check_measures() {
     let with_table = with(&trading_table());
     let a = generic().check(SPUN);
     let b = with_table.check(SPUN);
-    // The features the calibration was fitted on are the same with or without a table.
+    // The features the calibration was fitted on are the same with or without a table whose
+    // entries nobody attested (the EM's guesses).
     assert_eq!(a.features.to_vec(), b.features.to_vec());
+    assert_eq!(b.features.attested_tell_density, 0.0);
     // The table's tells are counted: two occurrences of "buying and selling", 95% of them
     // rewritten by the table's account.
     assert_eq!(a.features.attested_density, 0.0);
@@ -98,6 +100,46 @@ fn a_table_does_not_change_what_check_measures() {
     assert_eq!(unweighted.check(SPUN).probability, a.probability);
     weights.check.attested_weight = 1.0;
     assert!(weights.check.family_evidence(&b.features) > 0.0);
+}
+
+#[test]
+fn attested_tells_raise_the_probability_and_nothing_else_moves() {
+    let mut attested = trading_table();
+    attested
+        .entries
+        .get_mut("buying and selling")
+        .unwrap()
+        .attested = true;
+    let with_table = with(&attested);
+    let a = generic().check(SPUN);
+    let b = with_table.check(SPUN);
+    // The thesaurus's features are the same; the attested tells are counted (two occurrences,
+    // 95% rewritten) and, with a positive weight, raise the probability.
+    assert_eq!(a.features.to_vec()[..5], b.features.to_vec()[..5]);
+    let expected = 100.0 * 2.0 * 0.95 / b.words as f32;
+    assert!(
+        (b.features.attested_tell_density - expected).abs() < 1e-3,
+        "{} vs {expected}",
+        b.features.attested_tell_density
+    );
+    assert!(with_table.weights().check.weights[5] > 0.0);
+    assert!(
+        b.probability > a.probability,
+        "{} vs {}",
+        b.probability,
+        a.probability
+    );
+    // A text that writes none of the tells keeps the generic probability.
+    let plain = SPUN
+        .replace("buying and selling", "trading")
+        .replace("Buying and selling", "Trading");
+    let mut weights = with_table.weights().clone();
+    weights.check.replaced_weight = 0.0;
+    let unweighted = Engine::with_weights(with_table.model_arc().clone(), weights);
+    assert_eq!(
+        unweighted.check(&plain).probability,
+        generic().check(&plain).probability
+    );
 }
 
 #[test]

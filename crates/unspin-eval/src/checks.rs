@@ -301,6 +301,40 @@ pub fn evaluate(
 /// examples, so that formal and technical writing is not taken for a spinner's, as news
 /// alone teaches.
 pub fn fit(r: &Engine, mythes: &Dictionary, docs: &[String], clean: &[String], seed: u64) -> Value {
+    let examples: Vec<(Vec<f64>, bool)> = synthetic_rows(r, mythes, docs, seed)
+        .into_iter()
+        .chain(
+            clean
+                .par_iter()
+                .map(|t| (feature_row(r, t), false))
+                .collect::<Vec<_>>(),
+        )
+        .collect();
+    let (xs, ys): (Vec<Vec<f64>>, Vec<bool>) = examples.into_iter().unzip();
+    let (bias, weights) = detect::fit_logistic(&xs, &ys);
+    json!({"style": "mythes-chained-spintax", "examples": xs.len(), "other_clean": clean.len(),
+        "bias": bias, "weights": weights})
+}
+
+/// Check's calibrated features of `text` (see [`unspin_core::check::Features::to_vec`]).
+pub fn feature_row(r: &Engine, text: &str) -> Vec<f64> {
+    r.check(text)
+        .features
+        .to_vec()
+        .iter()
+        .map(|&x| f64::from(x))
+        .collect()
+}
+
+/// The calibration's synthetic examples: each variant of each of `docs` as written (clean)
+/// and spun by the out-of-dictionary spinner at a rate cycling through 5%..40% (spun), as
+/// feature rows of `r`'s check.
+pub fn synthetic_rows(
+    r: &Engine,
+    mythes: &Dictionary,
+    docs: &[String],
+    seed: u64,
+) -> Vec<(Vec<f64>, bool)> {
     let style = Style {
         name: "mythes-chained-spintax",
         in_dictionary: false,
@@ -308,8 +342,7 @@ pub fn fit(r: &Engine, mythes: &Dictionary, docs: &[String], clean: &[String], s
         chain: 0.3,
         spintax: 0.03,
     };
-    let examples: Vec<(Vec<f64>, bool)> = docs
-        .par_iter()
+    docs.par_iter()
         .enumerate()
         .flat_map_iter(|(d, doc)| {
             let doc_seed = seed.wrapping_mul(1_000_003).wrapping_add(d as u64);
@@ -318,19 +351,10 @@ pub fn fit(r: &Engine, mythes: &Dictionary, docs: &[String], clean: &[String], s
             for text in variants(doc) {
                 let spun = style.spin(&text, rate, doc_seed);
                 for (t, is_spun) in [(text, false), (spun, true)] {
-                    let f = r.check(&t).features.to_vec();
-                    out.push((f.iter().map(|&x| x as f64).collect(), is_spun));
+                    out.push((feature_row(r, &t), is_spun));
                 }
             }
             out
         })
-        .chain(clean.par_iter().map(|t| {
-            let f = r.check(t).features.to_vec();
-            (f.iter().map(|&x| x as f64).collect(), false)
-        }))
-        .collect();
-    let (xs, ys): (Vec<Vec<f64>>, Vec<bool>) = examples.into_iter().unzip();
-    let (bias, weights) = detect::fit_logistic(&xs, &ys);
-    json!({"style": style.name, "examples": xs.len(), "other_clean": clean.len(),
-        "bias": bias, "weights": weights})
+        .collect()
 }

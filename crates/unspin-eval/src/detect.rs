@@ -92,18 +92,27 @@ pub fn reliability(items: &[Scored]) -> Vec<ReliabilityBin> {
 /// Fits `p = sigmoid(bias + w . x)` by Newton's method (a little L2 on the weights keeps a
 /// separable set finite). Returns (bias, weights).
 pub fn fit_logistic(xs: &[Vec<f64>], ys: &[bool]) -> (f64, Vec<f64>) {
+    fit_logistic_weighted(xs, ys, &vec![1.0; xs.len()])
+}
+
+/// [`fit_logistic`] with a weight per example (how many examples it counts for).
+pub fn fit_logistic_weighted(
+    xs: &[Vec<f64>],
+    ys: &[bool],
+    example_weights: &[f64],
+) -> (f64, Vec<f64>) {
     let d = xs.first().map_or(0, Vec::len) + 1;
     let mut beta = vec![0.0; d];
     let ridge = 1e-2;
     for _ in 0..50 {
         let mut grad = vec![0.0; d];
         let mut hess = vec![vec![0.0; d]; d];
-        for (x, &y) in xs.iter().zip(ys) {
+        for ((x, &y), &n) in xs.iter().zip(ys).zip(example_weights) {
             let row: Vec<f64> = std::iter::once(1.0).chain(x.iter().copied()).collect();
             let z: f64 = row.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let p = 1.0 / (1.0 + (-z).exp());
-            let err = p - if y { 1.0 } else { 0.0 };
-            let w = (p * (1.0 - p)).max(1e-9);
+            let err = n * (p - if y { 1.0 } else { 0.0 });
+            let w = n * (p * (1.0 - p)).max(1e-9);
             for i in 0..d {
                 grad[i] += err * row[i];
                 for j in 0..d {

@@ -184,6 +184,23 @@ struct Args {
     /// (`work-data/brown/fit`, from scripts/fetch-brown.sh).
     #[arg(long)]
     fit_clean: Vec<PathBuf>,
+    /// With --wild-train: fit check's calibration on the synthetic spins of the --split's
+    /// --limit articles, the --fit-clean texts and the folder's real spun pages (each fold's
+    /// pages checked with the table learned from the other fold, --attested-pairs as given),
+    /// report each fold's held-out figures (fitted without its pages) on its pages and on
+    /// the --held-clean folders, and print the calibration fitted on both folds.
+    #[arg(long)]
+    fit_calibration: bool,
+    /// How many examples each --fit-clean text counts for in --fit-calibration.
+    #[arg(long, default_value_t = 0.5)]
+    fit_clean_weight: f64,
+    /// How many examples each real spun page counts for in --fit-calibration.
+    #[arg(long, default_value_t = 1.0)]
+    page_weight: f64,
+    /// Folders of clean `*.txt` texts --fit-calibration reports false alarms on (never fits
+    /// on): `../shared/data/wild-clean-dev`, `work-data/brown/held`.
+    #[arg(long)]
+    held_clean: Vec<PathBuf>,
     /// With --wild-train: learn from every page of the family and print the table as TSV
     /// (written, documents, kept share, original, documents, share) instead of measuring.
     #[arg(long)]
@@ -338,11 +355,12 @@ fn main() -> Result<()> {
             &args.family,
             &args.set,
             &args.learn_set,
+            attested_split(args.attested_pairs.as_deref())?,
         )?;
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    if let Some(dir) = &args.wild_train {
+    if let (Some(dir), false) = (&args.wild_train, args.fit_calibration) {
         let rescorer = match &args.neural_lm {
             Some(path) => Some(
                 std::sync::Arc::new(unspin_neural::NeuralLm::load(path, "neural")?)
@@ -542,6 +560,39 @@ fn main() -> Result<()> {
             args.distractors.as_deref(),
             args.index_batch,
             &docs,
+        )?;
+        return finish(&report, &args);
+    }
+    if let (Some(dir), true) = (&args.wild_train, args.fit_calibration) {
+        let extra_clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
+        let mut held_clean = Vec::new();
+        for dir in &args.held_clean {
+            held_clean.push((
+                dir.display().to_string(),
+                wildtrain::texts_in(std::slice::from_ref(dir), ".txt")?,
+            ));
+        }
+        let learning = wildtrain::FoldLearning {
+            set: &args.learn_set,
+            tables_out: None,
+            attested: attested_split(args.attested_pairs.as_deref())?,
+        };
+        let data = wildtrain::CalibrationData {
+            articles: &docs,
+            mythes: &dict,
+            seed: args.seed,
+            extra_clean: &extra_clean,
+            extra_clean_weight: args.fit_clean_weight,
+            page_weight: args.page_weight,
+            held_clean: &held_clean,
+        };
+        let report = wildtrain::fit_calibration(
+            &args.model,
+            dir,
+            &args.family,
+            &args.set,
+            &learning,
+            &data,
         )?;
         return finish(&report, &args);
     }

