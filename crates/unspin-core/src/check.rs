@@ -112,10 +112,13 @@ pub struct Features {
     /// document is the family's ([`crate::weights::Params::with_family_evidence`]).
     pub attested_replaced_density: f32,
     /// [`Features::attested_density`] over the table entries people attested only ("buying
-    /// and selling", "easy shifting common"), per 100 words. Unlike the whole density it is
-    /// in [`Features::to_vec`]: its weight is fitted with real pages of the family beside the
-    /// synthetic spins (`unspin-eval --wild-train DIR --fit-calibration`), since the EM's
-    /// guesses among the tells ("chart", "zone") are words clean market reports write too.
+    /// and selling", "easy shifting common"), each tell also weighted by how specific it is
+    /// ([`Calibration::tell_specificity`] of the written phrase's own language-model
+    /// probability), per 100 words. Unlike the whole density it is in [`Features::to_vec`]:
+    /// its weight is fitted with real pages of the family beside the synthetic spins
+    /// (`unspin-eval --wild-train DIR --fit-calibration`), since the EM's guesses among the
+    /// tells ("chart", "zone") and common words ("information") are what clean market reports
+    /// write too.
     pub attested_tell_density: f32,
 }
 
@@ -134,6 +137,18 @@ impl Features {
 }
 
 impl Calibration {
+    /// How much a tell whose written phrase has this surprise (nats: minus its own
+    /// language-model log-probability) says of a spinner: nothing at or under
+    /// [`Calibration::tell_common_surprise`], fully at or over
+    /// [`Calibration::tell_rare_surprise`], linearly between.
+    pub fn tell_specificity(&self, surprise: f32) -> f32 {
+        let span = self.tell_rare_surprise - self.tell_common_surprise;
+        if span <= 0.0 {
+            return f32::from(surprise >= self.tell_rare_surprise);
+        }
+        ((surprise - self.tell_common_surprise) / span).clamp(0.0, 1.0)
+    }
+
     /// What a loaded table's family adds to the logit: its tells, less the words it replaces
     /// that the text writes all the same, never below nothing. A text without the family's
     /// tells (another spinner's output, most clean text) keeps the probability the other
@@ -217,11 +232,18 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             // Most spans are no tell: the unigram look-ups only for those that are.
             if tell > 0.0 && !common(span.first, end) {
                 attested += tell;
-                attested_tells += model
+                let attested_tell = model
                     .channels
                     .iter()
                     .map(|c| c.tell_attested(&span.spun))
                     .fold(0.0, f32::max);
+                if attested_tell > 0.0 {
+                    // How specific the tell is: a written phrase that clean English writes
+                    // often ("information", "help") says little, a rare one ("merchants",
+                    // "buying and selling") much.
+                    let surprise = -lm.phrase_logprob(kept);
+                    attested_tells += attested_tell * calibration.tell_specificity(surprise);
+                }
             }
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.
@@ -311,5 +333,31 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         spintax,
         evidence,
         features,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tell_says_more_the_rarer_its_written_phrase() {
+        let c = Calibration::default();
+        let (common, rare) = (c.tell_common_surprise, c.tell_rare_surprise);
+        assert!(common < rare);
+        assert_eq!(c.tell_specificity(common - 1.0), 0.0);
+        assert_eq!(c.tell_specificity(common), 0.0);
+        assert_eq!(c.tell_specificity(rare), 1.0);
+        assert_eq!(c.tell_specificity(rare + 10.0), 1.0);
+        let mid = c.tell_specificity((common + rare) / 2.0);
+        assert!((mid - 0.5).abs() < 1e-6, "{mid}");
+        // Equal bounds: a step at the bound, not a division by zero.
+        let step = Calibration {
+            tell_common_surprise: 10.0,
+            tell_rare_surprise: 10.0,
+            ..c
+        };
+        assert_eq!(step.tell_specificity(9.9), 0.0);
+        assert_eq!(step.tell_specificity(10.0), 1.0);
     }
 }

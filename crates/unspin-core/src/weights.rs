@@ -317,6 +317,13 @@ pub struct Calibration {
     /// the same): evidence against the table's family, which takes back what its tells add
     /// (see [`crate::check::Calibration::family_evidence`]; never below nothing).
     pub replaced_weight: f32,
+    /// Surprise (nats) of a written phrase at or under which an attested tell counts for
+    /// nothing in [`crate::check::Features::attested_tell_density`]: about one word in 3,000
+    /// ("information", "help"), which clean text writes of its own accord.
+    pub tell_common_surprise: f32,
+    /// Surprise (nats) at or over which it counts in full: about one in 160,000 ("merchants";
+    /// most multi-word tells, "buying and selling").
+    pub tell_rare_surprise: f32,
 }
 
 impl Default for Calibration {
@@ -327,8 +334,8 @@ impl Default for Calibration {
     /// too"); `attested_weight` and `replaced_weight` by `--fit-attested` before it.
     fn default() -> Self {
         Calibration {
-            bias: -2.6911,
-            weights: [0.3072, -0.1013, 15.088, 0.0277, -0.0998, 0.4030],
+            bias: -2.5993,
+            weights: [0.3091, -0.1212, 14.869, 0.0209, -0.0979, 0.9400],
             threshold: 0.5,
             min_words: 50,
             feature_change_cost: 5.5,
@@ -337,6 +344,8 @@ impl Default for Calibration {
             lm_gain_high: 8.0,
             attested_weight: 0.05,
             replaced_weight: -0.05,
+            tell_common_surprise: 8.0,
+            tell_rare_surprise: 12.0,
         }
     }
 }

@@ -129,6 +129,23 @@ fn attested_tells_raise_the_probability_and_nothing_else_moves() {
         b.probability,
         a.probability
     );
+    // The same entry for a word clean text writes all the time counts for little.
+    let mut common = SpinnerTable {
+        family: "test".into(),
+        ..Default::default()
+    };
+    let mut entry = attested.entries["buying and selling"].clone();
+    entry.originals[0].original = "data".into();
+    common.entries.insert("information".into(), entry);
+    let text = "The information was published on Monday. Officials said the information showed \
+        a rise in prices, and the information was shared with the council before the vote.";
+    let informed = with(&common).check(text);
+    let unweighted = 100.0 * 3.0 * 0.95 / informed.words as f32;
+    assert!(
+        informed.features.attested_tell_density < 0.5 * unweighted,
+        "{} vs {unweighted}",
+        informed.features.attested_tell_density
+    );
     // A text that writes none of the tells keeps the generic probability.
     let plain = SPUN
         .replace("buying and selling", "trading")

@@ -42,9 +42,9 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
         learned >= 2.5 * generic,
         "learned {learned} vs generic {generic}"
     );
-    // The table's tells in check, with the calibration fitted on real pages too
-    // (`--fit-calibration`): measured 114 of 117 held-out pages flagged (71 without the
-    // table) and an AUC against the clean texts of 0.990 (0.966 without), 2 of the 50 clean
+    // The table's attested tells in check, with the calibration fitted on real pages too
+    // (`--fit-calibration`): measured 114 of 117 held-out pages flagged (70 without the
+    // table) and an AUC against the clean texts of 0.990 (0.964 without), 1 of the 50 clean
     // texts flagged with each fold's table (1 without).
     let flagged = r["learned_flagged"].as_u64().unwrap();
     assert!(flagged >= 113, "held-out pages flagged {flagged}");
@@ -58,7 +58,7 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     );
     for fold in r["folds"].as_array().unwrap() {
         let l = &fold["learned"]["clean"];
-        assert!(l["flagged"].as_u64().unwrap() <= 2, "{fold}");
+        assert!(l["flagged"].as_u64().unwrap() <= 1, "{fold}");
         assert!(l["changes_per_200"].as_f64().unwrap() <= 0.7, "{fold}");
     }
 }
