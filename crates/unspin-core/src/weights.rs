@@ -202,7 +202,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            change_cost: 7.0,
+            change_cost: 9.0,
             fanout_weight: 1.0,
             agreement_bonus: 1.0,
             mutual_bonus: 3.0,
@@ -213,7 +213,7 @@ impl Default for Params {
             beam: 8,
             margin: 2.5,
             consistency_bonus: 3.0,
-            spun_relax: 4.0,
+            spun_relax: 6.0,
             kept_original_cost: 6.0,
             common_word_logprob: -5.0,
             full_relax_density: 2.0,

@@ -35,7 +35,7 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let generic = r["generic_share"].as_f64().unwrap();
     let learned = r["learned_share"].as_f64().unwrap();
-    // Measured 0.052 and 0.473 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
+    // Measured 0.035 and 0.486 (0.189 from the EM alone; BENCHMARKS.md); the floors leave
     // room for float noise only.
     assert!(learned >= 0.43, "learned share {learned}");
     assert!(
@@ -59,6 +59,8 @@ fn a_table_learned_on_some_source_groups_restores_the_others() {
     for fold in r["folds"].as_array().unwrap() {
         let l = &fold["learned"]["clean"];
         assert!(l["flagged"].as_u64().unwrap() <= 1, "{fold}");
-        assert!(l["changes_per_200"].as_f64().unwrap() <= 0.7, "{fold}");
+        // Measured 0.20 per fold (0.41-0.44 before the change cost rose with the
+        // relaxation, 2026-12-01).
+        assert!(l["changes_per_200"].as_f64().unwrap() <= 0.3, "{fold}");
     }
 }
