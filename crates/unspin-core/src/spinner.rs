@@ -253,6 +253,12 @@ pub const TELL_MIN_DOCUMENTS: f32 = 3.0;
 /// Least share a learned original needs to be proposed: rarer ones are the EM's noise.
 pub const MIN_SHARE: f32 = 0.05;
 
+/// Keeps the larger of `map[key]` and `value` (the stronger claim of two tables).
+fn raise(map: &mut HashMap<String, f32>, key: &str, value: f32) {
+    let slot = map.entry(key.to_owned()).or_default();
+    *slot = slot.max(value);
+}
+
 impl SpinnerIndex {
     /// Adds a table. Where two tables know the same phrase, the stronger claim is kept.
     pub fn add(&mut self, table: &SpinnerTable) {
@@ -266,11 +272,10 @@ impl SpinnerIndex {
                 .filter(|o| o.share >= MIN_SHARE && o.documents >= TELL_MIN_DOCUMENTS)
                 .collect();
             if !strong.is_empty() {
-                let tell = self.tells.entry(spun.clone()).or_default();
-                *tell = tell.max((1.0 - e.kept).clamp(0.0, 1.0));
+                let rewritten = (1.0 - e.kept).clamp(0.0, 1.0);
+                raise(&mut self.tells, spun, rewritten);
                 if e.attested {
-                    let t = self.tells_attested.entry(spun.clone()).or_default();
-                    *t = t.max((1.0 - e.kept).clamp(0.0, 1.0));
+                    raise(&mut self.tells_attested, spun, rewritten);
                 }
                 for o in strong.iter().filter(|o| !o.original.contains(' ')) {
                     self.replaced.insert(o.original.clone());

@@ -342,12 +342,7 @@ fn main() -> Result<()> {
             format!("{} ({} split)", args.corpus.display(), args.split),
             articles(&args.corpus, &args.split, args.limit)?,
         )];
-        for dir in &args.fit_clean {
-            clean.push((
-                dir.display().to_string(),
-                wildtrain::texts_in(std::slice::from_ref(dir), ".txt")?,
-            ));
-        }
+        clean.extend(wildtrain::named_text_groups(&args.fit_clean)?);
         let report = wildtrain::fit_attested(
             &args.model,
             dir,
@@ -565,13 +560,7 @@ fn main() -> Result<()> {
     }
     if let (Some(dir), true) = (&args.wild_train, args.fit_calibration) {
         let extra_clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
-        let mut held_clean = Vec::new();
-        for dir in &args.held_clean {
-            held_clean.push((
-                dir.display().to_string(),
-                wildtrain::texts_in(std::slice::from_ref(dir), ".txt")?,
-            ));
-        }
+        let held_clean = wildtrain::named_text_groups(&args.held_clean)?;
         let learning = wildtrain::FoldLearning {
             set: &args.learn_set,
             tables_out: None,

@@ -462,6 +462,19 @@ pub fn report(
     }))
 }
 
+/// The `*.txt` texts of each of `dirs`, named by their folder: groups of clean texts to fit
+/// against or report on.
+pub fn named_text_groups(dirs: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<String>)>> {
+    dirs.iter()
+        .map(|dir| {
+            Ok((
+                dir.display().to_string(),
+                texts_in(std::slice::from_ref(dir), ".txt")?,
+            ))
+        })
+        .collect()
+}
+
 /// The texts of every file under `dirs` (not recursive) whose name ends with `suffix`, in
 /// path order.
 pub fn texts_in(dirs: &[std::path::PathBuf], suffix: &str) -> Result<Vec<String>> {
