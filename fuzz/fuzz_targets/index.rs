@@ -1,6 +1,7 @@
-//! A damaged index file: the input is a list of (offset, xor) pairs, five bytes each, applied
-//! to a small clean index. Opening and reading it gives a clear error naming the file or the
-//! clean index's answers exactly; never a panic, never a silently different answer.
+//! A damaged index: the input is a list of (offset, xor) pairs, five bytes each, applied to
+//! the files of a small clean index (its database and its posting segments, as one run of
+//! bytes). Opening and reading it gives a clear error naming the index or the clean index's
+//! answers exactly; never a panic, never a silently different answer.
 #![no_main]
 
 use std::path::PathBuf;
@@ -47,19 +48,28 @@ fn answers(index: &Index, docs: &[Document]) -> Result<String, IndexError> {
     Ok(out)
 }
 
-/// The clean file's bytes (after one checked open, which commits) and its answers.
-fn clean() -> &'static (Vec<u8>, String) {
-    static CLEAN: OnceLock<(Vec<u8>, String)> = OnceLock::new();
+/// The clean index's files (name, bytes; after one checked open, which commits) and its
+/// answers.
+fn clean() -> &'static (Vec<(String, Vec<u8>)>, String) {
+    static CLEAN: OnceLock<(Vec<(String, Vec<u8>)>, String)> = OnceLock::new();
     CLEAN.get_or_init(|| {
         let dir = scratch("clean");
         let _ = std::fs::remove_dir_all(&dir);
         let docs = documents();
         Index::create(&dir).unwrap().add_batch(&docs).unwrap();
         let expected = answers(&Index::open(&dir).unwrap(), &docs).unwrap();
-        (
-            std::fs::read(dir.join(unspin_index::FILE_NAME)).unwrap(),
-            expected,
-        )
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        (files, expected)
     })
 }
 
@@ -68,16 +78,25 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (clean_bytes, expected) = clean();
-    let mut bytes = clean_bytes.clone();
+    let (clean_files, expected) = clean();
+    let mut files = clean_files.clone();
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
     for flip in data.chunks_exact(5) {
-        let at = u32::from_le_bytes([flip[0], flip[1], flip[2], flip[3]]) as usize % bytes.len();
-        bytes[at] ^= flip[4];
+        let mut at = u32::from_le_bytes([flip[0], flip[1], flip[2], flip[3]]) as usize % total;
+        for (_, bytes) in files.iter_mut() {
+            if at < bytes.len() {
+                bytes[at] ^= flip[4];
+                break;
+            }
+            at -= bytes.len();
+        }
     }
     let dir = scratch("damaged");
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(unspin_index::FILE_NAME);
-    std::fs::write(&file, &bytes).unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
     match Index::open(&dir).and_then(|index| answers(&index, &documents())) {
         Ok(got) => assert_eq!(&got, expected, "a damaged index answered differently"),
         Err(e) => {

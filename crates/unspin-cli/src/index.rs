@@ -29,8 +29,8 @@ pub(crate) enum Action {
         /// Index folder (created if missing).
         #[arg(long)]
         index: PathBuf,
-        /// Documents per transaction: larger batches write faster (fewer rewrites of the
-        /// posting lists), an interrupted add loses at most one batch.
+        /// Documents per transaction (each writes one posting segment): larger batches make
+        /// fewer segments to merge, an interrupted add loses at most one batch.
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
     },
@@ -40,7 +40,7 @@ pub(crate) enum Action {
         #[arg(long)]
         index: PathBuf,
     },
-    /// Check an index: every page's checksum (as every open does) and that every posting
+    /// Check an index: every page's and segment's checksum (as every open does) and that every posting
     /// names a stored document whose id maps back to it. Exit 0 and a JSON report when sound,
     /// 2 and the reason when not.
     Verify {
@@ -48,8 +48,8 @@ pub(crate) enum Action {
         #[arg(long)]
         index: PathBuf,
     },
-    /// Rewrite an index without its free space (left by interrupted adds); prints the sizes
-    /// before and after (JSON).
+    /// Merge an index's posting segments into one and rewrite its database without the free
+    /// space interrupted adds leave; prints the sizes before and after (JSON).
     Compact {
         /// Index folder.
         #[arg(long)]

@@ -1,31 +1,37 @@
 //! The on-disk index of original articles that `unspin trace` searches.
 //!
-//! One redb file (`index.redb`) in the index folder: embedded, no server, ACID. Documents are
-//! added in batches, each batch one write transaction, so a crash or `kill -9` during an add
-//! leaves every batch that had committed and nothing of the one in flight. Documents are
-//! deduplicated by id.
+//! One folder: a redb database (`index.redb`: embedded, no server, ACID) and the posting
+//! segments beside it ([`segment`]: immutable files of shingle hash -> document numbers, an
+//! inverted index of the shingles of [`unspin_core::fingerprint`]). Documents are added in
+//! batches; each batch writes one segment, then one write transaction records its documents
+//! and the segment together, so a crash or `kill -9` during an add leaves every batch that had
+//! committed and nothing of the one in flight (a segment file the database does not list is
+//! deleted at the next open). Documents are deduplicated by id.
 //!
 //! Tables: `docs` (document number -> JSON of the document), `ids` (id -> document number),
-//! `postings` (shingle hash -> sorted little-endian u32 document numbers; an inverted index of
-//! the shingles of [`unspin_core::fingerprint`]), `meta` (format version, next document
-//! number).
+//! `segments` (segment number -> level, file size, checksum), `meta` (format version, next
+//! document number, next segment number).
 
 pub mod follow;
+mod segment;
 pub mod trace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 const DOCS: TableDefinition<u32, &[u8]> = TableDefinition::new("docs");
 const IDS: TableDefinition<&str, u32> = TableDefinition::new("ids");
-const POSTINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("postings");
+/// Segment number -> (level, file size in bytes, checksum).
+const SEGMENTS: TableDefinition<u64, (u64, u64, u64)> = TableDefinition::new("segments");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// Version of the index layout; an index written by another version is refused.
-pub const FORMAT_VERSION: u64 = 1;
+/// Version of the index layout; an index written by another version is refused (version 1
+/// kept its posting lists in the database; rebuild such an index with `unspin index add`).
+pub const FORMAT_VERSION: u64 = 2;
 
 /// Shingles found in more documents than this are skipped at query time: they are boilerplate
 /// ("said in a statement"), not evidence of copying.
@@ -156,7 +162,29 @@ pub struct Hit {
 /// An open index.
 pub struct Index {
     db: redb::Database,
+    /// The database file.
     path: PathBuf,
+    /// The index folder.
+    dir: PathBuf,
+    /// The segments, oldest documents first (a merge replaces a run of them in place).
+    segments: RwLock<Vec<Arc<segment::Segment>>>,
+    /// Held by an add from its first write to its last merge: one writer at a time, and the
+    /// next segment number with it.
+    writer: Mutex<u64>,
+}
+
+/// A segment's failure as an index error naming the segment file.
+fn segment_error(e: segment::SegmentError) -> IndexError {
+    match e {
+        segment::SegmentError::Io(path, source) => {
+            if source.kind() == std::io::ErrorKind::StorageFull {
+                IndexError::DiskFull { path }
+            } else {
+                IndexError::Io { path, source }
+            }
+        }
+        segment::SegmentError::Corrupt(path, reason) => IndexError::Corrupt { path, reason },
+    }
 }
 
 /// A database builder that checks every page's checksum when the file is opened: a file
@@ -239,8 +267,9 @@ impl Index {
                 .create(&path)
                 .map_err(|e| IndexError::storage(&path, e))
         })?;
-        let index = Index { db, path };
+        let index = Index::over(db, dir);
         index.guard(|| index.init())?;
+        index.guard(|| index.load_segments())?;
         Ok(index)
     }
 
@@ -255,9 +284,20 @@ impl Index {
                 .open(&path)
                 .map_err(|e| IndexError::storage(&path, e))
         })?;
-        let index = Index { db, path };
+        let index = Index::over(db, dir);
         index.guard(|| index.check_version())?;
+        index.guard(|| index.load_segments())?;
         Ok(index)
+    }
+
+    fn over(db: redb::Database, dir: &Path) -> Index {
+        Index {
+            db,
+            path: dir.join(FILE_NAME),
+            dir: dir.to_path_buf(),
+            segments: RwLock::new(Vec::new()),
+            writer: Mutex::new(0),
+        }
     }
 
     fn init(&self) -> Result<(), IndexError> {
@@ -273,19 +313,23 @@ impl Index {
                     meta.insert("format", FORMAT_VERSION)
                         .map_err(|e| self.fail(e))?;
                     meta.insert("next_doc", 0).map_err(|e| self.fail(e))?;
+                    meta.insert("next_segment", 0).map_err(|e| self.fail(e))?;
                 }
                 Some(FORMAT_VERSION) => {}
-                Some(v) => {
-                    return Err(self.corrupt(format!(
-                        "format version {v}, this build reads {FORMAT_VERSION}"
-                    )))
-                }
+                Some(v) => return Err(self.wrong_version(v)),
             }
             txn.open_table(DOCS).map_err(|e| self.fail(e))?;
             txn.open_table(IDS).map_err(|e| self.fail(e))?;
-            txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
+            txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
         }
         txn.commit().map_err(|e| self.fail(e))
+    }
+
+    fn wrong_version(&self, found: u64) -> IndexError {
+        self.corrupt(format!(
+            "format version {found}, this build reads {FORMAT_VERSION} (build the index again \
+             with `unspin index add`)"
+        ))
     }
 
     fn check_version(&self) -> Result<(), IndexError> {
@@ -293,12 +337,51 @@ impl Index {
         let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
         match meta.get("format").map_err(|e| self.fail(e))? {
             Some(v) if v.value() == FORMAT_VERSION => Ok(()),
-            Some(v) => Err(self.corrupt(format!(
-                "format version {}, this build reads {FORMAT_VERSION}",
-                v.value()
-            ))),
+            Some(v) => Err(self.wrong_version(v.value())),
             None => Err(self.corrupt("no format version")),
         }
+    }
+
+    /// Opens and checks every segment the database lists, and deletes segment files it does
+    /// not list (left by an add or a merge that did not commit; the folder is ours alone while
+    /// the database is open).
+    fn load_segments(&self) -> Result<(), IndexError> {
+        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
+        let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+        let next_segment = meta
+            .get("next_segment")
+            .map_err(|e| self.fail(e))?
+            .map(|v| v.value())
+            .ok_or_else(|| self.corrupt("no segment counter"))?;
+        let mut segments = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for entry in table.iter().map_err(|e| self.fail(e))? {
+            let (id, record) = entry.map_err(|e| self.fail(e))?;
+            let (id, (level, bytes, checksum)) = (id.value(), record.value());
+            if id >= next_segment || level > 64 {
+                return Err(self.corrupt(format!("segment {id} is listed wrongly")));
+            }
+            let s = segment::Segment::open(&self.dir, id, level as u32, bytes, checksum)
+                .map_err(segment_error)?;
+            listed.insert(segment::file_name(id));
+            segments.push(Arc::new(s));
+        }
+        // Segment numbers grow with the documents they hold: a batch's segment is numbered
+        // after every earlier one, and a merge takes the newest run of segments and is
+        // numbered after all. In that order their lists concatenate in document order.
+        segments.sort_by_key(|s| s.id);
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if segment::is_segment_file(&name) && !listed.contains(&name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        *self.segments.write().expect("segment list") = segments;
+        *self.writer.lock().expect("writer") = next_segment;
+        Ok(())
     }
 
     /// Adds `docs` in one transaction: all of them or, on error or crash, none.
@@ -308,6 +391,7 @@ impl Index {
 
     fn add_batch_unguarded(&self, docs: &[Document]) -> Result<AddReport, IndexError> {
         use rayon::prelude::*;
+        let mut next_segment = self.writer.lock().expect("writer");
         let mut report = AddReport::default();
         // Fingerprinting is the CPU work of an add; it needs no transaction, so it runs on
         // every core before the (single-writer) transaction starts.
@@ -316,17 +400,18 @@ impl Index {
             .map(|d| unspin_core::fingerprint::fingerprint(&d.text))
             .collect();
         let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        let mut written = None;
         {
             let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
             let mut table = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
-            let mut postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
+            let mut segments = txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
             let mut next = meta
                 .get("next_doc")
                 .map_err(|e| self.fail(e))?
                 .map(|v| v.value())
                 .ok_or_else(|| self.corrupt("no document counter"))?;
-            let mut fresh: HashMap<u64, Vec<u32>> = HashMap::new();
+            let mut pairs: Vec<(u64, u32)> = Vec::new();
             for (d, fingerprint) in docs.iter().zip(fingerprints) {
                 if ids.get(d.id.as_str()).map_err(|e| self.fail(e))?.is_some() {
                     report.duplicates += 1;
@@ -342,31 +427,100 @@ impl Index {
                     .insert(doc, json.as_slice())
                     .map_err(|e| self.fail(e))?;
                 ids.insert(d.id.as_str(), doc).map_err(|e| self.fail(e))?;
-                for h in fingerprint {
-                    fresh.entry(h).or_default().push(doc);
-                }
+                pairs.extend(fingerprint.into_iter().map(|h| (h, doc)));
                 report.added += 1;
                 report.bytes += d.text.len();
             }
-            let mut keys: Vec<u64> = fresh.keys().copied().collect();
-            keys.sort_unstable();
-            for h in keys {
-                let mut list = postings
-                    .get(h)
-                    .map_err(|e| self.fail(e))?
-                    .map(|v| v.value().to_vec())
-                    .unwrap_or_default();
-                for doc in &fresh[&h] {
-                    list.extend_from_slice(&doc.to_le_bytes());
-                }
-                postings
-                    .insert(h, list.as_slice())
+            if !pairs.is_empty() {
+                // The segment is on disk (synced) before the transaction that lists it
+                // commits; if that never happens, the next open deletes the file.
+                let id = *next_segment;
+                let w = segment::write_pairs(&self.dir, id, &mut pairs).map_err(segment_error)?;
+                segments
+                    .insert(id, (0, w.bytes, w.checksum))
                     .map_err(|e| self.fail(e))?;
+                meta.insert("next_segment", id + 1)
+                    .map_err(|e| self.fail(e))?;
+                written = Some((id, w));
             }
             meta.insert("next_doc", next).map_err(|e| self.fail(e))?;
         }
         txn.commit().map_err(|e| self.fail(e))?;
+        if let Some((id, w)) = written {
+            *next_segment = id + 1;
+            let s = segment::Segment::open(&self.dir, id, 0, w.bytes, w.checksum)
+                .map_err(segment_error)?;
+            self.segments
+                .write()
+                .expect("segment list")
+                .push(Arc::new(s));
+            self.merge_full_levels(&mut next_segment)?;
+        }
         Ok(report)
+    }
+
+    /// Merges the segments of a level into one of the next while a level holds
+    /// [`segment::MERGE_FAN`] of them (the newest segments, as levels only grow with age).
+    fn merge_full_levels(&self, next_segment: &mut u64) -> Result<(), IndexError> {
+        loop {
+            let segments = self.segments.read().expect("segment list").clone();
+            let Some(level) = segments.last().map(|s| s.level) else {
+                return Ok(());
+            };
+            let run = segments
+                .iter()
+                .rev()
+                .take_while(|s| s.level == level)
+                .count();
+            if run < segment::MERGE_FAN {
+                return Ok(());
+            }
+            let from = segments.len() - run;
+            self.merge_run(&segments, from, level + 1, next_segment)?;
+        }
+    }
+
+    /// Merges `segments[from..]` into one segment of `level` and records the swap in one
+    /// transaction; the replaced files are deleted after it commits.
+    fn merge_run(
+        &self,
+        segments: &[Arc<segment::Segment>],
+        from: usize,
+        level: u32,
+        next_segment: &mut u64,
+    ) -> Result<(), IndexError> {
+        let inputs = &segments[from..];
+        let id = *next_segment;
+        let w = segment::merge(&self.dir, id, inputs).map_err(segment_error)?;
+        let txn = self.db.begin_write().map_err(|e| self.fail(e))?;
+        {
+            let mut table = txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
+            let mut meta = txn.open_table(META).map_err(|e| self.fail(e))?;
+            for s in inputs {
+                table.remove(s.id).map_err(|e| self.fail(e))?;
+            }
+            table
+                .insert(id, (u64::from(level), w.bytes, w.checksum))
+                .map_err(|e| self.fail(e))?;
+            meta.insert("next_segment", id + 1)
+                .map_err(|e| self.fail(e))?;
+        }
+        txn.commit().map_err(|e| self.fail(e))?;
+        *next_segment = id + 1;
+        let merged = segment::Segment::open(&self.dir, id, level, w.bytes, w.checksum)
+            .map_err(segment_error)?;
+        {
+            let mut list = self.segments.write().expect("segment list");
+            list.truncate(from);
+            list.push(Arc::new(merged));
+        }
+        // Searches in flight keep their own maps of the old files (removing a mapped file
+        // leaves the mapping readable); a file that cannot be removed now is removed at the
+        // next open.
+        for s in inputs {
+            let _ = std::fs::remove_file(&s.path);
+        }
+        Ok(())
     }
 
     /// Counts of the index.
@@ -377,11 +531,20 @@ impl Index {
     fn stats_unguarded(&self) -> Result<Stats, IndexError> {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
+        let segments = self.segments.read().expect("segment list").clone();
+        // A shingle may be in several segments: count it once.
+        let mut shingles = 0u64;
+        segment::merge_walk(&segments, |_, _| {
+            shingles += 1;
+            Ok(())
+        })
+        .map_err(segment_error)?;
+        let file_bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+            + segments.iter().map(|s| s.bytes()).sum::<u64>();
         Ok(Stats {
             documents: docs.len().map_err(|e| self.fail(e))?,
-            shingles: postings.len().map_err(|e| self.fail(e))?,
-            file_bytes: std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0),
+            shingles,
+            file_bytes,
         })
     }
 
@@ -392,23 +555,27 @@ impl Index {
     }
 
     fn search_unguarded(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
-        let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
+        let segments = self.segments.read().expect("segment list").clone();
         let mut counts: HashMap<u32, usize> = HashMap::new();
+        let mut lists: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for h in fingerprint {
-            let Some(list) = postings.get(*h).map_err(|e| self.fail(e))? else {
-                continue;
-            };
-            let bytes = list.value();
-            if bytes.len() % 4 != 0 {
-                return Err(self.corrupt("a posting list is not a whole number of entries"));
+            lists.clear();
+            for (n, s) in segments.iter().enumerate() {
+                if let Some(i) = s.find(*h) {
+                    let range = s.range(i).map_err(|why| IndexError::Corrupt {
+                        path: s.path.clone(),
+                        reason: why,
+                    })?;
+                    lists.push((n, range));
+                }
             }
-            if bytes.len() / 4 > MAX_POSTINGS {
+            if lists.iter().map(|(_, r)| r.len()).sum::<usize>() > MAX_POSTINGS {
                 continue;
             }
-            for chunk in bytes.chunks_exact(4) {
-                let doc = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
-                *counts.entry(doc).or_default() += 1;
+            for (n, range) in &lists {
+                for j in range.clone() {
+                    *counts.entry(segments[*n].doc(j)).or_default() += 1;
+                }
             }
         }
         let mut hits: Vec<Hit> = counts
@@ -435,11 +602,20 @@ impl Index {
         serde_json::from_slice(value.value()).map_err(|e| self.corrupt(e))
     }
 
-    /// Rewrites the file without its free space (an interrupted add leaves pages behind);
-    /// returns its size in bytes before and after.
+    /// Merges every segment into one and rewrites the database without its free space (an
+    /// interrupted add leaves pages behind); returns the index's size in bytes before and
+    /// after.
     pub fn compact(&mut self) -> Result<(u64, u64), IndexError> {
-        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let before = size(&self.path);
+        let before = self.stats()?.file_bytes;
+        self.guard(|| {
+            let mut next_segment = self.writer.lock().expect("writer");
+            let segments = self.segments.read().expect("segment list").clone();
+            if segments.len() > 1 {
+                let level = segments.iter().map(|s| s.level).max().unwrap_or(0) + 1;
+                self.merge_run(&segments, 0, level, &mut next_segment)?;
+            }
+            Ok(())
+        })?;
         let path = self.path.clone();
         let db = &mut self.db;
         guarded(&path, || {
@@ -447,12 +623,13 @@ impl Index {
             while db.compact().map_err(|e| IndexError::storage(&path, e))? {}
             Ok(())
         })?;
-        Ok((before, size(&self.path)))
+        Ok((before, self.stats()?.file_bytes))
     }
 
-    /// Checks the invariants a crash must not break: every document number in a posting list
-    /// is a stored document, every stored document's id maps back to it, and the document
-    /// counter is past every stored document. Returns the number of documents.
+    /// Checks the invariants a crash must not break: every stored document's id maps back to
+    /// it, documents are numbered without gaps below the document counter, and every segment
+    /// is sound (keys in order, each posting list in order, every posting a stored document).
+    /// Returns the number of documents.
     pub fn verify(&self) -> Result<u64, IndexError> {
         self.guard(|| self.verify_unguarded())
     }
@@ -461,7 +638,6 @@ impl Index {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
-        let postings = txn.open_table(POSTINGS).map_err(|e| self.fail(e))?;
         let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
         let next = meta
             .get("next_doc")
@@ -479,19 +655,24 @@ impl Index {
                 return Err(self.corrupt(format!("document {} is half-written", d.id)));
             }
         }
-        for entry in postings.iter().map_err(|e| self.fail(e))? {
-            let (_, list) = entry.map_err(|e| self.fail(e))?;
-            for chunk in list.value().chunks_exact(4) {
-                let doc = u32::from_le_bytes(chunk.try_into().expect("4 bytes"));
-                if docs.get(doc).map_err(|e| self.fail(e))?.is_none() {
-                    return Err(self.corrupt(format!("a posting names missing document {doc}")));
-                }
-            }
+        // Every stored number is below the counter and distinct: as many as the counter means
+        // every number below it is stored, so a posting below it names a stored document.
+        let stored = docs.len().map_err(|e| self.fail(e))?;
+        if stored != next {
+            return Err(self.corrupt(format!(
+                "{stored} documents stored, the counter says {next}"
+            )));
         }
-        if ids.len().map_err(|e| self.fail(e))? != docs.len().map_err(|e| self.fail(e))? {
+        for s in self.segments.read().expect("segment list").iter() {
+            s.verify(next).map_err(|reason| IndexError::Corrupt {
+                path: s.path.clone(),
+                reason,
+            })?;
+        }
+        if ids.len().map_err(|e| self.fail(e))? != stored {
             return Err(self.corrupt("ids and documents differ in number"));
         }
-        docs.len().map_err(|e| self.fail(e))
+        Ok(stored)
     }
 }
 
@@ -544,6 +725,86 @@ mod tests {
         assert_eq!(hits[0].doc, 0);
         assert_eq!(index.document(hits[0].doc).unwrap().id, "a");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The segment files in `dir`, sorted.
+    fn segment_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| segment::is_segment_file(n))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn batches_merged_into_segments_answer_as_one_batch_does() {
+        let docs: Vec<Document> = (0..11)
+            .map(|i| {
+                let text = (0..30)
+                    .map(|j| format!("word{} term{}", (i * 7 + j) % 23, (i + j * 3) % 17))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                doc(&format!("d{i}"), &text)
+            })
+            .collect();
+        let whole_dir = temp_dir("whole");
+        let whole = Index::create(&whole_dir).unwrap();
+        whole.add_batch(&docs).unwrap();
+        let dir = temp_dir("batches");
+        let index = Index::create(&dir).unwrap();
+        for d in &docs {
+            index.add_batch(std::slice::from_ref(d)).unwrap();
+        }
+        // Eleven batches: two merges of four at level 0, three left at level 0.
+        let levels: Vec<u32> = index
+            .segments
+            .read()
+            .unwrap()
+            .iter()
+            .map(|s| s.level)
+            .collect();
+        assert_eq!(levels, vec![1, 1, 0, 0, 0]);
+        assert_eq!(segment_files(&dir).len(), 5, "replaced files are deleted");
+        let answers = |index: &Index| {
+            let hits: Vec<Vec<Hit>> = docs
+                .iter()
+                .map(|d| {
+                    index
+                        .search(&unspin_core::fingerprint::fingerprint(&d.text), 4)
+                        .unwrap()
+                })
+                .collect();
+            (
+                hits,
+                index.stats().unwrap().shingles,
+                index.verify().unwrap(),
+            )
+        };
+        let expected = answers(&whole);
+        assert_eq!(answers(&index), expected);
+        // A segment file the database does not list (an add killed before its commit) is
+        // deleted at the next open, and nothing else changes.
+        drop(index);
+        std::fs::write(dir.join(segment::file_name(999)), b"left behind").unwrap();
+        std::fs::write(
+            dir.join(format!("{}.tmp", segment::file_name(998))),
+            b"half",
+        )
+        .unwrap();
+        let index = Index::open(&dir).unwrap();
+        assert_eq!(segment_files(&dir).len(), 5);
+        assert_eq!(answers(&index), expected);
+        // Compacting leaves one segment and the same answers.
+        let mut index = index;
+        index.compact().unwrap();
+        assert_eq!(segment_files(&dir).len(), 1);
+        assert_eq!(answers(&index), expected);
+        drop(index);
+        assert_eq!(answers(&Index::open(&dir).unwrap()), expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&whole_dir).unwrap();
     }
 
     #[test]

@@ -54,36 +54,44 @@ fn answers(index: &Index, docs: &[Document]) -> Result<String, IndexError> {
     Ok(out)
 }
 
-#[test]
-fn every_flipped_byte_gives_a_clear_error_or_the_same_answers() {
-    let clean_dir = scratch("clean");
-    let docs = documents();
-    {
-        let index = Index::create(&clean_dir).unwrap();
-        index.add_batch(&docs).unwrap();
+/// Copies every file of folder `from` into `to` (made afresh).
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
-    let expected = answers(&Index::open(&clean_dir).unwrap(), &docs).unwrap();
-    // The checked open commits (it rebuilds the allocator state); start every flip from the
-    // file as it is after one.
-    let clean_bytes_after_open = std::fs::read(clean_dir.join(unspin_index::FILE_NAME)).unwrap();
+}
 
+/// Flips one byte at each of `positions` of the file `name` in a copy of the clean index and
+/// asks everything; returns how many were refused and how many answered as the clean index.
+fn flip_each(
+    clean_dir: &std::path::Path,
+    name: &str,
+    positions: impl Fn(usize) -> Vec<usize>,
+    docs: &[Document],
+    expected: &str,
+) -> (usize, usize) {
     let dir = scratch("flipped");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(unspin_index::FILE_NAME);
-    // The header in full, then a stride across the whole file (every page is hit).
-    let len = clean_bytes_after_open.len();
-    let positions: Vec<usize> = (0..len.min(1024)).chain((1024..len).step_by(61)).collect();
+    copy_folder(clean_dir, &dir);
+    let file = dir.join(name);
+    let clean_bytes = std::fs::read(clean_dir.join(name)).unwrap();
+    let len = clean_bytes.len();
     let (mut refused, mut same) = (0, 0);
-    for &at in &positions {
-        let mut bytes = clean_bytes_after_open.clone();
+    for at in positions(len) {
+        let mut bytes = clean_bytes.clone();
         bytes[at] ^= 0x5a;
         std::fs::write(&file, &bytes).unwrap();
         let outcome =
-            std::panic::catch_unwind(|| Index::open(&dir).and_then(|index| answers(&index, &docs)));
+            std::panic::catch_unwind(|| Index::open(&dir).and_then(|index| answers(&index, docs)));
         match outcome {
-            Err(_) => panic!("byte {at} of {len}: a panic"),
+            Err(_) => panic!("{name}, byte {at} of {len}: a panic"),
             Ok(Ok(got)) => {
-                assert_eq!(got, expected, "byte {at} of {len}: different answers");
+                assert_eq!(
+                    got, expected,
+                    "{name}, byte {at} of {len}: different answers"
+                );
                 same += 1;
             }
             Ok(Err(e)) => {
@@ -91,17 +99,61 @@ fn every_flipped_byte_gives_a_clear_error_or_the_same_answers() {
                 assert!(
                     message.contains(&file.display().to_string())
                         || message.contains(&dir.display().to_string()),
-                    "byte {at}: the error does not name the index: {message}"
+                    "{name}, byte {at}: the error does not name the index: {message}"
                 );
                 refused += 1;
             }
         }
+        // A refused open may have deleted nothing of ours, but start each flip afresh.
+        copy_folder(clean_dir, &dir);
     }
-    eprintln!(
-        "{} flips over {len} bytes: {refused} refused, {same} with identical answers",
-        positions.len()
+    eprintln!("{name}: flips over {len} bytes: {refused} refused, {same} with identical answers");
+    (refused, same)
+}
+
+#[test]
+fn every_flipped_byte_gives_a_clear_error_or_the_same_answers() {
+    let clean_dir = scratch("clean");
+    let docs = documents();
+    {
+        let index = Index::create(&clean_dir).unwrap();
+        // Two batches: two segment files beside the database.
+        index.add_batch(&docs[..5]).unwrap();
+        index.add_batch(&docs[5..]).unwrap();
+    }
+    let expected = answers(&Index::open(&clean_dir).unwrap(), &docs).unwrap();
+    // The checked open commits (it rebuilds the allocator state): every flip starts from the
+    // folder as it is after one.
+    let segments: Vec<String> = std::fs::read_dir(&clean_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".seg"))
+        .collect();
+    assert_eq!(segments.len(), 2, "{segments:?}");
+
+    // The database: its header in full, then a stride across the whole file (every page).
+    let (refused, same) = flip_each(
+        &clean_dir,
+        unspin_index::FILE_NAME,
+        |len| (0..len.min(1024)).chain((1024..len).step_by(61)).collect(),
+        &docs,
+        &expected,
     );
-    assert!(refused > 0 && same > 0);
+    assert!(refused > 0 && same > 0, "{refused} refused, {same} same");
+    // A segment: every byte is covered by its checksum, so every flip is refused.
+    for name in &segments {
+        let (refused, same) = flip_each(
+            &clean_dir,
+            name,
+            |len| (0..len).step_by(7).chain([len - 1]).collect(),
+            &docs,
+            &expected,
+        );
+        assert!(
+            refused > 0 && same == 0,
+            "{name}: {refused} refused, {same} same"
+        );
+    }
 }
 
 #[test]
