@@ -98,6 +98,68 @@ pub trait Channel: Any + Send + Sync {
     }
 }
 
+/// Prior of a candidate before context: its unigram log-probability plus its channel score.
+/// A re-inflected form the language model has never seen ("citationed") is no word at all,
+/// and is dropped.
+fn prior(
+    input: &ChannelInput<'_>,
+    channel: &dyn Channel,
+    params: &Params,
+    c: &Candidate,
+    spun_len: usize,
+) -> Option<f32> {
+    if let Some(id) = c.phrase {
+        return Some(input.lexicon.unigram(id) + channel.score(c, spun_len, params));
+    }
+    let words = lm_words(input.lm, input.language, &c.text);
+    if c.inflected && words.iter().any(Option::is_none) {
+        return None;
+    }
+    let unigram: f32 = words
+        .iter()
+        .map(|w| w.map_or(crate::lm::OOV_LOGPROB, |id| input.lm.unigram(id)))
+        .sum();
+    Some(unigram + channel.score(c, spun_len, params))
+}
+
+/// The candidates `channel` (number `index` among the model's channels) proposes for one span
+/// (`slice` joined by spaces is `spun`), best prior first, cut at its limit, each with its LM
+/// tokens. None equals the span or is a spelling variant of it. What the document layer
+/// ranks per channel, and what a prepared image stores for one-word spans
+/// ([`crate::precomputed`]).
+pub fn ranked_candidates(
+    input: &ChannelInput<'_>,
+    channel: &dyn Channel,
+    index: usize,
+    weights: &Weights,
+    slice: &[&str],
+    spun: &str,
+) -> Vec<Candidate> {
+    let mut found = Vec::new();
+    channel.propose(input, slice, spun, &mut found);
+    found.retain(|c| c.text != spun && !input.language.spelling_variants(spun, &c.text));
+    let mut scored: Vec<(f32, Candidate)> = found
+        .into_iter()
+        .filter_map(|mut c| {
+            c.channel = index as u8;
+            Some((prior(input, channel, &weights.restore, &c, slice.len())?, c))
+        })
+        .collect();
+    // Stable, so equal priors keep their order: deterministic output.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if let Some(limit) = channel.limit(weights) {
+        scored.truncate(limit);
+    }
+    let mut out: Vec<Candidate> = scored.into_iter().map(|(_, c)| c).collect();
+    for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
+        c.lm = match c.phrase {
+            Some(id) => input.lexicon.lm_tokens(id).collect(),
+            None => lm_words(input.lm, input.language, &c.text).into(),
+        };
+    }
+    out
+}
+
 /// The generic reverse thesaurus channel.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThesaurusChannel;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::candidates::{self, Candidate, Span};
-use crate::lm::{LanguageModel, State, WordId, OOV_LOGPROB};
+use crate::lm::{LanguageModel, State, WordId};
 use crate::text::{self, Case, TokenKind};
 use crate::weights::{Params, Weights};
 use crate::Model;
@@ -71,10 +71,14 @@ pub struct CandidateCache {
         quick_cache::sync::Cache<String, Arc<[Candidate]>, quick_cache::UnitWeighter, PhraseHasher>,
     /// The one empty list every phrase without a candidate (most windows) shares.
     none: Arc<[Candidate]>,
+    /// Whether the model's precomputed one-word lists ([`crate::precomputed`]) were ranked
+    /// with this engine's weights, so that they may stand for computed ones.
+    precomputed: bool,
 }
 
-impl Default for CandidateCache {
-    fn default() -> Self {
+impl CandidateCache {
+    /// An empty cache for an engine over `model` with `weights`.
+    pub fn new(model: &Model, weights: &Weights) -> Self {
         CandidateCache {
             phrases: quick_cache::sync::Cache::with(
                 SHARED_CACHE_PHRASES,
@@ -84,6 +88,10 @@ impl Default for CandidateCache {
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
             none: Arc::from(Vec::new()),
+            precomputed: model
+                .precomputed
+                .as_ref()
+                .is_some_and(|p| p.ranked_with(weights)),
         }
     }
 }
@@ -116,7 +124,7 @@ pub(crate) fn prepare<'t>(
                     return cache.none.clone();
                 }
                 cache.phrases.get(phrase).unwrap_or_else(|| {
-                    let mut found = phrase_candidates(model, weights, slice, phrase);
+                    let mut found = candidates_of(model, weights, slice, phrase, cache.precomputed);
                     if with_number {
                         found.retain(|c| c.learned.is_some());
                     }
@@ -195,24 +203,6 @@ pub fn channel_score(model: &Model, c: &Candidate, spun_len: usize, params: &Par
     model.channels[c.channel as usize].score(c, spun_len, params)
 }
 
-/// Prior of a candidate before context: its unigram log-probability plus its channel score.
-/// A re-inflected form the language model has never seen ("citationed") is no word at all,
-/// and is dropped.
-fn prior(model: &Model, params: &Params, c: &Candidate, spun_len: usize) -> Option<f32> {
-    if let Some(id) = c.phrase {
-        return Some(model.lexicon.unigram(id) + channel_score(model, c, spun_len, params));
-    }
-    let words = model.lm_words(&c.text);
-    if c.inflected && words.iter().any(Option::is_none) {
-        return None;
-    }
-    let unigram: f32 = words
-        .iter()
-        .map(|w| w.map_or(OOV_LOGPROB, |id| model.lm.unigram(id)))
-        .sum();
-    Some(unigram + channel_score(model, c, spun_len, params))
-}
-
 /// The candidates of one span (`slice` joined by spaces is `spun`), each with its LM
 /// tokens: every channel's in the model's order, each channel's best prior first and cut at
 /// its limit. None equals the span or is a spelling variant of it.
@@ -222,33 +212,54 @@ pub fn phrase_candidates(
     slice: &[&str],
     spun: &str,
 ) -> Vec<Candidate> {
-    let input = model.channel_input();
+    candidates_of(model, weights, slice, spun, false)
+}
+
+/// [`phrase_candidates`], reading a one-word span's thesaurus list from the model's
+/// precomputed lists when `precomputed` says they were ranked with `weights` (the same list,
+/// computed when the image was prepared).
+fn candidates_of(
+    model: &Model,
+    weights: &Weights,
+    slice: &[&str],
+    spun: &str,
+    precomputed: bool,
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (index, channel) in model.channels.iter().enumerate() {
-        let mut found = Vec::new();
-        channel.propose(&input, slice, spun, &mut found);
-        found.retain(|c| c.text != spun && !model.language.spelling_variants(spun, &c.text));
-        let mut scored: Vec<(f32, Candidate)> = found
-            .into_iter()
-            .filter_map(|mut c| {
-                c.channel = index as u8;
-                Some((prior(model, &weights.restore, &c, slice.len())?, c))
-            })
-            .collect();
-        // Stable, so equal priors keep their order: deterministic output.
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        if let Some(limit) = channel.limit(weights) {
-            scored.truncate(limit);
+        let stored = (precomputed && slice.len() == 1 && channel.name() == "thesaurus")
+            .then_some(model.precomputed.as_ref())
+            .flatten();
+        match stored {
+            // A word without a stored list was either not among those computed or has no
+            // candidate: computing settles which.
+            Some(p) => match p.get(spun, index as u8, &model.lexicon) {
+                Some(found) => out.extend(found),
+                None => out.extend(channel_candidates(model, weights, index, slice, spun)),
+            },
+            None => out.extend(channel_candidates(model, weights, index, slice, spun)),
         }
-        out.extend(scored.into_iter().map(|(_, c)| c));
-    }
-    for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
-        c.lm = match c.phrase {
-            Some(id) => model.lexicon.lm_tokens(id).collect(),
-            None => model.lm_words(&c.text).into(),
-        };
     }
     out
+}
+
+/// The candidates channel `index` of `model` proposes for one span, best prior first, cut at
+/// its limit, each with its LM tokens (see [`crate::channel::ranked_candidates`]).
+pub fn channel_candidates(
+    model: &Model,
+    weights: &Weights,
+    index: usize,
+    slice: &[&str],
+    spun: &str,
+) -> Vec<Candidate> {
+    crate::channel::ranked_candidates(
+        &model.channel_input(),
+        model.channels[index].as_ref(),
+        index,
+        weights,
+        slice,
+        spun,
+    )
 }
 
 /// LM states before each unit of a sentence and the flat LM tokens of the words as written.

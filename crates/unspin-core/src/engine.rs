@@ -88,10 +88,10 @@ impl Engine {
     pub fn with_weights(model: Arc<Model>, weights: Weights) -> Self {
         Engine {
             shared: Arc::new(Shared {
+                cache: CandidateCache::new(&model, &weights),
                 model,
                 weights,
                 rescorer: None,
-                cache: CandidateCache::default(),
                 counts: Counters::default(),
             }),
         }
@@ -105,7 +105,7 @@ impl Engine {
                 model: self.shared.model.clone(),
                 weights: self.shared.weights.clone(),
                 rescorer: Some(scorer),
-                cache: CandidateCache::default(),
+                cache: CandidateCache::new(&self.shared.model, &self.shared.weights),
                 counts: Counters::default(),
             }),
         }

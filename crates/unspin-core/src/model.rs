@@ -13,6 +13,7 @@ use crate::container::{ModelError, SectionWriter, Sections};
 use crate::language::{self, Language};
 use crate::lexicon::Lexicon;
 use crate::lm::{LanguageModel, LmWords, TrigramModel};
+use crate::precomputed::PrecomputedCandidates;
 use crate::spinner::SpinnerTable;
 use crate::weights::Weights;
 
@@ -107,6 +108,9 @@ pub struct Model {
     pub channels: Vec<Box<dyn Channel>>,
     /// The weights engines start from (the file's `weights` section, else the defaults).
     pub weights: Weights,
+    /// One-word candidate lists computed when the program's image was prepared (`None` for
+    /// any other file): see [`crate::precomputed`].
+    pub precomputed: Option<PrecomputedCandidates>,
 }
 
 impl Model {
@@ -132,6 +136,7 @@ impl Model {
             lexicon,
             channels: vec![Box::new(ThesaurusChannel)],
             weights,
+            precomputed: PrecomputedCandidates::from_sections(s)?,
         })
     }
 
@@ -205,7 +210,28 @@ impl Model {
         );
         lm.write_derived(&mut w);
         model.lexicon.write_derived(&mut w);
+        model.precompute_candidates().write(&mut w);
         Ok(w.finish_uncompressed())
+    }
+
+    /// The thesaurus channel's candidate list of every one-word span the language model
+    /// knows, ranked with the model's own weights (see [`crate::precomputed`]).
+    pub fn precompute_candidates(&self) -> PrecomputedCandidates {
+        let language = self.language.as_ref();
+        let words: Vec<&str> = (0..self.lm.vocab_len())
+            .map(|id| self.lm.word(id as crate::lm::WordId))
+            .filter(|w| !w.is_empty() && language.normalise_word(w) == *w)
+            .collect();
+        let thesaurus = self
+            .channels
+            .iter()
+            .position(|c| c.name() == "thesaurus")
+            .expect("a model has the thesaurus channel");
+        let input = self.channel_input();
+        let channel = self.channels[thesaurus].as_ref();
+        PrecomputedCandidates::build(&words, &self.weights, |w| {
+            crate::channel::ranked_candidates(&input, channel, thesaurus, &self.weights, &[w], w)
+        })
     }
 
     /// Loads a model file.

@@ -33,6 +33,11 @@ struct Args {
     /// Model file.
     #[arg(long, default_value = "models/en-default.unspin")]
     model: PathBuf,
+    /// Use the model compiled into the program (its prepared image, as `unspin` loads it:
+    /// with the precomputed one-word candidate lists) instead of `--model`, for the main
+    /// measurements (`--bench`, the synthetic restoration and detection).
+    #[arg(long)]
+    embedded: bool,
     /// `dev` (even-numbered articles) or `test` (odd-numbered).
     #[arg(long, default_value = "test")]
     split: String,
@@ -385,7 +390,11 @@ fn main() -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    let mut model = Model::open(&args.model)?;
+    let mut model = if args.embedded {
+        unspin_model::default_model().context("the embedded model is damaged")?
+    } else {
+        Model::open(&args.model)?
+    };
     for path in &args.spinner {
         let table = unspin_core::spinner::SpinnerTable::open(path)
             .with_context(|| format!("cannot load spinner table {}", path.display()))?;

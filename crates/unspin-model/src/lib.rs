@@ -62,4 +62,51 @@ mod tests {
         assert_eq!(a.text, b.text);
         assert_ne!(a.text, spun, "the sentence is restored at all");
     }
+
+    /// The one-word candidate lists stored in the image are exactly what the model file
+    /// computes for those words (every 50th word of the vocabulary and a few a spinner
+    /// rewrites), a word without a list has no candidate, and other weights do not use them.
+    #[test]
+    fn the_precomputed_lists_are_what_the_file_computes() {
+        let image = default_model().expect("the image loads");
+        let file = Model::from_bytes(include_bytes!("../../../models/en-default.unspin"))
+            .expect("the file loads");
+        assert!(
+            file.precomputed.is_none(),
+            "a model file is never trusted with them"
+        );
+        let lists = image.precomputed.as_ref().expect("the image has the lists");
+        assert!(lists.ranked_with(&image.weights));
+        eprintln!("{} words have a stored list", lists.len());
+        assert!(lists.len() > 10_000, "{} words", lists.len());
+        let weights = &file.weights;
+        let mut words: Vec<String> = (0..file.lm.vocab_len())
+            .step_by(50)
+            .map(|id| file.lm.word(id as u32).to_owned())
+            .collect();
+        words.extend(["stated", "value", "officers", "merchants", "essentially"].map(String::from));
+        let mut with_list = 0;
+        for word in &words {
+            if unspin_core::text::normalise_word(word) != *word {
+                continue;
+            }
+            let computed =
+                unspin_core::document::channel_candidates(&file, weights, 0, &[word], word);
+            match lists.get(word, 0, &image.lexicon) {
+                Some(stored) => {
+                    assert_eq!(stored, computed, "{word}");
+                    with_list += 1;
+                }
+                None => assert!(computed.is_empty(), "{word} has candidates but no list"),
+            }
+        }
+        assert!(
+            with_list > 100,
+            "{with_list} of {} sampled words",
+            words.len()
+        );
+        let mut other = image.weights.clone();
+        other.set("candidate_limit=30").unwrap();
+        assert!(!lists.ranked_with(&other));
+    }
 }
