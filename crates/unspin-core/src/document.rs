@@ -227,18 +227,19 @@ fn candidates_of(
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (index, channel) in model.channels.iter().enumerate() {
+        // A word without a stored list was either not among those computed or has no
+        // candidate: computing settles which.
         let stored = (precomputed && slice.len() == 1 && channel.name() == "thesaurus")
-            .then_some(model.precomputed.as_ref())
+            .then(|| {
+                model
+                    .precomputed
+                    .as_ref()?
+                    .get(spun, index as u8, &model.lexicon)
+            })
             .flatten();
-        match stored {
-            // A word without a stored list was either not among those computed or has no
-            // candidate: computing settles which.
-            Some(p) => match p.get(spun, index as u8, &model.lexicon) {
-                Some(found) => out.extend(found),
-                None => out.extend(channel_candidates(model, weights, index, slice, spun)),
-            },
-            None => out.extend(channel_candidates(model, weights, index, slice, spun)),
-        }
+        out.extend(
+            stored.unwrap_or_else(|| channel_candidates(model, weights, index, slice, spun)),
+        );
     }
     out
 }

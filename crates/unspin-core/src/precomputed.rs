@@ -72,38 +72,18 @@ impl PrecomputedCandidates {
 
     /// Computes the lists of every word the language model knows that has a candidate, with
     /// `list(word)`: the thesaurus channel's candidates of that one-word span, as
-    /// [`crate::document::phrase_candidates`] ranks them under `weights`. Runs on every core.
+    /// [`crate::document::phrase_candidates`] ranks them under `weights`. Runs on every core
+    /// (rayon).
     pub fn build(
         words: &[&str],
         weights: &Weights,
         list: impl Fn(&str) -> Vec<Candidate> + Sync,
     ) -> PrecomputedCandidates {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = words.len().div_ceil(threads).max(1);
-        let lists: Vec<Vec<(usize, Vec<Candidate>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = words
-                .chunks(chunk)
-                .enumerate()
-                .map(|(n, part)| {
-                    let list = &list;
-                    scope.spawn(move || {
-                        part.iter()
-                            .enumerate()
-                            .map(|(i, w)| (n * chunk + i, list(w)))
-                            .filter(|(_, found)| !found.is_empty())
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a candidate list thread"))
-                .collect()
-        });
-        let mut found: Vec<(&str, Vec<Candidate>)> = lists
-            .into_iter()
-            .flatten()
-            .map(|(i, c)| (words[i], c))
+        use rayon::prelude::*;
+        let mut found: Vec<(&str, Vec<Candidate>)> = words
+            .par_iter()
+            .map(|w| (*w, list(w)))
+            .filter(|(_, c)| !c.is_empty())
             .collect();
         // The fst wants its keys in order and once each.
         found.sort_by(|a, b| a.0.cmp(b.0));

@@ -255,6 +255,20 @@ impl Index {
         }
     }
 
+    /// The counter `key` of the `meta` table (`next_doc`, `next_segment`); its absence is
+    /// damage ("no `what` counter").
+    fn counter(
+        &self,
+        meta: &impl ReadableTable<&'static str, u64>,
+        key: &str,
+        what: &str,
+    ) -> Result<u64, IndexError> {
+        meta.get(key)
+            .map_err(|e| self.fail(e))?
+            .map(|v| v.value())
+            .ok_or_else(|| self.corrupt(format!("no {what} counter")))
+    }
+
     /// Opens the index in `dir`, creating the folder and an empty index if there is none.
     pub fn create(dir: &Path) -> Result<Index, IndexError> {
         let path = dir.join(FILE_NAME);
@@ -349,11 +363,7 @@ impl Index {
         let txn = self.db.begin_read().map_err(|e| self.fail(e))?;
         let table = txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
         let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
-        let next_segment = meta
-            .get("next_segment")
-            .map_err(|e| self.fail(e))?
-            .map(|v| v.value())
-            .ok_or_else(|| self.corrupt("no segment counter"))?;
+        let next_segment = self.counter(&meta, "next_segment", "segment")?;
         let mut segments = Vec::new();
         let mut listed = std::collections::HashSet::new();
         for entry in table.iter().map_err(|e| self.fail(e))? {
@@ -406,11 +416,7 @@ impl Index {
             let mut ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
             let mut table = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
             let mut segments = txn.open_table(SEGMENTS).map_err(|e| self.fail(e))?;
-            let mut next = meta
-                .get("next_doc")
-                .map_err(|e| self.fail(e))?
-                .map(|v| v.value())
-                .ok_or_else(|| self.corrupt("no document counter"))?;
+            let mut next = self.counter(&meta, "next_doc", "document")?;
             let mut pairs: Vec<(u64, u32)> = Vec::new();
             for (d, fingerprint) in docs.iter().zip(fingerprints) {
                 if ids.get(d.id.as_str()).map_err(|e| self.fail(e))?.is_some() {
@@ -639,11 +645,7 @@ impl Index {
         let docs = txn.open_table(DOCS).map_err(|e| self.fail(e))?;
         let ids = txn.open_table(IDS).map_err(|e| self.fail(e))?;
         let meta = txn.open_table(META).map_err(|e| self.fail(e))?;
-        let next = meta
-            .get("next_doc")
-            .map_err(|e| self.fail(e))?
-            .map(|v| v.value())
-            .ok_or_else(|| self.corrupt("no document counter"))?;
+        let next = self.counter(&meta, "next_doc", "document")?;
         for entry in docs.iter().map_err(|e| self.fail(e))? {
             let (doc, json) = entry.map_err(|e| self.fail(e))?;
             let d: Document = serde_json::from_slice(json.value()).map_err(|e| self.corrupt(e))?;

@@ -162,7 +162,7 @@ fn compacting_keeps_every_answer_and_does_not_grow_the_file() {
     let docs = documents();
     {
         let index = Index::create(&dir).unwrap();
-        // Two batches rewrite the posting lists, leaving free pages behind.
+        // Two batches: two segments to merge, and free pages in the database.
         index.add_batch(&docs[..4]).unwrap();
         index.add_batch(&docs[4..]).unwrap();
     }
