@@ -17,7 +17,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::candidates::{Candidate, Span};
 use crate::document::{channel_score, Document, WrittenContext};
+use crate::lm::prefetch_window;
 use crate::weights::Weights;
 pub use crate::weights::{Calibration, FEATURES};
 use crate::Model;
@@ -177,7 +179,34 @@ impl Calibration {
 struct PhraseEvidence {
     first: Option<(usize, usize)>,
     occurrences: usize,
-    gains: HashMap<String, f32>,
+    /// Per candidate text, in the order first met: a phrase has at most
+    /// [`Weights::check_candidates`] of them, so a list searched in place beats a map (and
+    /// its key copies are inline, not allocated).
+    gains: Vec<(compact_str::CompactString, f32)>,
+}
+
+impl PhraseEvidence {
+    fn add_gain(&mut self, text: &compact_str::CompactString, gain: f32) {
+        match self.gains.iter_mut().find(|(t, _)| t == text) {
+            Some((_, sum)) => *sum += gain,
+            None => self.gains.push((text.clone(), gain)),
+        }
+    }
+}
+
+/// The candidates of `span` that check scores: only those of the channels the calibration was
+/// fitted on (a learned table would move it; their candidate lists are the same with or
+/// without others), at most [`Weights::check_candidates`].
+fn calibrated_candidates<'s>(
+    model: &Model,
+    weights: &Weights,
+    span: &'s Span,
+) -> smallvec::SmallVec<[&'s Candidate; 8]> {
+    span.candidates
+        .iter()
+        .filter(|c| model.channels[c.channel as usize].calibrated())
+        .take(weights.check_candidates)
+        .collect()
 }
 
 /// Checks a prepared document with `weights` (its channel, its calibration).
@@ -187,7 +216,9 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let lm = model.lm.as_ref();
     let mut words = 0usize;
     let mut spintax = 0usize;
-    let mut phrases: HashMap<&str, PhraseEvidence> = HashMap::new();
+    // Keyed by the document's own phrases: a fast hasher, seeded per process.
+    let mut phrases: HashMap<&str, PhraseEvidence, foldhash::fast::RandomState> =
+        HashMap::default();
     let (mut lm_low, mut lm_high) = (0usize, 0usize);
     let (mut attested, mut attested_tells) = (0.0f32, 0.0f32);
     let (mut replaced, mut attested_replaced) = (0usize, 0usize);
@@ -212,7 +243,25 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                     usize::from(model.channels.iter().any(|c| c.replaces_attested(word)));
             }
         }
-        for span in &s.spans {
+        // A span's windows are scored once the next span's look-ups have been asked for: the
+        // look-ups are independent, and their cache misses overlap when asked for together.
+        let prefetch = |span: &Span| {
+            let end = span.first + span.len;
+            let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
+            let before = ctx.states[span.first];
+            let after = ctx.after(lm, end);
+            prefetch_window(lm, before, kept, &after);
+            for c in calibrated_candidates(model, weights, span) {
+                prefetch_window(lm, before, &c.lm, &after);
+            }
+        };
+        if let Some(first) = s.spans.first() {
+            prefetch(first);
+        }
+        for (k, span) in s.spans.iter().enumerate() {
+            if let Some(next) = s.spans.get(k + 1) {
+                prefetch(next);
+            }
             let end = span.first + span.len;
             let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
             let before = ctx.states[span.first];
@@ -248,17 +297,11 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.
             let kept_score = lm.score_window(before, kept, &after);
-            // Only the channels the calibration was fitted on are read (a learned table
-            // would move it); their candidate lists are the same with or without others.
-            let calibrated = span
-                .candidates
-                .iter()
-                .filter(|c| model.channels[c.channel as usize].calibrated());
-            for c in calibrated.take(weights.check_candidates) {
+            for c in calibrated_candidates(model, weights, span) {
                 let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
                 best_lm = best_lm.max(lm_gain);
                 let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
-                *entry.gains.entry(c.text.to_string()).or_default() += gain;
+                entry.add_gain(&c.text, gain);
             }
             lm_low += usize::from(best_lm > calibration.lm_gain_low);
             lm_high += usize::from(best_lm > calibration.lm_gain_high);
@@ -276,7 +319,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         let Some((original, gain)) = e
             .gains
             .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
         else {
             continue;
         };
@@ -292,7 +335,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             start,
             end,
             spun: doc.input[start..end].to_owned(),
-            original: original.clone(),
+            original: original.to_string(),
             gain: *gain,
             occurrences: e.occurrences,
         });

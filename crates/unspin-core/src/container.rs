@@ -7,7 +7,9 @@
 //! error, never a panic or a silently wrong model.
 //!
 //! The writer pads sections (with nameless padding sections, which readers skip) so that every
-//! section's data starts at a multiple of 8 bytes from the start of the payload. An uncompressed
+//! section's data starts at a multiple of 8 bytes from the start of the payload (and of the
+//! file: the header is 40 bytes; tables written with [`SectionWriter::bytes_aligned`] start at
+//! a multiple of 64 from the start of the file). An uncompressed
 //! file compiled into the program ([`Sections::parse_static`]) is then read in place: its
 //! arrays ([`Array`]) point into the program's own read-only pages, and loading a model costs
 //! no copying, inflating or building (a prepared image, [`crate::Model::prepared_image`]).
@@ -45,6 +47,9 @@ pub const MAGIC: &[u8; 8] = b"UNSPINMD";
 pub const FORMAT_VERSION: u32 = 1;
 const FLAG_ZSTD: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 8 + 8;
+/// Alignment of a prepared image in the program and of its cache-line-aligned sections
+/// ([`SectionWriter::bytes_aligned`]).
+pub const CACHE_LINE: usize = 64;
 /// Refuse to inflate payloads larger than this: a hostile header must not exhaust memory.
 const MAX_PAYLOAD: u64 = 1 << 31;
 
@@ -57,16 +62,28 @@ pub struct SectionWriter {
 impl SectionWriter {
     /// Appends a section of raw bytes, its data aligned to 8 bytes in the payload.
     pub fn bytes(&mut self, name: &str, data: &[u8]) {
+        self.bytes_aligned(name, data, 8);
+    }
+
+    /// Appends a section of raw bytes whose data starts at a multiple of `align` bytes (a
+    /// power of two, at least 8) from the start of the file: in a prepared image compiled in
+    /// at [`CACHE_LINE`] alignment, a table whose entries must not straddle cache lines.
+    pub fn bytes_aligned(&mut self, name: &str, data: &[u8], align: usize) {
+        assert!(
+            align.is_power_of_two() && align >= 8,
+            "alignment must be a power of two of at least 8"
+        );
         assert!(
             !name.is_empty() && name.len() < 256,
             "section name empty or too long"
         );
         // The data would start after a one-byte name length, the name and an eight-byte
-        // length. When that is not a multiple of 8, a nameless padding section (9 bytes of
-        // header plus `pad` bytes) goes first.
-        let misalignment = (self.payload.len() + 1 + name.len() + 8) % 8;
+        // length. When that is not a multiple of `align` (counted from the file's start: the
+        // header is 40 bytes, a multiple of 8), a nameless padding section (9 bytes of header
+        // plus `pad` bytes) goes first.
+        let misalignment = (HEADER_LEN + self.payload.len() + 1 + name.len() + 8) % align;
         if misalignment != 0 {
-            let pad = (8 - (misalignment + 9) % 8) % 8;
+            let pad = (align - (misalignment + 9) % align) % align;
             self.payload.push(0);
             self.payload.extend_from_slice(&(pad as u64).to_le_bytes());
             self.payload.resize(self.payload.len() + pad, 0);
@@ -98,8 +115,13 @@ impl SectionWriter {
 
     /// Appends a section of `u64` values.
     pub fn u64s(&mut self, name: &str, data: &[u64]) {
+        self.u64s_aligned(name, data, 8);
+    }
+
+    /// Appends a section of `u64` values aligned as [`SectionWriter::bytes_aligned`] says.
+    pub fn u64s_aligned(&mut self, name: &str, data: &[u64], align: usize) {
         let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.bytes(name, &bytes);
+        self.bytes_aligned(name, &bytes, align);
     }
 
     /// Finishes the file uncompressed: a prepared image, read in place by

@@ -40,24 +40,67 @@ pub struct TrigramModel {
     tri_prob_bins: Array<f32>,
     bos: Option<WordId>,
     eos: Option<WordId>,
-    /// Open-addressing table from (word, previous word) to its bigram entry, built at load
-    /// (not stored in the model file: 32 MiB that compress poorly; stored in a prepared
-    /// image, `lm.bigram_slots`): the runs of common words hold thousands of entries, and a
-    /// binary search through them was a fifth of restore's time. Each slot holds `previous
-    /// word << 32 | entry`, so a probe compares within the table instead of reading `bi_word`
-    /// at a random place.
+    /// Open-addressing table from (word, previous word) to everything a look-up needs of that
+    /// bigram, built at load (not stored in the model file: 64 MiB that compress poorly;
+    /// stored in a prepared image, `lm.bigram_table`). Each slot is two `u64`s (see
+    /// [`BigramSlot`]) and one probe reads one cache line: the run layout scattered a bigram's
+    /// probability, backoff and trigram run over four arrays, and those misses were half of
+    /// check's time.
     bigram_slots: Array<u64>,
-    /// `64 - log2(bigram_slots.len())`: the shift that maps a hash to a slot.
+    /// `64 - log2(slot count)`: the shift that maps a hash to a slot.
     bigram_shift: u32,
 }
 
-/// Marks an empty slot of [`TrigramModel::bigram_slots`].
+/// Marks an empty slot of [`TrigramModel::bigram_slots`] (its key word; no word id reaches
+/// [`MAX_VOCABULARY`]).
 const EMPTY_SLOT: u64 = u64::MAX;
+
+/// Word ids must stay below this for the bigram table's 24-bit key fields.
+pub const MAX_VOCABULARY: usize = (1 << 24) - 1;
+
+/// Longest run of trigrams extending one bigram that the bigram table can describe.
+pub const MAX_TRIGRAM_RUN: usize = u16::MAX as usize;
 
 /// Slot of the pair (`w`, `prev`) before probing (Fibonacci hashing).
 fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
     let key = (u64::from(w) << 32) | u64::from(prev);
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
+/// What the bigram table holds of one bigram `prev w`, unpacked from its two words:
+/// `w << 40 | prev << 16 | probability code` and `trigram run start << 32 | run length << 16 |
+/// backoff code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BigramSlot {
+    prob: u16,
+    backoff: u16,
+    /// Where its run of trigram entries starts in `tri_word` / `tri_prob`.
+    tri_start: u32,
+    tri_len: u16,
+}
+
+impl BigramSlot {
+    fn key(w: WordId, prev: WordId) -> u64 {
+        (u64::from(w) << 24) | u64::from(prev)
+    }
+
+    fn pack(self, w: WordId, prev: WordId) -> [u64; 2] {
+        [
+            (Self::key(w, prev) << 16) | u64::from(self.prob),
+            (u64::from(self.tri_start) << 32)
+                | (u64::from(self.tri_len) << 16)
+                | u64::from(self.backoff),
+        ]
+    }
+
+    fn unpack(first: u64, second: u64) -> Self {
+        BigramSlot {
+            prob: first as u16,
+            backoff: second as u16,
+            tri_start: (second >> 32) as u32,
+            tri_len: (second >> 16) as u16,
+        }
+    }
 }
 
 /// Everything needed to write a language model, as plain arrays (see [`TrigramModel`]).
@@ -155,12 +198,12 @@ impl TrigramModel {
         }
         let bos = lm.id("<s>");
         let eos = lm.id("</s>");
-        let (bigram_slots, bigram_shift) = match s.prepared("lm.bigram_slots") {
+        let (bigram_slots, bigram_shift) = match s.prepared("lm.bigram_table") {
             Some(_) => {
                 // Only ever read from the program's own prepared image (`Sections::prepared`),
                 // checked when the build wrote it.
-                let slots: Array<u64> = s.array("lm.bigram_slots")?;
-                let shift = 64 - slots.len().trailing_zeros();
+                let slots: Array<u64> = s.array("lm.bigram_table")?;
+                let shift = 64 - (slots.len() / 2).trailing_zeros();
                 (slots, shift)
             }
             None => {
@@ -182,7 +225,12 @@ impl TrigramModel {
     pub fn write_derived(&self, w: &mut SectionWriter) {
         self.words.write_ends(w, "lm.word_ends");
         w.bytes("lm.vocab_fst", self.vocab.as_fst().as_bytes());
-        w.u64s("lm.bigram_slots", &self.bigram_slots);
+        // Cache-line aligned, so that no 16-byte slot straddles two lines.
+        w.u64s_aligned(
+            "lm.bigram_table",
+            &self.bigram_slots,
+            crate::container::CACHE_LINE,
+        );
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -211,6 +259,16 @@ impl TrigramModel {
         };
         if !monotone(&self.uni_next, n2) || !monotone(&self.bi_next, n3) {
             return Err(corrupt("run boundaries out of order"));
+        }
+        if n >= MAX_VOCABULARY {
+            return Err(corrupt("vocabulary too large (16.7 million words at most)"));
+        }
+        if self
+            .bi_next
+            .windows(2)
+            .any(|w| (w[1] - w[0]) as usize > MAX_TRIGRAM_RUN)
+        {
+            return Err(corrupt("a bigram with more than 65,535 trigrams"));
         }
         if self
             .bi_word
@@ -253,58 +311,104 @@ impl TrigramModel {
         self.uni_prob[w as usize]
     }
 
-    /// The bigram hash table (at most half full) and its shift.
+    /// The bigram hash table (at most half full; two words a slot) and its shift.
     fn bigram_table(&self) -> (Vec<u64>, u32) {
         let bits = (2 * self.bi_word.len().max(1))
             .next_power_of_two()
             .trailing_zeros();
         let shift = 64 - bits;
         let mask = (1usize << bits) - 1;
-        let mut slots = vec![EMPTY_SLOT; 1 << bits];
+        let mut slots = vec![EMPTY_SLOT; 2 << bits];
         for w in 0..self.words.len() {
             let (lo, hi) = (self.uni_next[w] as usize, self.uni_next[w + 1] as usize);
             for e in lo..hi {
-                let mut at = bigram_home(w as WordId, self.bi_word[e], shift);
-                while slots[at] != EMPTY_SLOT {
+                let prev = self.bi_word[e];
+                let mut at = bigram_home(w as WordId, prev, shift);
+                while slots[2 * at] != EMPTY_SLOT {
                     at = (at + 1) & mask;
                 }
-                slots[at] = (u64::from(self.bi_word[e]) << 32) | e as u64;
+                let (start, end) = (self.bi_next[e], self.bi_next[e + 1]);
+                let slot = BigramSlot {
+                    prob: self.bi_prob[e],
+                    backoff: self.bi_bo[e],
+                    tri_start: start,
+                    // `validate` bounds the runs.
+                    tri_len: (end - start) as u16,
+                };
+                slots[2 * at..2 * at + 2].copy_from_slice(&slot.pack(w as WordId, prev));
             }
         }
         (slots, shift)
     }
 
-    fn find_bigram(&self, w: WordId, prev: WordId) -> Option<usize> {
-        let lo = self.uni_next[w as usize];
-        let hi = self.uni_next[w as usize + 1];
-        let mask = self.bigram_slots.len() - 1;
+    fn find_bigram(&self, w: WordId, prev: WordId) -> Option<BigramSlot> {
+        let mask = self.bigram_slots.len() / 2 - 1;
+        let key = BigramSlot::key(w, prev);
         let mut at = bigram_home(w, prev, self.bigram_shift);
         loop {
-            let slot = self.bigram_slots[at];
-            if slot == EMPTY_SLOT {
+            let first = self.bigram_slots[2 * at];
+            if first == EMPTY_SLOT {
                 return None;
             }
-            let e = slot as u32;
-            if (slot >> 32) as u32 == prev && e >= lo && e < hi {
-                return Some(e as usize);
+            if first >> 16 == key {
+                return Some(BigramSlot::unpack(first, self.bigram_slots[2 * at + 1]));
             }
             at = (at + 1) & mask;
         }
     }
 
-    fn find_trigram(&self, bigram: usize, prev2: WordId) -> Option<usize> {
-        let lo = self.bi_next[bigram] as usize;
-        let hi = self.bi_next[bigram + 1] as usize;
+    fn find_trigram(&self, bigram: BigramSlot, prev2: WordId) -> Option<usize> {
+        let lo = bigram.tri_start as usize;
+        let hi = lo + usize::from(bigram.tri_len);
         self.tri_word[lo..hi]
             .binary_search(&prev2)
             .ok()
             .map(|i| lo + i)
     }
 
+    /// Asks the processor to start loading the bigram-table slots that scoring `words` from
+    /// `state` will probe (the pair itself and the history's backoff pair), so that a caller
+    /// with many independent look-ups ahead waits for their cache misses together instead of
+    /// one after another. Changes no result.
+    pub fn prefetch_words(&self, mut state: State, words: &[Option<WordId>]) {
+        for w in words {
+            match *w {
+                Some(id) => {
+                    if let Some(p) = state.1 {
+                        self.prefetch_slot(id, p);
+                        if let Some(q) = state.0 {
+                            self.prefetch_slot(p, q);
+                        }
+                    }
+                    state = (state.1, Some(id));
+                }
+                None => state = (None, None),
+            }
+        }
+    }
+
+    #[inline]
+    fn prefetch_slot(&self, w: WordId, prev: WordId) {
+        if self.bigram_slots.is_empty() {
+            return;
+        }
+        let at = bigram_home(w, prev, self.bigram_shift);
+        let slot = &self.bigram_slots[2 * at];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch is a hint that never faults, and the address is that of an
+            // element of the table.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = slot;
+    }
+
     /// Backoff weight of the history `prev2 prev`.
     fn bigram_backoff(&self, prev2: WordId, prev: WordId) -> f32 {
         self.find_bigram(prev, prev2)
-            .map(|e| self.bi_bo_bins[self.bi_bo[e] as usize])
+            .map(|b| self.bi_bo_bins[b.backoff as usize])
             .unwrap_or(0.0)
     }
 
@@ -314,10 +418,10 @@ impl TrigramModel {
         let uni = self.uni_prob[w as usize];
         let Some(p) = prev else { return uni };
         match self.find_bigram(w, p) {
-            Some(e) => {
-                let bi = self.bi_prob_bins[self.bi_prob[e] as usize];
+            Some(b) => {
+                let bi = self.bi_prob_bins[b.prob as usize];
                 match prev2 {
-                    Some(q) => match self.find_trigram(e, q) {
+                    Some(q) => match self.find_trigram(b, q) {
                         Some(t) => self.tri_prob_bins[self.tri_prob[t] as usize],
                         None => bi + self.bigram_backoff(q, p),
                     },
@@ -365,6 +469,12 @@ pub trait LanguageModel: Send + Sync {
     ) -> f32 {
         window_score(self, before, middle, after)
     }
+    /// Starts loading what scoring `words` from `state` will read, for callers about to score
+    /// many independent windows (check's candidates, the decoder's hypotheses): a hint that
+    /// changes no result. The default does nothing.
+    fn prefetch(&self, state: State, words: &[Option<WordId>]) {
+        let _ = (state, words);
+    }
     /// Log-probability of a phrase on its own (see [`phrase_logprob`]).
     fn phrase_logprob(&self, words: &[Option<WordId>]) -> f32 {
         phrase_logprob(self, words)
@@ -396,6 +506,9 @@ impl LanguageModel for TrigramModel {
     }
     fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
         TrigramModel::logprob(self, prev2, prev, w)
+    }
+    fn prefetch(&self, state: State, words: &[Option<WordId>]) {
+        self.prefetch_words(state, words);
     }
     fn vocab_len(&self) -> usize {
         self.words.len()
@@ -482,6 +595,28 @@ pub fn window_score<L: LanguageModel + ?Sized>(
     a + b
 }
 
+/// The history after `words` from `state`, without scoring them.
+pub fn advance(mut state: State, words: &[Option<WordId>]) -> State {
+    for w in words {
+        state = match w {
+            Some(id) => (state.1, Some(*id)),
+            None => (None, None),
+        };
+    }
+    state
+}
+
+/// [`LanguageModel::prefetch`] for what [`window_score`] of the same arguments will read.
+pub fn prefetch_window(
+    lm: &(impl LanguageModel + ?Sized),
+    before: State,
+    middle: &[Option<WordId>],
+    after: &[Option<WordId>],
+) {
+    lm.prefetch(before, middle);
+    lm.prefetch(advance(before, middle), after);
+}
+
 /// Log-probability of a phrase on its own (chain rule with no history): its frequency as a
 /// phrase, which a multi-word original's unigrams would understate ("en route to" is far
 /// likelier than its three words taken apart).
@@ -552,7 +687,7 @@ pub(crate) mod tests {
             tampered.bytes(name, bytes);
         }
         tampered.bytes("lm.vocab_fst", b"not an fst at all");
-        tampered.u64s("lm.bigram_slots", &[7, 7, 7]);
+        tampered.u64s("lm.bigram_table", &[7, 7, 7]);
         let lm =
             TrigramModel::from_sections(&Sections::parse(&tampered.finish(1).unwrap()).unwrap())
                 .expect("derived sections are ignored");
@@ -575,8 +710,9 @@ pub(crate) mod tests {
         assert_eq!(lm.id("dog"), None);
     }
 
-    /// The bigram hash table finds exactly the entries a binary search of the runs finds:
-    /// every stored pair, and no pair that is not stored.
+    /// The bigram hash table finds exactly the entries a binary search of the runs finds,
+    /// with their probability, backoff and trigram run: every stored pair, and no pair that is
+    /// not stored.
     #[test]
     fn bigram_table_agrees_with_the_runs() {
         let path = concat!(
@@ -585,11 +721,17 @@ pub(crate) mod tests {
         );
         let bytes = std::fs::read(path).expect("default model reads");
         let lm = &TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap();
+        let entry = |e: usize| BigramSlot {
+            prob: lm.bi_prob[e],
+            backoff: lm.bi_bo[e],
+            tri_start: lm.bi_next[e],
+            tri_len: (lm.bi_next[e + 1] - lm.bi_next[e]) as u16,
+        };
         let mut absent_checked = 0;
         for w in 0..lm.words.len() {
             let (lo, hi) = (lm.uni_next[w] as usize, lm.uni_next[w + 1] as usize);
             for e in lo..hi {
-                assert_eq!(lm.find_bigram(w as WordId, lm.bi_word[e]), Some(e));
+                assert_eq!(lm.find_bigram(w as WordId, lm.bi_word[e]), Some(entry(e)));
             }
             // A few pairs per word that the run may or may not hold.
             for prev in [
@@ -597,7 +739,10 @@ pub(crate) mod tests {
                 (w * 104_729 + 13) % lm.words.len(),
             ] {
                 let prev = prev as WordId;
-                let expected = lm.bi_word[lo..hi].binary_search(&prev).ok().map(|i| lo + i);
+                let expected = lm.bi_word[lo..hi]
+                    .binary_search(&prev)
+                    .ok()
+                    .map(|i| entry(lo + i));
                 assert_eq!(lm.find_bigram(w as WordId, prev), expected);
                 absent_checked += usize::from(expected.is_none());
             }

@@ -444,6 +444,10 @@ impl Restore<'_> {
                     .flat_map(|u| u.lm.iter().copied())
                     .collect();
                 let entry = evidence.entry(span.spun.to_string()).or_default();
+                crate::lm::prefetch_window(lm, before, &kept, &after);
+                for c in span.candidates.iter() {
+                    crate::lm::prefetch_window(lm, before, &c.lm, &after);
+                }
                 let kept_score = lm.score_window(before, &kept, &after);
                 // A text can be both a learned and a thesaurus candidate: it counts once per
                 // occurrence, at its better channel.

@@ -10,9 +10,10 @@ use unspin_core::container::ModelError;
 use unspin_core::spinner::SpinnerTable;
 use unspin_core::Model;
 
-/// Bytes aligned to 8, so that the image's aligned sections are aligned in memory too and
-/// can be read in place as arrays of `u32`, `u64` and `f32`.
-#[repr(C, align(8))]
+/// Bytes aligned to a cache line ([`unspin_core::container::CACHE_LINE`]), so that the image's
+/// aligned sections are aligned in memory too and can be read in place as arrays of `u32`,
+/// `u64` and `f32`, and its cache-line-aligned tables start on a line.
+#[repr(C, align(64))]
 struct Aligned<Bytes: ?Sized>(Bytes);
 
 /// The prepared image of `models/en-default.unspin` (built by `scripts/build-model.sh` from
