@@ -102,17 +102,23 @@ pub struct Span {
 /// "year"; a number alone is never a spinner's output); `lookup` is then expected to answer
 /// only for phrases a learned table knows.
 /// `lookup(slice, phrase, with_number)` gives a phrase's candidates (callers cache).
+/// `may_start(first, second)` says whether any span of two or more words beginning with those
+/// two may have candidates (false only when none has): when not, they are not looked up.
 pub fn spans(
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
     number: &[bool],
+    may_start: impl Fn(&str, &str) -> bool,
     mut lookup: impl FnMut(&[&str], &str, bool) -> std::sync::Arc<[Candidate]>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
     for first in 0..words.len() {
         for len in 1..=MAX_SPAN.min(words.len() - first) {
             if (first + 1..first + len).any(|i| breaks[i]) || fixed[first + len - 1] {
+                break;
+            }
+            if len == 2 && !may_start(words[first], words[first + 1]) {
                 break;
             }
             if len == 1 && number[first] {
@@ -146,11 +152,18 @@ mod tests {
         let none = [false; 5];
         let number = [false, false, false, true, false];
         let mut asked = Vec::new();
-        let found = spans(&words, &none, &none, &number, |_, phrase, with_number| {
-            asked.push((phrase.to_owned(), with_number));
-            let c = crate::channel::bare_candidate("year".into(), None, 0);
-            std::sync::Arc::from(vec![c])
-        });
+        let found = spans(
+            &words,
+            &none,
+            &none,
+            &number,
+            |_, _| true,
+            |_, phrase, with_number| {
+                asked.push((phrase.to_owned(), with_number));
+                let c = crate::channel::bare_candidate("year".into(), None, 0);
+                std::sync::Arc::from(vec![c])
+            },
+        );
         assert!(!asked.iter().any(|(p, _)| p == "12"), "{asked:?}");
         assert!(asked.contains(&("12 months".to_owned(), true)));
         assert!(asked.contains(&("final 12".to_owned(), true)));
@@ -159,10 +172,17 @@ mod tests {
         // An acronym (fixed) still ends every span that would reach it.
         let fixed = [false, false, false, true, false];
         let mut asked = Vec::new();
-        spans(&words, &none, &fixed, &none, |_, phrase, _| {
-            asked.push(phrase.to_owned());
-            std::sync::Arc::from(Vec::new())
-        });
+        spans(
+            &words,
+            &none,
+            &fixed,
+            &none,
+            |_, _| true,
+            |_, phrase, _| {
+                asked.push(phrase.to_owned());
+                std::sync::Arc::from(Vec::new())
+            },
+        );
         assert!(!asked.iter().any(|p| p.contains("12")), "{asked:?}");
     }
 }

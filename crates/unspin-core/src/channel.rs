@@ -96,6 +96,14 @@ pub trait Channel: Any + Send + Sync {
     fn knows(&self, _phrase: &str) -> bool {
         false
     }
+
+    /// Whether the channel may propose candidates for some span of two or more words that
+    /// begins with the words `first second` (lowercase): false only when it proposes none for
+    /// any of them, so that the document layer skips those windows without looking them up.
+    /// The default, yes, is always right.
+    fn may_start(&self, _input: &ChannelInput<'_>, _first: &str, _second: &str) -> bool {
+        true
+    }
 }
 
 /// Prior of a candidate before context: its unigram log-probability plus its channel score.
@@ -225,6 +233,25 @@ impl Channel for ThesaurusChannel {
 
     fn calibrated(&self) -> bool {
         true
+    }
+
+    /// A span of two or more words has candidates only as a lexicon phrase, as written or with
+    /// its first word lemmatised (`via_lemma`), or with its last lemmatised, which for two
+    /// words is the second: so some phrase begins with the first two words, the first's lemma
+    /// and the second, or for two words the first and the second's lemma.
+    fn may_start(&self, input: &ChannelInput<'_>, first: &str, second: &str) -> bool {
+        let lex = input.lexicon;
+        // A lemma with a space in it would shift the words of the phrase it makes.
+        let spaced = |lemma: &str| lemma.contains(' ');
+        lex.may_start_phrase(first, second)
+            || lex
+                .morph
+                .analyse(first)
+                .any(|(lemma, _)| spaced(lemma) || lex.may_start_phrase(lemma, second))
+            || lex
+                .morph
+                .analyse(second)
+                .any(|(lemma, _)| spaced(lemma) || lex.may_start_phrase(first, lemma))
     }
 }
 
@@ -457,6 +484,11 @@ impl Channel for LearnedChannel {
 
     fn knows(&self, phrase: &str) -> bool {
         !self.tables.learned(phrase).is_empty()
+    }
+
+    /// A table proposes only for the written phrases it has entries for.
+    fn may_start(&self, _input: &ChannelInput<'_>, first: &str, second: &str) -> bool {
+        self.tables.may_start(first, second)
     }
 }
 

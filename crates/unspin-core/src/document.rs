@@ -108,6 +108,13 @@ pub(crate) fn prepare<'t>(
     // Every look-up goes to the shared cache (sharded, so threads rarely wait): a map of the
     // document's own phrases beside it would hold every distinct window of the document, most
     // of them without a candidate (half a million for 2 MB of text).
+    let input_of_channels = model.channel_input();
+    let may_start = |first: &str, second: &str| {
+        model
+            .channels
+            .iter()
+            .any(|c| c.may_start(&input_of_channels, first, second))
+    };
     for s in &mut sentences {
         let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
         let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
@@ -117,6 +124,7 @@ pub(crate) fn prepare<'t>(
             &s.breaks,
             &fixed,
             &number,
+            may_start,
             |slice, phrase, with_number| {
                 // A phrase with a number is a table's output or nothing: no thesaurus swap writes
                 // digits, and such phrases are too many to cache when no table knows them.

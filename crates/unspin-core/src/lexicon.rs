@@ -11,6 +11,7 @@ use crate::container::{Array, Delimited, SectionWriter, Sections, StringTable};
 use crate::language::Language;
 use crate::lm::{lm_words, LanguageModel, WordId, OOV_LOGPROB};
 use crate::morph::Morphology;
+use crate::word_pairs::WordPairSet;
 
 /// Identifier of a phrase in the lexicon.
 pub type PhraseId = u32;
@@ -111,6 +112,9 @@ pub struct Lexicon {
     morph_id: Array<u32>,
     /// Morphology for lemmatising spun words and re-inflecting originals.
     pub morph: Morphology,
+    /// The first two words of every phrase of two or more words (stored in a prepared image,
+    /// `lex.pair_starts`, else built at load): see [`Lexicon::may_start_phrase`].
+    pair_starts: WordPairSet,
 }
 
 /// How strongly a spinner prefers common replacements: the chance that original `o` becomes
@@ -186,6 +190,12 @@ impl Lexicon {
             rev_mutual: Array::default(),
             morph_id: Array::default(),
             morph: Morphology::from_sections(s)?,
+            pair_starts: WordPairSet::of_phrases(std::iter::empty()),
+        };
+        lexicon.pair_starts = match s.prepared("lex.pair_starts") {
+            Some(_) => WordPairSet::from_slots(s.array("lex.pair_starts")?)
+                .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
+            None => WordPairSet::of_phrases(lexicon.phrases.iter()),
         };
         if s.prepared("lex.rev_mutual").is_some() {
             lexicon.rev_mutual = s.array("lex.rev_mutual")?;
@@ -251,7 +261,14 @@ impl Lexicon {
         w.f32s("lex.log_norm", &self.log_norm);
         w.bytes("lex.rev_mutual", &self.rev_mutual);
         w.u32s("lex.morph_id", &self.morph_id);
+        w.u64s("lex.pair_starts", self.pair_starts.slots());
         self.morph.write_derived(w);
+    }
+
+    /// Whether some phrase of two or more words may begin with `first second` (lowercase
+    /// words): false only when none does.
+    pub fn may_start_phrase(&self, first: &str, second: &str) -> bool {
+        self.pair_starts.may_contain(first, second)
     }
 
     /// The id of a lowercase phrase, if the lexicon has it.

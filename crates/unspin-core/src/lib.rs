@@ -33,6 +33,7 @@ pub mod spinner;
 pub mod text;
 pub mod weights;
 pub mod wer;
+pub mod word_pairs;
 
 pub use container::ModelError;
 pub use engine::{Analysis, AnalysisCounts, Engine};

@@ -103,6 +103,19 @@ impl BigramSlot {
     }
 }
 
+/// Asks the processor to start loading the cache line of `value`: a hint that never faults.
+#[inline]
+fn prefetch_address<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is a hint that never faults, and the address is a reference's.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Everything needed to write a language model, as plain arrays (see [`TrigramModel`]).
 pub struct LanguageModelParts {
     /// Word strings, indexed by id.
@@ -393,16 +406,7 @@ impl TrigramModel {
             return;
         }
         let at = bigram_home(w, prev, self.bigram_shift);
-        let slot = &self.bigram_slots[2 * at];
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: a prefetch is a hint that never faults, and the address is that of an
-            // element of the table.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>()) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        prefetch_address(&self.bigram_slots[2 * at]);
     }
 
     /// Backoff weight of the history `prev2 prev`.

@@ -242,6 +242,9 @@ pub struct SpinnerIndex {
     /// Of those, the ones people attested: the EM also names common words ("now", "years",
     /// "any") that every text writes, the family's own copies of news among them.
     replaced_attested: std::collections::HashSet<String>,
+    /// [`crate::word_pairs::pair_key`]s of the first two words of every written phrase of
+    /// two or more words (see [`SpinnerIndex::may_start`]).
+    pair_starts: std::collections::HashSet<u64>,
     families: Vec<String>,
 }
 
@@ -283,6 +286,10 @@ impl SpinnerIndex {
                         self.replaced_attested.insert(o.original.clone());
                     }
                 }
+            }
+            if let Some((first, second)) = crate::word_pairs::first_two_words(spun) {
+                self.pair_starts
+                    .insert(crate::word_pairs::pair_key(first, second));
             }
             let list = self.by_spun.entry(spun.clone()).or_default();
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
@@ -327,6 +334,13 @@ impl SpinnerIndex {
     /// `word` (lowercase).
     pub fn replaces_attested(&self, word: &str) -> bool {
         self.replaced_attested.contains(word)
+    }
+
+    /// Whether some written phrase of the tables may begin with the words `first second`:
+    /// false only when none does.
+    pub fn may_start(&self, first: &str, second: &str) -> bool {
+        self.pair_starts
+            .contains(&crate::word_pairs::pair_key(first, second))
     }
 
     /// Whether any table is loaded.

@@ -110,4 +110,104 @@ mod tests {
         other.set("candidate_limit=30").unwrap();
         assert!(!lists.ranked_with(&other));
     }
+
+    /// The two-word filter of the document layer never skips a window that has candidates:
+    /// every window of two to four words of the bundled examples, every 13th multi-word
+    /// lexicon phrase with its first word in each inflection and, for two words, its second,
+    /// and every multi-word phrase of the embedded spinner table either has no candidate from
+    /// any channel or begins with a pair some channel may start. And the filter does skip
+    /// most windows of running text, or it would save nothing.
+    #[test]
+    fn windows_the_two_word_filter_skips_have_no_candidates() {
+        use unspin_core::morph::Form;
+        let mut model = default_model().expect("the image loads");
+        let table = default_spinner().expect("the table loads");
+        model.add_spinner(&table);
+        let weights = model.weights.clone();
+        let input = model.channel_input();
+        let may_start = |a: &str, b: &str| model.channels.iter().any(|c| c.may_start(&input, a, b));
+        let has_candidates = |words: &[&str]| {
+            let phrase = words.join(" ");
+            (0..model.channels.len()).any(|i| {
+                !unspin_core::document::channel_candidates(&model, &weights, i, words, &phrase)
+                    .is_empty()
+            })
+        };
+        let mut windows: Vec<Vec<String>> = Vec::new();
+        for text in [
+            include_str!("../../../examples/spun-news.txt"),
+            include_str!("../../../examples/clean-news.txt"),
+        ] {
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(|w| {
+                    unspin_core::text::normalise_word(
+                        w.trim_matches(|c: char| !c.is_alphanumeric()),
+                    )
+                })
+                .filter(|w| !w.is_empty())
+                .collect();
+            for len in 2..=4 {
+                windows.extend(words.windows(len).map(<[String]>::to_vec));
+            }
+        }
+        let text_windows = windows.len();
+        let forms = [
+            Form::Plural,
+            Form::Past,
+            Form::Participle,
+            Form::Gerund,
+            Form::ThirdPerson,
+            Form::Comparative,
+            Form::Superlative,
+        ];
+        let lex = &model.lexicon;
+        for id in (0..lex.len() as u32).step_by(13) {
+            let words: Vec<String> = lex.phrase(id).split(' ').map(str::to_owned).collect();
+            if words.len() < 2 {
+                continue;
+            }
+            windows.push(words.clone());
+            for form in forms {
+                let mut first = words.clone();
+                if let Some(surface) = lex.morph.attested(&words[0], form) {
+                    first[0] = surface.to_owned();
+                    windows.push(first);
+                }
+                if words.len() == 2 {
+                    if let Some(surface) = lex.morph.attested(&words[1], form) {
+                        windows.push(vec![words[0].clone(), surface.to_owned()]);
+                    }
+                }
+            }
+        }
+        windows.extend(
+            table
+                .entries
+                .keys()
+                .filter(|p| p.contains(' '))
+                .map(|p| p.split(' ').map(str::to_owned).collect()),
+        );
+        let (mut with_candidates, mut skipped_text) = (0, 0);
+        for (i, window) in windows.iter().enumerate() {
+            let words: Vec<&str> = window.iter().map(String::as_str).collect();
+            let passes = may_start(words[0], words[1]);
+            if has_candidates(&words) {
+                with_candidates += 1;
+                assert!(passes, "{words:?} has candidates but the filter skips it");
+            }
+            if i < text_windows && !passes {
+                skipped_text += 1;
+            }
+        }
+        eprintln!(
+            "{} windows, {with_candidates} with candidates, {skipped_text} of the {text_windows} from text skipped",
+            windows.len()
+        );
+        assert!(with_candidates > 1_000, "{with_candidates}");
+        assert!(
+            skipped_text * 2 > text_windows,
+            "{skipped_text} of {text_windows}"
+        );
+    }
 }
