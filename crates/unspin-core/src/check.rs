@@ -194,6 +194,15 @@ impl PhraseEvidence {
     }
 }
 
+/// What check scores for one span: the history before it, the words as written, the tokens
+/// after it, and the candidates it weighs (see [`calibrated_candidates`]).
+struct SpanWindows<'s> {
+    before: crate::lm::State,
+    kept: &'s [Option<crate::lm::WordId>],
+    after: Vec<Option<crate::lm::WordId>>,
+    candidates: smallvec::SmallVec<[&'s Candidate; 8]>,
+}
+
 /// The candidates of `span` that check scores: only those of the channels the calibration was
 /// fitted on (a learned table would move it; their candidate lists are the same with or
 /// without others), at most [`Weights::check_candidates`].
@@ -243,29 +252,37 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                     usize::from(model.channels.iter().any(|c| c.replaces_attested(word)));
             }
         }
-        // A span's windows are scored once the next span's look-ups have been asked for: the
-        // look-ups are independent, and their cache misses overlap when asked for together.
-        let prefetch = |span: &Span| {
-            let end = span.first + span.len;
-            let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
-            let before = ctx.states[span.first];
-            let after = ctx.after(lm, end);
-            prefetch_window(lm, before, kept, &after);
-            for c in calibrated_candidates(model, weights, span) {
-                prefetch_window(lm, before, &c.lm, &after);
+        // Each span's windows, worked out once: read to ask for their look-ups one span ahead
+        // (independent look-ups overlap their cache misses when asked for together), then to
+        // score them.
+        let windows: Vec<SpanWindows<'_>> = s
+            .spans
+            .iter()
+            .map(|span| {
+                let end = span.first + span.len;
+                SpanWindows {
+                    before: ctx.states[span.first],
+                    kept: &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]],
+                    after: ctx.after(lm, end),
+                    candidates: calibrated_candidates(model, weights, span),
+                }
+            })
+            .collect();
+        let prefetch = |w: &SpanWindows<'_>| {
+            prefetch_window(lm, w.before, w.kept, &w.after);
+            for c in &w.candidates {
+                prefetch_window(lm, w.before, &c.lm, &w.after);
             }
         };
-        if let Some(first) = s.spans.first() {
+        if let Some(first) = windows.first() {
             prefetch(first);
         }
-        for (k, span) in s.spans.iter().enumerate() {
-            if let Some(next) = s.spans.get(k + 1) {
+        for (k, (span, w)) in s.spans.iter().zip(&windows).enumerate() {
+            if let Some(next) = windows.get(k + 1) {
                 prefetch(next);
             }
             let end = span.first + span.len;
-            let kept = &ctx.tokens[ctx.starts[span.first]..ctx.starts[end]];
-            let before = ctx.states[span.first];
-            let after = ctx.after(lm, end);
+            let (before, kept, after) = (w.before, w.kept, &w.after);
             let entry = phrases.entry(span.spun.as_str()).or_default();
             entry.occurrences += 1;
             entry.first.get_or_insert_with(|| {
@@ -296,9 +313,9 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             }
             let mut best_lm = f32::MIN;
             // The words as written are scored once per span, not once per candidate.
-            let kept_score = lm.score_window(before, kept, &after);
-            for c in calibrated_candidates(model, weights, span) {
-                let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
+            let kept_score = lm.score_window(before, kept, after);
+            for &c in &w.candidates {
+                let lm_gain = lm.score_window(before, &c.lm, after) - kept_score;
                 best_lm = best_lm.max(lm_gain);
                 let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
                 entry.add_gain(&c.text, gain);

@@ -176,6 +176,11 @@ impl Lexicon {
         if !checked {
             return Err(corrupt("edge arrays are inconsistent"));
         }
+        let pair_starts = match s.prepared("lex.pair_starts") {
+            Some(_) => WordPairSet::from_slots(s.array("lex.pair_starts")?)
+                .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
+            None => WordPairSet::of_phrases(phrases.iter()),
+        };
         let mut lexicon = Lexicon {
             index,
             phrases,
@@ -190,12 +195,7 @@ impl Lexicon {
             rev_mutual: Array::default(),
             morph_id: Array::default(),
             morph: Morphology::from_sections(s)?,
-            pair_starts: WordPairSet::of_phrases(std::iter::empty()),
-        };
-        lexicon.pair_starts = match s.prepared("lex.pair_starts") {
-            Some(_) => WordPairSet::from_slots(s.array("lex.pair_starts")?)
-                .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
-            None => WordPairSet::of_phrases(lexicon.phrases.iter()),
+            pair_starts,
         };
         if s.prepared("lex.rev_mutual").is_some() {
             lexicon.rev_mutual = s.array("lex.rev_mutual")?;

@@ -25,7 +25,8 @@ pub enum Form {
 }
 
 impl Form {
-    const ALL: [Form; 7] = [
+    /// Every form, in code order.
+    pub const ALL: [Form; 7] = [
         Form::Plural,
         Form::Past,
         Form::Participle,

@@ -19,6 +19,12 @@ pub fn pair_key(first: &str, second: &str) -> u64 {
     key.max(1)
 }
 
+/// Slot of `key` before probing (Fibonacci hashing: the keys are hashes already, but their
+/// top bits must pick the slot).
+fn home(key: u64, shift: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
 /// The first two words of `phrase` (single spaces), when it has two or more.
 pub fn first_two_words(phrase: &str) -> Option<(&str, &str)> {
     let mut words = phrase.split(' ');
@@ -46,7 +52,7 @@ impl WordPairSet {
         let shift = 64 - bits;
         let mut slots = vec![0u64; 1 << bits];
         for key in keys {
-            let mut at = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+            let mut at = home(key, shift);
             while slots[at] != 0 && slots[at] != key {
                 at = (at + 1) & mask;
             }
@@ -77,7 +83,7 @@ impl WordPairSet {
     pub fn may_contain(&self, first: &str, second: &str) -> bool {
         let key = pair_key(first, second);
         let mask = self.slots.len() - 1;
-        let mut at = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        let mut at = home(key, self.shift);
         loop {
             match self.slots[at] {
                 0 => return false,

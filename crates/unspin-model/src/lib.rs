@@ -152,15 +152,6 @@ mod tests {
             }
         }
         let text_windows = windows.len();
-        let forms = [
-            Form::Plural,
-            Form::Past,
-            Form::Participle,
-            Form::Gerund,
-            Form::ThirdPerson,
-            Form::Comparative,
-            Form::Superlative,
-        ];
         let lex = &model.lexicon;
         for id in (0..lex.len() as u32).step_by(13) {
             let words: Vec<String> = lex.phrase(id).split(' ').map(str::to_owned).collect();
@@ -168,7 +159,7 @@ mod tests {
                 continue;
             }
             windows.push(words.clone());
-            for form in forms {
+            for form in Form::ALL {
                 let mut first = words.clone();
                 if let Some(surface) = lex.morph.attested(&words[0], form) {
                     first[0] = surface.to_owned();
