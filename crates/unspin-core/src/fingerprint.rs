@@ -94,20 +94,40 @@ pub const MIN_SEEDS: usize = 2;
 /// follow each other within [`MAX_GAP`] words on both sides. Passages are in copy order and do
 /// not overlap on the copy side.
 pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
-    let source_shingles = shingles(source);
-    let mut at: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
-    for (i, h) in source_shingles.iter().enumerate() {
-        at.entry(*h).or_default().push(i);
-    }
+    align_shingles(copy.len(), source.len(), &shingles(copy), &shingles(source))
+}
+
+/// [`align`] of a copy of `copy_len` words with a source of `source_len` words given their
+/// [`shingles`] (for callers that align one text with several and compute each text's shingles
+/// once).
+pub fn align_shingles(
+    copy_len: usize,
+    source_len: usize,
+    copy_shingles: &[u64],
+    source_shingles: &[u64],
+) -> Vec<Passage> {
+    // Each source shingle with its position, sorted: a shingle's positions are one run, in
+    // ascending order.
+    let mut at: Vec<(u64, usize)> = source_shingles
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| (h, i))
+        .collect();
+    at.sort_unstable();
     // Seeds in copy order; a copy shingle found several times in the source takes the
-    // occurrence nearest the previous seed, so repeated phrases do not scatter a passage.
+    // occurrence nearest the previous seed (the first of equally near ones), so repeated
+    // phrases do not scatter a passage.
     let mut seeds: Vec<(usize, usize)> = Vec::new();
-    for (ci, h) in shingles(copy).iter().enumerate() {
-        let Some(positions) = at.get(h) else { continue };
+    for (ci, &h) in copy_shingles.iter().enumerate() {
+        let first = at.partition_point(|&(k, _)| k < h);
+        let run = at[first..].partition_point(|&(k, _)| k == h);
+        if run == 0 {
+            continue;
+        }
         let expected = seeds.last().map_or(0, |&(pc, ps)| ps + (ci - pc));
-        let best = positions
+        let best = at[first..first + run]
             .iter()
-            .copied()
+            .map(|&(_, p)| p)
             .min_by_key(|&p| p.abs_diff(expected))
             .expect("non-empty");
         seeds.push((ci, best));
@@ -154,7 +174,7 @@ pub fn align(copy: &[Word], source: &[Word]) -> Vec<Passage> {
         };
         let (copy_ceiling, source_ceiling) = match out.get(i + 1) {
             Some(next) => (next.copy_first, next.source_first),
-            None => (copy.len(), source.len()),
+            None => (copy_len, source_len),
         };
         let p = &mut out[i];
         let back = reach_into(
@@ -183,8 +203,18 @@ pub const MAX_WORD_BRIDGE: usize = 60;
 /// third of the words swapped, most word 3-grams are broken); restoring first would mend most
 /// of them but costs far more than aligning.
 pub fn align_unrestored(copy: &[Word], source: &[Word]) -> Vec<Passage> {
+    align_unrestored_shingles(copy, source, &shingles(copy), &shingles(source))
+}
+
+/// [`align_unrestored`] given the two texts' [`shingles`] (see [`align_shingles`]).
+pub fn align_unrestored_shingles(
+    copy: &[Word],
+    source: &[Word],
+    copy_shingles: &[u64],
+    source_shingles: &[u64],
+) -> Vec<Passage> {
     let mut out: Vec<Passage> = Vec::new();
-    for p in align(copy, source) {
+    for p in align_shingles(copy.len(), source.len(), copy_shingles, source_shingles) {
         if let Some(last) = out.last_mut() {
             // Passages from `align` may share a shingle's width of copy words when the
             // source jumps back between them; only a gap going forward on both sides is a

@@ -103,6 +103,11 @@ struct Args {
     /// Documents per index transaction in `--trace`.
     #[arg(long, default_value_t = 1000)]
     index_batch: usize,
+    /// `--trace` keeps its index in this folder and, when the folder already holds one, uses it
+    /// instead of building it again (for repeated query runs over a large index; the build
+    /// figures are then left out).
+    #[arg(long)]
+    keep_index: Option<PathBuf>,
     /// Write the spun copies of the chosen split (JSON Lines: the true source's id and the
     /// spun text) to this file and exit, for baselines outside this harness.
     #[arg(long)]
@@ -563,6 +568,7 @@ fn main() -> Result<()> {
             &args.corpus,
             args.distractors.as_deref(),
             args.index_batch,
+            args.keep_index.as_deref(),
             &docs,
         )?;
         return finish(&report, &args);

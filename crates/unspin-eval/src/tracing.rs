@@ -102,13 +102,22 @@ pub fn evaluate(
     corpus: &Path,
     distractors: Option<&Path>,
     batch_size: usize,
+    keep_index: Option<&Path>,
     docs: &[String],
 ) -> Result<Value> {
-    let dir = std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id()));
+    let dir = keep_index.map_or_else(
+        || std::env::temp_dir().join(format!("unspin-eval-index-{}", std::process::id())),
+        Path::to_path_buf,
+    );
     let originals = all_articles(corpus)?;
     let rss_before = crate::peak_rss_mib();
     let t = Instant::now();
-    let (index, bytes) = fill_index(&dir, &originals, distractors, batch_size)?;
+    let reused = keep_index.is_some() && dir.join(unspin_index::FILE_NAME).exists();
+    let (index, bytes) = if reused {
+        (Index::open(&dir)?, 0)
+    } else {
+        fill_index(&dir, &originals, distractors, batch_size)?
+    };
     let build = t.elapsed().as_secs_f64();
     let rss_after_build = crate::peak_rss_mib();
     let stats = index.stats()?;
@@ -162,9 +171,11 @@ pub fn evaluate(
     }
     ours_ms.sort_by(f64::total_cmp);
     base_ms.sort_by(f64::total_cmp);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep_index.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let n_f = n.max(1) as f64;
-    Ok(json!({
+    let mut report = json!({
         "indexed_documents": stats.documents,
         "index_batch": batch_size,
         "peak_rss_mib_before_build": rss_before,
@@ -183,7 +194,19 @@ pub fn evaluate(
         "baseline_written_shingles_recall_at_1": base1 as f64 / n_f,
         "baseline_written_shingles_recall_at_5": base5 as f64 / n_f,
         "baseline_search_ms_p50": percentile(&base_ms, 0.5),
-    }))
+        "baseline_search_ms_p99": percentile(&base_ms, 0.99),
+    });
+    if reused {
+        // The index was built by an earlier run: no build figures for this one.
+        for key in [
+            "index_build_mb_per_s",
+            "indexed_mb",
+            "peak_rss_mib_after_build",
+        ] {
+            report.as_object_mut().expect("object").remove(key);
+        }
+    }
+    Ok(report)
 }
 
 /// Writes `{"id", "text"}` for the spun copy of each of `docs` (id: its true source).

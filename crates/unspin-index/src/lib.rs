@@ -16,7 +16,6 @@ pub mod follow;
 mod segment;
 pub mod trace;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -35,7 +34,7 @@ pub const FORMAT_VERSION: u64 = 2;
 
 /// Shingles found in more documents than this are skipped at query time: they are boilerplate
 /// ("said in a statement"), not evidence of copying.
-pub const MAX_POSTINGS: usize = 5_000;
+pub const MAX_POSTINGS: usize = 1_000;
 
 /// Page cache of an open index.
 const CACHE_BYTES: usize = 64 << 20;
@@ -561,8 +560,37 @@ impl Index {
     }
 
     fn search_unguarded(&self, fingerprint: &[u64], k: usize) -> Result<Vec<Hit>, IndexError> {
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        let mut hits = self.tally(fingerprint)?;
+        // Most shared first, then the lower number: a total order, so selecting the head and
+        // sorting it gives what sorting every hit gives.
+        let order = |a: &Hit, b: &Hit| b.shared.cmp(&a.shared).then(a.doc.cmp(&b.doc));
+        if hits.len() > k {
+            hits.select_nth_unstable_by(k - 1, order);
+            hits.truncate(k);
+        }
+        hits.sort_unstable_by(order);
+        Ok(hits)
+    }
+
+    /// Every document sharing a shingle with `fingerprint` and how many it shares (shingles in
+    /// more than [`MAX_POSTINGS`] documents left out).
+    ///
+    /// Counted in a dense array indexed by document number: a query touches tens of thousands
+    /// of documents in a large index, and a hash map's random probes were most of a search's
+    /// time. The array is the thread's own and kept between searches (only the entries a
+    /// search touched are reset), so a search neither allocates nor clears it; it is taken
+    /// out while in use, so a search that fails half-way leaves nothing behind.
+    fn tally(&self, fingerprint: &[u64]) -> Result<Vec<Hit>, IndexError> {
+        thread_local! {
+            /// Count per document number, zero outside a search.
+            static COUNTS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+        }
         let segments = self.segments.read().expect("segment list").clone();
-        let mut counts: HashMap<u32, usize> = HashMap::new();
+        let mut counts = COUNTS.take();
+        let mut touched: Vec<u32> = Vec::new();
         let mut lists: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for h in fingerprint {
             lists.clear();
@@ -580,16 +608,26 @@ impl Index {
             }
             for (n, range) in &lists {
                 for j in range.clone() {
-                    *counts.entry(segments[*n].doc(j)).or_default() += 1;
+                    let doc = segments[*n].doc(j);
+                    let at = doc as usize;
+                    if at >= counts.len() {
+                        counts.resize(at + 1, 0);
+                    }
+                    if counts[at] == 0 {
+                        touched.push(doc);
+                    }
+                    counts[at] += 1;
                 }
             }
         }
-        let mut hits: Vec<Hit> = counts
-            .into_iter()
-            .map(|(doc, shared)| Hit { doc, shared })
+        let hits = touched
+            .iter()
+            .map(|&doc| {
+                let shared = std::mem::take(&mut counts[doc as usize]) as usize;
+                Hit { doc, shared }
+            })
             .collect();
-        hits.sort_by(|a, b| b.shared.cmp(&a.shared).then(a.doc.cmp(&b.doc)));
-        hits.truncate(k);
+        COUNTS.set(counts);
         Ok(hits)
     }
 

@@ -56,6 +56,9 @@ pub(crate) struct Segment {
     map: memmap2::Mmap,
     keys: usize,
     postings: usize,
+    /// Where each bucket of keys starts (see [`Buckets`]), so that a look-up touches one page
+    /// of the records instead of the several an interpolation search over them lands on.
+    buckets: Buckets,
 }
 
 fn read_u64(bytes: &[u8], at: usize) -> u64 {
@@ -115,22 +118,30 @@ impl Segment {
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| SegmentError::Io(path.clone(), e))?;
         let body = map.len() - TRAILER;
         let stored = read_u64(&map, body);
-        let computed =
-            checksum_of(&file, body as u64).map_err(|e| SegmentError::Io(path.clone(), e))?;
+        // The header's counts are read before the checksum is known, to find the records while
+        // the checksum's pass streams past them; they are trusted only after it (and a
+        // builder fed a wrong layout only makes a table that is thrown away).
+        let (keys, postings) = (read_u64(&map, 8), read_u64(&map, 16));
+        let expected = (keys as u128) * 16 + (postings as u128) * 4 + (HEADER + TRAILER) as u128;
+        let mut builder = (expected == map.len() as u128)
+            .then(|| BucketBuilder::new(HEADER as u64 + 4 * postings, keys));
+        let computed = checksum_of(&file, body as u64, |at, bytes| {
+            if let Some(b) = builder.as_mut() {
+                b.feed(at, bytes);
+            }
+        })
+        .map_err(|e| SegmentError::Io(path.clone(), e))?;
         if stored != computed || stored != checksum {
             return Err(corrupt("the segment file fails its checksum".to_owned()));
         }
         if &map[..8] != MAGIC {
             return Err(corrupt("not a segment file".to_owned()));
         }
-        let keys = read_u64(&map, 8);
-        let postings = read_u64(&map, 16);
-        let expected = (keys as u128) * 16 + (postings as u128) * 4 + (HEADER + TRAILER) as u128;
-        if expected != map.len() as u128 {
+        let Some(builder) = builder else {
             return Err(corrupt(
                 "the segment's counts do not match its length".to_owned(),
             ));
-        }
+        };
         Ok(Segment {
             id,
             level,
@@ -138,6 +149,7 @@ impl Segment {
             map,
             keys: keys as usize,
             postings: postings as usize,
+            buckets: builder.finish(),
         })
     }
 
@@ -175,37 +187,28 @@ impl Segment {
         Ok(start as usize..end as usize)
     }
 
-    /// The index of `key` among the keys, if present. The keys are hashes, spread evenly over
-    /// the u64 range, so interpolation finds them in a few probes; a bounded number of
-    /// interpolation steps, then binary search, so no layout of keys makes it slow.
+    /// The index of `key` among the keys, if present. Keys are hashes, spread evenly, so the
+    /// key's place in its bucket (a few hundred records, one or two pages) is guessed from its
+    /// value and the records walked from there toward it: a few cache lines, where a binary
+    /// search would miss the cache at every probe.
     pub(crate) fn find(&self, key: u64) -> Option<usize> {
-        let (mut lo, mut hi) = (0usize, self.keys);
-        for _ in 0..8 {
-            if hi - lo <= 8 {
-                break;
+        let (lo, hi) = self.buckets.range(key);
+        if lo >= hi {
+            return None;
+        }
+        let (floor, width) = self.buckets.span(key);
+        let guess = lo + ((u128::from(key - floor) * (hi - lo) as u128) / width) as usize;
+        let mut i = guess.min(hi - 1);
+        if self.key(i) < key {
+            while i + 1 < hi && self.key(i + 1) <= key {
+                i += 1;
             }
-            let (first, last) = (self.key(lo), self.key(hi - 1));
-            if key < first || key > last {
-                return None;
-            }
-            let spread = u128::from(last - first).max(1);
-            let at = lo + ((u128::from(key - first) * (hi - 1 - lo) as u128) / spread) as usize;
-            let found = self.key(at);
-            match found.cmp(&key) {
-                std::cmp::Ordering::Equal => return Some(at),
-                std::cmp::Ordering::Less => lo = at + 1,
-                std::cmp::Ordering::Greater => hi = at,
+        } else {
+            while i > lo && self.key(i - 1) >= key {
+                i -= 1;
             }
         }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.key(mid).cmp(&key) {
-                std::cmp::Ordering::Equal => return Some(mid),
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-            }
-        }
-        None
+        (self.key(i) == key).then_some(i)
     }
 
     /// Checks the invariants a reader relies on: keys strictly ascending, lists in range and
@@ -326,7 +329,7 @@ impl SegmentWriter {
         file.write_all(&self.written_keys.to_le_bytes())
             .map_err(io)?;
         let body = HEADER as u64 + 4 * self.written_postings + 16 * self.written_keys;
-        let checksum = checksum_of(&file, body).map_err(io)?;
+        let checksum = checksum_of(&file, body, |_, _| {}).map_err(io)?;
         file.seek(SeekFrom::Start(body)).map_err(io)?;
         file.write_all(&checksum.to_le_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -507,21 +510,142 @@ pub(crate) fn merge(dir: &Path, id: u64, inputs: &[Arc<Segment>]) -> Result<Writ
     w.finish()
 }
 
-/// xxh3-64 of the first `len` bytes of `file` (from its start, wherever its cursor was), read in large blocks (not through a map, whose
-/// pages would then count as this process's memory).
-fn checksum_of(mut file: &File, len: u64) -> std::io::Result<u64> {
+/// xxh3-64 of the first `len` bytes of `file` (from its start, wherever its cursor was), read
+/// in large blocks (not through a map, whose pages would then count as this process's memory);
+/// `visit(offset, bytes)` sees each block as it passes, in order.
+fn checksum_of(
+    mut file: &File,
+    len: u64,
+    mut visit: impl FnMut(u64, &[u8]),
+) -> std::io::Result<u64> {
     file.seek(SeekFrom::Start(0))?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut reader = BufReader::with_capacity(1 << 20, file).take(len);
     let mut block = vec![0u8; 1 << 20];
+    let mut at = 0u64;
     loop {
         let n = reader.read(&mut block)?;
         if n == 0 {
             break;
         }
         hasher.update(&block[..n]);
+        visit(at, &block[..n]);
+        at += n as u64;
     }
     Ok(hasher.digest())
+}
+
+/// Records per bucket aimed at: 256 records of 16 bytes are one 4 KiB page.
+const RECORDS_PER_BUCKET: u64 = 256;
+
+/// The first record of each bucket of keys, the buckets being the values of a key's top
+/// `bits` bits (keys are hashes, spread evenly, so buckets hold about the same number). Built
+/// while the file is read for its checksum; eight bytes per bucket, about 1/512 of the records.
+#[derive(Debug)]
+struct Buckets {
+    bits: u32,
+    /// `starts[b]`: the first record whose key's bucket is `b` or more; one more entry than
+    /// there are buckets, the last the number of records.
+    starts: Vec<u64>,
+}
+
+impl Buckets {
+    /// The records `[first, end)` that can hold `key`.
+    fn range(&self, key: u64) -> (usize, usize) {
+        let b = bucket_of(key, self.bits);
+        (self.starts[b] as usize, self.starts[b + 1] as usize)
+    }
+
+    /// The lowest key of `key`'s bucket and the number of keys the bucket spans.
+    fn span(&self, key: u64) -> (u64, u128) {
+        let width = 1u128 << (64 - self.bits);
+        let floor = if self.bits == 0 {
+            0
+        } else {
+            (key >> (64 - self.bits)) << (64 - self.bits)
+        };
+        (floor, width)
+    }
+}
+
+/// The bucket of `key` among `2^bits`.
+fn bucket_of(key: u64, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (key >> (64 - bits)) as usize
+    }
+}
+
+/// Builds [`Buckets`] from the file's bytes as they stream past, in order.
+struct BucketBuilder {
+    /// Byte offset of the first record.
+    records_start: u64,
+    keys: u64,
+    bits: u32,
+    starts: Vec<u64>,
+    /// Buckets whose start is known (`starts[..filled]`).
+    filled: usize,
+    /// The record whose key comes next.
+    next: u64,
+    /// Bytes of that key met so far (a key may straddle two blocks).
+    partial: [u8; 8],
+    partial_len: usize,
+}
+
+impl BucketBuilder {
+    fn new(records_start: u64, keys: u64) -> Self {
+        let bits = (keys / RECORDS_PER_BUCKET).max(1).ilog2().min(26);
+        BucketBuilder {
+            records_start,
+            keys,
+            bits,
+            starts: vec![0; (1usize << bits) + 1],
+            filled: 0,
+            next: 0,
+            partial: [0; 8],
+            partial_len: 0,
+        }
+    }
+
+    /// Takes in the file's bytes `[at, at + bytes.len())`, the blocks given in order.
+    fn feed(&mut self, at: u64, bytes: &[u8]) {
+        let end = at + bytes.len() as u64;
+        while self.next < self.keys {
+            let key_at = self.records_start + 16 * self.next + self.partial_len as u64;
+            if key_at >= end || key_at < at {
+                return;
+            }
+            let i = (key_at - at) as usize;
+            let take = (8 - self.partial_len).min(bytes.len() - i);
+            self.partial[self.partial_len..self.partial_len + take]
+                .copy_from_slice(&bytes[i..i + take]);
+            self.partial_len += take;
+            if self.partial_len < 8 {
+                return;
+            }
+            self.partial_len = 0;
+            let key = u64::from_le_bytes(self.partial);
+            let b = bucket_of(key, self.bits);
+            // Keys out of order (a file written wrongly, caught by `verify`) never move a
+            // start back: the table stays ascending, so a look-up stays in bounds.
+            while self.filled <= b {
+                self.starts[self.filled] = self.next;
+                self.filled += 1;
+            }
+            self.next += 1;
+        }
+    }
+
+    fn finish(mut self) -> Buckets {
+        for s in &mut self.starts[self.filled..] {
+            *s = self.keys;
+        }
+        Buckets {
+            bits: self.bits,
+            starts: self.starts,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -571,6 +695,79 @@ mod tests {
         assert_eq!((m.keys, m.postings), (900, 1150));
         // The checksum recorded must be the file's.
         assert!(Segment::open(&dir, 3, 1, wm.bytes, wm.checksum ^ 1).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Fed the file in pieces of any size (a key split across two of them, or three), the
+    /// builder makes the table that the keys define: each bucket starts at the first key of
+    /// it or of a later bucket.
+    #[test]
+    fn the_bucket_table_does_not_depend_on_how_the_bytes_arrive() {
+        let keys: Vec<u64> = (0..5_000u64)
+            .map(|k| k.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let records_start = 28u64;
+        let mut file = vec![0xabu8; records_start as usize];
+        for (i, k) in keys.iter().enumerate() {
+            file.extend(k.to_le_bytes());
+            file.extend((i as u64).to_le_bytes());
+        }
+        let mut builder = BucketBuilder::new(records_start, keys.len() as u64);
+        let (mut at, mut piece) = (0usize, 0usize);
+        while at < file.len() {
+            let len = [1, 3, 5, 7, 11, 13, 29, 64][piece % 8].min(file.len() - at);
+            builder.feed(at as u64, &file[at..at + len]);
+            at += len;
+            piece += 1;
+        }
+        let table = builder.finish();
+        assert!(table.bits >= 4);
+        let expected: Vec<u64> = (0..=(1usize << table.bits))
+            .map(|b| keys.partition_point(|&k| bucket_of(k, table.bits) < b) as u64)
+            .collect();
+        assert_eq!(table.starts, expected);
+    }
+
+    /// The bucket table built while the file streams past (keys straddling the 1 MiB blocks
+    /// of the checksum's reads included) finds every key at its place and no other, with keys
+    /// spread evenly, crowded into one bucket, and at both ends of the range.
+    #[test]
+    fn every_key_is_found_at_its_place_through_the_buckets() {
+        let dir = scratch("buckets");
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut keys: Vec<u64> = (0..100_000).map(|_| next()).collect();
+        // A crowded bucket, and the ends of the key range.
+        keys.extend((0..3_000u64).map(|i| (7u64 << 58) + i * 3));
+        keys.extend([0, 1, u64::MAX - 1, u64::MAX]);
+        keys.sort_unstable();
+        keys.dedup();
+        // An odd number of postings puts the records at 4 bytes past a multiple of 16, so
+        // some key straddles the end of a 1 MiB block.
+        let mut pairs: Vec<(u64, u32)> = keys.iter().map(|&k| (k, 1)).collect();
+        pairs.extend([(keys[0], 2), (keys[1], 2), (keys[2], 2)]);
+        if pairs.len() % 4 != 3 {
+            pairs.extend((0..(3 + 4 - pairs.len() % 4) % 4).map(|i| (keys[10 + i], 3)));
+        }
+        let w = write_pairs(&dir, 1, &mut pairs).unwrap();
+        let seg = Segment::open(&dir, 1, 0, w.bytes, w.checksum).unwrap();
+        assert!(seg.buckets.bits > 4, "{}", seg.buckets.bits);
+        assert_eq!((HEADER + 4 * seg.postings) % 16, 4);
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(seg.find(k), Some(i), "key {k:#x}");
+            for absent in [k.wrapping_add(1), k.wrapping_sub(1)] {
+                if keys.binary_search(&absent).is_err() {
+                    assert_eq!(seg.find(absent), None, "absent {absent:#x}");
+                }
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -69,8 +69,8 @@ pub struct Source {
 pub struct TraceReport {
     /// Words in the copy.
     pub words: usize,
-    /// Whether the copy was restored to look it up: its written words alone did not single
-    /// out a source (see [`trace`]).
+    /// Whether the copy was restored, wholly or where close candidates differ, to choose its
+    /// source: its written words alone did not single one out (see [`trace`]).
     pub restored: bool,
     /// Candidate sources, best first.
     pub sources: Vec<Source>,
@@ -106,36 +106,63 @@ fn word_range(words: &[Word], start: usize, stop: usize) -> (usize, usize) {
 pub const DECISIVE_SHARED: usize = 10;
 
 /// The second candidate may share at most this share of the best one's shingles for the
-/// written words alone to decide a trace; closer than that, restoring may reorder them.
+/// written words alone to decide a trace; closer than that, the candidates are compared.
 pub const DECISIVE_RATIO: f64 = 0.8;
 
+/// Candidates compared when the written words do not single out one: the best and those close
+/// to it, at most this many.
+pub const MAX_CLOSE: usize = 4;
+
+/// A close candidate whose aligned passages cover this much less of the copy (as a share of
+/// its words) than the best one's drops out: it shares only part of the copy (a text made
+/// from some of the source's sentences).
+pub const COVERAGE_MARGIN: f64 = 0.15;
+
+/// Words of the copy either side of a spot where close candidates differ that are restored
+/// with it, so that the language model reads the spot in context.
+const DIFFERENCE_CONTEXT: usize = 2;
+
+/// When the spots where close candidates differ fill more than this share of the copy's words,
+/// the whole copy is restored instead of those words.
+pub const MAX_PARTIAL_SHARE: f64 = 0.5;
+
+/// What the written words' best candidates say about a copy.
+enum Verdict {
+    /// One source stands out.
+    Decided,
+    /// The best shares too few shingles: the copy is restored and looked up again.
+    TooFew,
+    /// The best few are close: they are compared.
+    Close,
+}
+
 /// Whether the written words' best candidates, best first, single out one source: the best
-/// shares enough shingles and the second is well behind it, or is the same text indexed twice
-/// (the same shingles), which restoring the copy could not tell apart either.
-fn written_words_decide(index: &Index, hits: &[crate::Hit]) -> Result<bool, IndexError> {
+/// shares enough shingles and the second is well behind it.
+fn written_verdict(hits: &[crate::Hit]) -> Verdict {
     let Some(top) = hits.first() else {
-        return Ok(false);
+        return Verdict::TooFew;
     };
     if top.shared < DECISIVE_SHARED {
-        return Ok(false);
+        return Verdict::TooFew;
     }
-    let Some(second) = hits.get(1) else {
-        return Ok(true);
-    };
-    if (second.shared as f64) <= DECISIVE_RATIO * top.shared as f64 {
-        return Ok(true);
+    match hits.get(1) {
+        Some(second) if (second.shared as f64) > DECISIVE_RATIO * top.shared as f64 => {
+            Verdict::Close
+        }
+        _ => Verdict::Decided,
     }
-    let shingles_of = |doc: u32| -> Result<Vec<u64>, IndexError> {
-        Ok(fingerprint::fingerprint(&index.document(doc)?.text))
-    };
-    Ok(shingles_of(top.doc)? == shingles_of(second.doc)?)
 }
 
 /// Traces `input` against `index`: the `k` best sources with aligned passages, and with
-/// `pairs` the differing word pairs of each. Restores the copy only when its written words do
-/// not single out a source ([`DECISIVE_SHARED`], [`DECISIVE_RATIO`]; two candidates with
-/// the same shingles are one text): restoring costs tens of milliseconds, the search about
-/// one.
+/// `pairs` the differing word pairs of each.
+///
+/// Restoring costs tens of milliseconds, a search about one, so the copy is looked up by its
+/// written words first ([`DECISIVE_SHARED`], [`DECISIVE_RATIO`]). When the best candidates are
+/// close they are compared: those whose passages cover clearly less of the copy than the best
+/// drop out ([`COVERAGE_MARGIN`]); one left, or several with the same shingles (one text
+/// indexed twice), decides; otherwise they are near-copies of each other, and only the copy's
+/// words where they differ are restored to choose ([`MAX_PARTIAL_SHARE`]). A copy whose written words share too little with
+/// any document is restored whole and looked up again.
 pub fn trace(
     engine: &Engine,
     index: &Index,
@@ -143,20 +170,196 @@ pub fn trace(
     k: usize,
     pairs: bool,
 ) -> Result<TraceReport, IndexError> {
-    let unchanged = Restoration {
+    let unchanged = unchanged(input);
+    let query = Query::new(input, &unchanged);
+    let mut hits = index.search(query.search_sample(), k.max(MAX_CLOSE))?;
+    match written_verdict(&hits) {
+        Verdict::Decided => {
+            hits.truncate(k);
+            let aligned = align_hits(index, &unchanged, query, hits, pairs, true)?;
+            Ok(aligned.report(false))
+        }
+        Verdict::TooFew => {
+            let restoration = engine.restore(input);
+            let aligned = align_sources(index, input, &restoration, k, pairs)?;
+            Ok(aligned.report(true))
+        }
+        Verdict::Close => trace_close(engine, index, input, query, hits, k, pairs),
+    }
+}
+
+/// The restoration that changes nothing: the copy as written.
+fn unchanged(input: &str) -> Restoration {
+    Restoration {
         text: input.to_owned(),
         changes: Vec::new(),
-    };
-    let query = Query::new(input, &unchanged);
-    let mut hits = index.search(&query.shingles, k.max(2))?;
-    if written_words_decide(index, &hits)? {
-        hits.truncate(k);
-        let aligned = align_hits(index, &unchanged, query, hits, pairs, true)?;
+    }
+}
+
+/// [`trace`] when the written words' best candidates are close (see there).
+fn trace_close(
+    engine: &Engine,
+    index: &Index,
+    input: &str,
+    query: Query,
+    hits: Vec<crate::Hit>,
+    k: usize,
+    pairs: bool,
+) -> Result<TraceReport, IndexError> {
+    let unchanged = unchanged(input);
+    let input_words = query.input_words.clone();
+    let mut aligned = align_hits(index, &unchanged, query, hits, pairs, true)?;
+    // The close candidates, scored on every shingle of the copy: the best and those near it.
+    let top_score = aligned.sources[0].source.score;
+    let close = aligned
+        .sources
+        .iter()
+        .take(MAX_CLOSE)
+        .take_while(|a| a.source.score > DECISIVE_RATIO * top_score)
+        .count()
+        .max(1);
+    // Those covering clearly less of the copy than the best share only part of it: the others
+    // contend, moved to the front in their order.
+    let best_coverage = aligned.sources[..close]
+        .iter()
+        .map(|a| a.source.coverage)
+        .fold(0.0, f64::max);
+    let contends = |a: &AlignedSource| a.source.coverage + COVERAGE_MARGIN > best_coverage;
+    let contenders = aligned.sources[..close]
+        .iter()
+        .filter(|a| contends(a))
+        .count();
+    aligned.sources[..close].sort_by_key(|a| !contends(a));
+    let shingle_sets: Vec<std::collections::HashSet<u64>> = aligned.sources[..contenders]
+        .iter()
+        .map(|a| a.source_shingles.iter().copied().collect())
+        .collect();
+    // One contender, or one text indexed more than once (the same shingles), which restoring
+    // could not tell apart either.
+    if shingle_sets.iter().all(|set| *set == shingle_sets[0]) {
+        aligned.sources.truncate(k);
         return Ok(aligned.report(false));
     }
-    let restoration = engine.restore(input);
-    let aligned = align_sources(index, input, &restoration, k, pairs)?;
+    // Near-copies of each other: restore the copy where they differ.
+    let marked = differing_words(&input_words, &aligned.sources[..contenders], &shingle_sets);
+    let spans = marked_spans(&input_words, &marked);
+    let restored_words: usize = spans.iter().map(|s| s.words).sum();
+    if restored_words == 0 {
+        // Where they differ is not in the copy: nothing restoring could tell.
+        aligned.sources.truncate(k);
+        return Ok(aligned.report(false));
+    }
+    let restoration = if restored_words as f64 > MAX_PARTIAL_SHARE * input_words.len() as f64 {
+        engine.restore(input)
+    } else {
+        restore_spans(engine, input, &spans)
+    };
+    let contender_ids: Vec<String> = aligned.sources[..contenders]
+        .iter()
+        .map(|a| a.source.id.clone())
+        .collect();
+    let candidates = aligned.sources.into_iter().map(Candidate::from).collect();
+    let query = Query::new(input, &restoration);
+    let mut aligned = align_candidates(&restoration, query, candidates, pairs, true);
+    // Ranked by score again, the contenders still before the rest.
+    aligned
+        .sources
+        .sort_by_key(|a| !contender_ids.contains(&a.source.id));
+    aligned.sources.truncate(k);
     Ok(aligned.report(true))
+}
+
+/// Words of the copy aligned with a spot where the close candidates differ: a shingle of one
+/// that not every other has, mapped into the copy through that candidate's passages, with
+/// [`DIFFERENCE_CONTEXT`] words either side.
+fn differing_words(
+    input_words: &[Word],
+    candidates: &[AlignedSource],
+    shingle_sets: &[std::collections::HashSet<u64>],
+) -> Vec<bool> {
+    let mut marked = vec![false; input_words.len()];
+    for (n, candidate) in candidates.iter().enumerate() {
+        for (at, h) in candidate.source_shingles.iter().enumerate() {
+            let shared_by_all = shingle_sets
+                .iter()
+                .enumerate()
+                .all(|(m, set)| m == n || set.contains(h));
+            if shared_by_all {
+                continue;
+            }
+            let Some(p) = candidate
+                .passages
+                .iter()
+                .find(|p| (p.source_first..p.source_end).contains(&at))
+            else {
+                continue;
+            };
+            // The copy's word at the same relative place in the passage.
+            let (copy_len, source_len) = (p.copy_end - p.copy_first, p.source_end - p.source_first);
+            let at_copy = p.copy_first + (at - p.source_first) * copy_len / source_len.max(1);
+            let first = at_copy.saturating_sub(DIFFERENCE_CONTEXT);
+            let end =
+                (at_copy + fingerprint::SHINGLE_WORDS + DIFFERENCE_CONTEXT).min(input_words.len());
+            for m in &mut marked[first..end] {
+                *m = true;
+            }
+        }
+    }
+    marked
+}
+
+/// A run of the copy's words to restore.
+struct WordSpan {
+    /// Byte range in the copy, from its first word's start to its last word's end.
+    start: usize,
+    end: usize,
+    /// Words in it.
+    words: usize,
+}
+
+/// The runs of marked words of the copy. A run is restored as a text of its own, so the
+/// language model reads its first words without what came before them; the
+/// [`DIFFERENCE_CONTEXT`] words either side of a difference are there for that.
+fn marked_spans(words: &[Word], marked: &[bool]) -> Vec<WordSpan> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !marked[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < words.len() && marked[i] {
+            i += 1;
+        }
+        spans.push(WordSpan {
+            start: words[first].start,
+            end: words[i - 1].end,
+            words: i - first,
+        });
+    }
+    spans
+}
+
+/// `input` with only `spans` restored, as one restoration of the whole input (changes in
+/// input offsets, in order).
+fn restore_spans(engine: &Engine, input: &str, spans: &[WordSpan]) -> Restoration {
+    let mut text = String::with_capacity(input.len());
+    let mut changes = Vec::new();
+    let mut copied = 0;
+    for span in spans {
+        text.push_str(&input[copied..span.start]);
+        let part = engine.restore(&input[span.start..span.end]);
+        text.push_str(&part.text);
+        changes.extend(part.changes.into_iter().map(|mut c| {
+            c.start += span.start;
+            c.end += span.start;
+            c
+        }));
+        copied = span.end;
+    }
+    text.push_str(&input[copied..]);
+    Restoration { text, changes }
 }
 
 /// [`trace`] for a copy already restored (`restoration` is `input` restored): callers that
@@ -179,9 +382,43 @@ pub(crate) struct AlignedSource {
     pub(crate) document: Document,
     /// Its words.
     pub(crate) source_words: Vec<Word>,
+    /// Its shingles, by position.
+    pub(crate) source_shingles: Vec<u64>,
     /// The aligned passages, in words of the copy as written (not as restored) and of the
     /// source.
     pub(crate) passages: Vec<Passage>,
+}
+
+/// A candidate source read from the index, with its words and shingles: what aligning it
+/// with a copy needs, computed once however often it is aligned.
+struct Candidate {
+    document: Document,
+    words: Vec<Word>,
+    /// Shingles by position.
+    shingles: Vec<u64>,
+}
+
+impl Candidate {
+    fn read(index: &Index, doc: u32) -> Result<Candidate, IndexError> {
+        let document = index.document(doc)?;
+        let words = fingerprint::words(&document.text);
+        let shingles = fingerprint::shingles(&words);
+        Ok(Candidate {
+            document,
+            words,
+            shingles,
+        })
+    }
+}
+
+impl From<AlignedSource> for Candidate {
+    fn from(a: AlignedSource) -> Self {
+        Candidate {
+            document: a.document,
+            words: a.source_words,
+            shingles: a.source_shingles,
+        }
+    }
 }
 
 /// The copy's words and its candidate sources, best first.
@@ -198,7 +435,18 @@ pub(crate) struct Query {
     shingles: Vec<u64>,
 }
 
+/// Most shingles of a copy looked up in the index: a long copy is looked up by the
+/// [`SEARCH_SAMPLE`] of its shingles with the lowest hashes (a fixed, even sample of them), so
+/// that a search's cost is bounded; candidates are then scored on every shingle.
+pub const SEARCH_SAMPLE: usize = 600;
+
 impl Query {
+    /// The shingles looked up in the index (see [`SEARCH_SAMPLE`]).
+    fn search_sample(&self) -> &[u64] {
+        // Sorted by hash, so the first are the lowest.
+        &self.shingles[..self.shingles.len().min(SEARCH_SAMPLE)]
+    }
+
     fn new(input: &str, restoration: &Restoration) -> Self {
         let input_words = fingerprint::words(input);
         let unchanged = restoration.changes.is_empty() && restoration.text == input;
@@ -242,7 +490,7 @@ pub(crate) fn align_sources(
     pairs: bool,
 ) -> Result<Alignment, IndexError> {
     let query = Query::new(input, restoration);
-    let hits = index.search(&query.shingles, k)?;
+    let hits = index.search(query.search_sample(), k)?;
     align_hits(index, restoration, query, hits, pairs, false)
 }
 
@@ -257,26 +505,76 @@ fn align_hits(
     pairs: bool,
     written_only: bool,
 ) -> Result<Alignment, IndexError> {
+    let candidates = hits
+        .iter()
+        .map(|hit| Candidate::read(index, hit.doc))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(align_candidates(
+        restoration,
+        query,
+        candidates,
+        pairs,
+        written_only,
+    ))
+}
+
+/// Number of `sorted` (ascending, distinct) found in `set` (ascending, distinct).
+fn shared_count(sorted: &[u64], set: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < sorted.len() && j < set.len() {
+        match sorted[i].cmp(&set[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// [`align_hits`] for candidates already read.
+fn align_candidates(
+    restoration: &Restoration,
+    query: Query,
+    candidates: Vec<Candidate>,
+    pairs: bool,
+    written_only: bool,
+) -> Alignment {
     let Query {
         input_words,
         restored_words,
         shingles: query_shingles,
     } = query;
     let own = query_shingles.len().max(1);
+    let restored_shingles = fingerprint::shingles(&restored_words);
     let mut sources = Vec::new();
-    for hit in hits {
-        let doc: Document = index.document(hit.doc)?;
-        let source_words = fingerprint::words(&doc.text);
-        let source_fp: std::collections::HashSet<u64> =
-            fingerprint::shingles(&source_words).into_iter().collect();
-        let shared = query_shingles
-            .iter()
-            .filter(|h| source_fp.contains(h))
-            .count();
+    for candidate in candidates {
+        let Candidate {
+            document: doc,
+            words: source_words,
+            shingles: source_shingles,
+        } = candidate;
+        let mut distinct = source_shingles.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let shared = shared_count(&query_shingles, &distinct);
         let aligned: Vec<Passage> = if written_only {
-            fingerprint::align_unrestored(&restored_words, &source_words)
+            fingerprint::align_unrestored_shingles(
+                &restored_words,
+                &source_words,
+                &restored_shingles,
+                &source_shingles,
+            )
         } else {
-            fingerprint::align(&restored_words, &source_words)
+            fingerprint::align_shingles(
+                restored_words.len(),
+                source_words.len(),
+                &restored_shingles,
+                &source_shingles,
+            )
         };
         let mut passages = Vec::new();
         let mut input_passages = Vec::new();
@@ -325,13 +623,14 @@ fn align_hits(
                 url: doc.url.clone(),
                 title: doc.title.clone(),
                 score: shared as f64 / own as f64,
-                source_share: shared as f64 / source_fp.len().max(1) as f64,
+                source_share: shared as f64 / distinct.len().max(1) as f64,
                 coverage: covered as f64 / input_words.len().max(1) as f64,
                 passages,
                 pairs: word_pairs,
             },
             document: doc,
             source_words,
+            source_shingles,
             passages: input_passages,
         });
     }
@@ -342,10 +641,10 @@ fn align_hits(
             .then(b.source_share.total_cmp(&a.source_share))
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(Alignment {
+    Alignment {
         input_words,
         sources,
-    })
+    }
 }
 
 #[cfg(test)]

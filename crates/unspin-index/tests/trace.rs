@@ -109,3 +109,36 @@ fn written_words_that_single_out_the_source_skip_the_restore() {
     let report = trace::trace(engine(), index(), unrelated, 3, false).unwrap();
     assert!(report.restored);
 }
+
+/// Two sources that differ in their last word ("war" and "vote") at a spot the copy spun: its
+/// written words cannot tell them apart, so the trace restores the copy there, and only there,
+/// and names the one it was made from (which a tie would have put second: ids break ties).
+#[test]
+fn near_copies_are_told_apart_by_restoring_where_they_differ() {
+    let base = "City officials said the war against the rebels would end soon. The department \
+        said the White House had no comment on the talks, which went on for weeks. Officials \
+        said the city would rebuild the bridge and the school after the";
+    let source = format!("{base} war.");
+    let near_copy = format!("{base} vote.");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("unspin-index-near-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let index = Index::create(&dir).unwrap();
+    let doc = |id: &str, text: &str| Document {
+        id: id.into(),
+        url: None,
+        title: None,
+        text: text.into(),
+    };
+    index
+        .add_batch(&[doc("z-source", &source), doc("a-near-copy", &near_copy)])
+        .unwrap();
+    let copy = source
+        .replace("would end soon", "would finish soon")
+        .replace("after the war.", "after the warfare.");
+    let report = trace::trace(engine(), &index, &copy, 2, false).unwrap();
+    assert!(report.restored, "{report:?}");
+    assert_eq!(report.sources[0].id, "z-source", "{:?}", report.sources);
+    assert!(report.sources[0].score > report.sources[1].score);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
