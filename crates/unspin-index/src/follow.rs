@@ -135,7 +135,7 @@ pub struct IndexedAnalysis {
 fn runs(input_words: &[Word], s: &AlignedSource) -> (Vec<Edit>, usize) {
     let (mut out, mut longer) = (Vec::new(), 0);
     for p in &bridged(&s.passages) {
-        for e in fingerprint::differing_runs(input_words, &s.source_words, p) {
+        for e in fingerprint::differing_runs(input_words, &s.candidate.words, p) {
             let (copy_len, source_len) = (e.copy_end - e.copy_first, e.source_end - e.source_first);
             let at_edge = e.copy_first == p.copy_first || e.copy_end == p.copy_end;
             if at_edge && (copy_len == 0 || source_len == 0) {
@@ -346,7 +346,7 @@ pub fn follow(
         .iter()
         .filter(|e| e.copy_end > e.copy_first && e.source_end > e.source_first)
         .map(|e| WordPair {
-            source: join(&best.source_words[e.source_first..e.source_end]),
+            source: join(&best.candidate.words[e.source_first..e.source_end]),
             copy: join(&words[e.copy_first..e.copy_end]),
         })
         .collect();
@@ -373,10 +373,10 @@ pub fn follow(
     }
     let mut changes: Vec<Change> = model.changes.into_iter().filter(kept).collect();
     let from_model = changes.len();
-    let text = &best.document.text;
+    let text = &best.candidate.document.text;
     let mut from_source: Vec<Change> = edits
         .iter()
-        .map(|e| source_change(input, words, text, &best.source_words, e))
+        .map(|e| source_change(input, words, text, &best.candidate.words, e))
         .collect();
     from_source.sort_by_key(|c| (c.start, c.end));
     // Passages can overlap in the copy (a source that repeats itself): a change that would

@@ -192,12 +192,10 @@ impl Segment {
     /// value and the records walked from there toward it: a few cache lines, where a binary
     /// search would miss the cache at every probe.
     pub(crate) fn find(&self, key: u64) -> Option<usize> {
-        let (lo, hi) = self.buckets.range(key);
+        let (lo, hi, guess) = self.buckets.locate(key);
         if lo >= hi {
             return None;
         }
-        let (floor, width) = self.buckets.span(key);
-        let guess = lo + ((u128::from(key - floor) * (hi - lo) as u128) / width) as usize;
         let mut i = guess.min(hi - 1);
         if self.key(i) < key {
             while i + 1 < hi && self.key(i + 1) <= key {
@@ -550,21 +548,16 @@ struct Buckets {
 }
 
 impl Buckets {
-    /// The records `[first, end)` that can hold `key`.
-    fn range(&self, key: u64) -> (usize, usize) {
+    /// The records `[first, end)` that can hold `key`, and where among them it would be if
+    /// the bucket's keys were spread perfectly evenly over its share of the key range.
+    fn locate(&self, key: u64) -> (usize, usize, usize) {
         let b = bucket_of(key, self.bits);
-        (self.starts[b] as usize, self.starts[b + 1] as usize)
-    }
-
-    /// The lowest key of `key`'s bucket and the number of keys the bucket spans.
-    fn span(&self, key: u64) -> (u64, u128) {
-        let width = 1u128 << (64 - self.bits);
-        let floor = if self.bits == 0 {
-            0
-        } else {
-            (key >> (64 - self.bits)) << (64 - self.bits)
-        };
-        (floor, width)
+        let (first, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        // The key's offset inside its bucket's share (its low `64 - bits` bits), scaled to the
+        // bucket's records.
+        let offset = u128::from((key << self.bits) >> self.bits);
+        let guess = first + ((offset * (end - first) as u128) >> (64 - self.bits)) as usize;
+        (first, end, guess)
     }
 }
 

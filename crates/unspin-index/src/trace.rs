@@ -230,18 +230,18 @@ fn trace_close(
         .filter(|a| contends(a))
         .count();
     aligned.sources[..close].sort_by_key(|a| !contends(a));
-    let shingle_sets: Vec<std::collections::HashSet<u64>> = aligned.sources[..contenders]
-        .iter()
-        .map(|a| a.source_shingles.iter().copied().collect())
-        .collect();
+    let contending = &aligned.sources[..contenders];
     // One contender, or one text indexed more than once (the same shingles), which restoring
     // could not tell apart either.
-    if shingle_sets.iter().all(|set| *set == shingle_sets[0]) {
+    if contending
+        .iter()
+        .all(|a| a.candidate.distinct == contending[0].candidate.distinct)
+    {
         aligned.sources.truncate(k);
         return Ok(aligned.report(false));
     }
     // Near-copies of each other: restore the copy where they differ.
-    let marked = differing_words(&input_words, &aligned.sources[..contenders], &shingle_sets);
+    let marked = differing_words(&input_words, contending);
     let spans = marked_spans(&input_words, &marked);
     let restored_words: usize = spans.iter().map(|s| s.words).sum();
     if restored_words == 0 {
@@ -258,7 +258,7 @@ fn trace_close(
         .iter()
         .map(|a| a.source.id.clone())
         .collect();
-    let candidates = aligned.sources.into_iter().map(Candidate::from).collect();
+    let candidates = aligned.sources.into_iter().map(|a| a.candidate).collect();
     let query = Query::new(input, &restoration);
     let mut aligned = align_candidates(&restoration, query, candidates, pairs, true);
     // Ranked by score again, the contenders still before the rest.
@@ -272,18 +272,14 @@ fn trace_close(
 /// Words of the copy aligned with a spot where the close candidates differ: a shingle of one
 /// that not every other has, mapped into the copy through that candidate's passages, with
 /// [`DIFFERENCE_CONTEXT`] words either side.
-fn differing_words(
-    input_words: &[Word],
-    candidates: &[AlignedSource],
-    shingle_sets: &[std::collections::HashSet<u64>],
-) -> Vec<bool> {
+fn differing_words(input_words: &[Word], candidates: &[AlignedSource]) -> Vec<bool> {
     let mut marked = vec![false; input_words.len()];
     for (n, candidate) in candidates.iter().enumerate() {
-        for (at, h) in candidate.source_shingles.iter().enumerate() {
-            let shared_by_all = shingle_sets
+        for (at, h) in candidate.candidate.shingles.iter().enumerate() {
+            let shared_by_all = candidates
                 .iter()
                 .enumerate()
-                .all(|(m, set)| m == n || set.contains(h));
+                .all(|(m, other)| m == n || other.candidate.distinct.binary_search(h).is_ok());
             if shared_by_all {
                 continue;
             }
@@ -378,12 +374,8 @@ pub fn trace_restored(
 pub(crate) struct AlignedSource {
     /// What [`trace`] reports of it.
     pub(crate) source: Source,
-    /// The source document.
-    pub(crate) document: Document,
-    /// Its words.
-    pub(crate) source_words: Vec<Word>,
-    /// Its shingles, by position.
-    pub(crate) source_shingles: Vec<u64>,
+    /// The source document, its words and shingles.
+    pub(crate) candidate: Candidate,
     /// The aligned passages, in words of the copy as written (not as restored) and of the
     /// source.
     pub(crate) passages: Vec<Passage>,
@@ -391,11 +383,15 @@ pub(crate) struct AlignedSource {
 
 /// A candidate source read from the index, with its words and shingles: what aligning it
 /// with a copy needs, computed once however often it is aligned.
-struct Candidate {
-    document: Document,
-    words: Vec<Word>,
-    /// Shingles by position.
-    shingles: Vec<u64>,
+pub(crate) struct Candidate {
+    /// The source document.
+    pub(crate) document: Document,
+    /// Its words.
+    pub(crate) words: Vec<Word>,
+    /// Its shingles, by position.
+    pub(crate) shingles: Vec<u64>,
+    /// Its shingles, sorted and distinct.
+    pub(crate) distinct: Vec<u64>,
 }
 
 impl Candidate {
@@ -403,21 +399,15 @@ impl Candidate {
         let document = index.document(doc)?;
         let words = fingerprint::words(&document.text);
         let shingles = fingerprint::shingles(&words);
+        let mut distinct = shingles.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
         Ok(Candidate {
             document,
             words,
             shingles,
+            distinct,
         })
-    }
-}
-
-impl From<AlignedSource> for Candidate {
-    fn from(a: AlignedSource) -> Self {
-        Candidate {
-            document: a.document,
-            words: a.source_words,
-            shingles: a.source_shingles,
-        }
     }
 }
 
@@ -552,28 +542,22 @@ fn align_candidates(
     let restored_shingles = fingerprint::shingles(&restored_words);
     let mut sources = Vec::new();
     for candidate in candidates {
-        let Candidate {
-            document: doc,
-            words: source_words,
-            shingles: source_shingles,
-        } = candidate;
-        let mut distinct = source_shingles.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let shared = shared_count(&query_shingles, &distinct);
+        let (doc, source_words, source_shingles) =
+            (&candidate.document, &candidate.words, &candidate.shingles);
+        let shared = shared_count(&query_shingles, &candidate.distinct);
         let aligned: Vec<Passage> = if written_only {
             fingerprint::align_unrestored_shingles(
                 &restored_words,
-                &source_words,
+                source_words,
                 &restored_shingles,
-                &source_shingles,
+                source_shingles,
             )
         } else {
             fingerprint::align_shingles(
                 restored_words.len(),
                 source_words.len(),
                 &restored_shingles,
-                &source_shingles,
+                source_shingles,
             )
         };
         let mut passages = Vec::new();
@@ -608,7 +592,7 @@ fn align_candidates(
                 word_pairs.extend(
                     fingerprint::differing_pairs(
                         &input_words,
-                        &source_words,
+                        source_words,
                         std::slice::from_ref(&input_passage),
                     )
                     .into_iter()
@@ -623,14 +607,12 @@ fn align_candidates(
                 url: doc.url.clone(),
                 title: doc.title.clone(),
                 score: shared as f64 / own as f64,
-                source_share: shared as f64 / distinct.len().max(1) as f64,
+                source_share: shared as f64 / candidate.distinct.len().max(1) as f64,
                 coverage: covered as f64 / input_words.len().max(1) as f64,
                 passages,
                 pairs: word_pairs,
             },
-            document: doc,
-            source_words,
-            source_shingles,
+            candidate,
             passages: input_passages,
         });
     }
