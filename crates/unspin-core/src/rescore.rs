@@ -23,6 +23,28 @@ pub trait ContinuationScorer: Send + Sync {
         context: &str,
         continuations: &[String],
     ) -> Result<Vec<f32>, ScorerError>;
+
+    /// [`ContinuationScorer::score_continuations`] for many requests at once, in order. A
+    /// model that gains from scoring several together (a neural model reads its weights once
+    /// per pass) overrides this; by default the requests are scored one by one.
+    fn score_requests(
+        &self,
+        requests: &[ContinuationRequest],
+    ) -> Vec<Result<Vec<f32>, ScorerError>> {
+        requests
+            .iter()
+            .map(|r| self.score_continuations(&r.context, &r.continuations))
+            .collect()
+    }
+}
+
+/// Continuations to score after one context (see [`ContinuationScorer::score_requests`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContinuationRequest {
+    /// The text before.
+    pub context: String,
+    /// What may follow it, each with its own leading space when it starts a new word.
+    pub continuations: Vec<String>,
 }
 
 /// A scorer's failure (restore then keeps the trigram model's decision).

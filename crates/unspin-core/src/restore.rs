@@ -15,7 +15,7 @@ use crate::check::CheckReport;
 use crate::decode::{self, Arc, Lattice, Step};
 use crate::document::{channel_score, Document, Sentence};
 use crate::lm::{LanguageModel, LmWords, State};
-use crate::rescore::ContinuationScorer;
+use crate::rescore::{ContinuationRequest, ContinuationScorer};
 use crate::text::{self, Case};
 use crate::weights::{Params, Weights};
 use crate::Model;
@@ -346,8 +346,10 @@ impl Restore<'_> {
             return report;
         }
         let input = doc.input;
-        let mut neural: HashMap<&str, Vec<f32>> = HashMap::new();
-        let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        // Every occurrence to score is gathered first and sent in one call, so that a model
+        // that reads its weights once per pass can score them together.
+        let mut requests: Vec<ContinuationRequest> = Vec::new();
+        let mut request_phrases: Vec<&str> = Vec::new();
         // Occurrences scored per phrase: a spinner rewrites every occurrence alike, so the
         // first few speak for the rest.
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -360,9 +362,7 @@ impl Restore<'_> {
                 let Some((spun, originals)) = close.get_key_value(span.spun.as_str()) else {
                     continue;
                 };
-                if failed.contains(spun.as_str())
-                    || seen.get(spun.as_str()).copied().unwrap_or(0) >= p.rescore_occurrences
-                {
+                if seen.get(spun.as_str()).copied().unwrap_or(0) >= p.rescore_occurrences {
                     continue;
                 }
                 *seen.entry(spun.as_str()).or_default() += 1;
@@ -379,19 +379,29 @@ impl Restore<'_> {
                     format!(" {}{right}", text::apply_case(o, units[0].case, every_word))
                 }));
                 let context = input[context_start.min(start)..start].trim_end();
-                match scorer.score_continuations(context, &continuations) {
-                    Ok(scores) if scores.len() == continuations.len() => {
-                        report.occurrences += 1;
-                        let sums = neural
-                            .entry(spun.as_str())
-                            .or_insert_with(|| vec![0.0; originals.len()]);
-                        for (sum, score) in sums.iter_mut().zip(&scores[1..]) {
-                            *sum += score - scores[0];
-                        }
+                requests.push(ContinuationRequest {
+                    context: context.to_owned(),
+                    continuations,
+                });
+                request_phrases.push(spun.as_str());
+            }
+        }
+        let mut neural: HashMap<&str, Vec<f32>> = HashMap::new();
+        let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let answers = scorer.score_requests(&requests);
+        for ((request, spun), answer) in requests.iter().zip(&request_phrases).zip(answers) {
+            match answer {
+                Ok(scores) if scores.len() == request.continuations.len() => {
+                    report.occurrences += 1;
+                    let sums = neural
+                        .entry(spun)
+                        .or_insert_with(|| vec![0.0; scores.len() - 1]);
+                    for (sum, score) in sums.iter_mut().zip(&scores[1..]) {
+                        *sum += score - scores[0];
                     }
-                    _ => {
-                        failed.insert(spun.as_str());
-                    }
+                }
+                _ => {
+                    failed.insert(spun);
                 }
             }
         }

@@ -5,22 +5,23 @@
 //! candle. Its tokenizer is rebuilt from the vocabulary and merges stored in the same file, so
 //! one file is the whole model.
 //!
-//! Scoring continuations: the context is run once; each continuation is then fed token by
-//! token on a copy of the attention cache (copies share the context's tensors), summing the
-//! log-probability the model gave each token. candle's quantized llama returns the last
-//! position's logits only, hence one step per token (see BENCHMARKS.md for what that costs).
+//! Scoring continuations: many requests (a context and its continuations) go through the
+//! model in one pass, laid out as a forest of tokens in which each continuation hangs off its
+//! context and sees only it (see [`forward`]); a continuation's score is the sum of the
+//! log-probabilities the model gave its tokens.
+
+mod forward;
 
 use std::fs::File;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
-use candle_core::{Device, Tensor, D};
-use candle_transformers::models::quantized_llama::ModelWeights;
+use candle_core::quantized::gguf_file;
 use tokenizers::models::bpe::BPE;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::Tokenizer;
-use unspin_core::rescore::{ContinuationScorer, ScorerError};
+use unspin_core::rescore::{ContinuationRequest, ContinuationScorer, ScorerError};
+
+use crate::forward::{Llama, TokenForest};
 
 /// Why a neural model could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -82,12 +83,15 @@ pub fn known_path(name: &str) -> Option<PathBuf> {
 /// Most context tokens kept (the start of a long context is dropped).
 const MAX_CONTEXT_TOKENS: usize = 64;
 
+/// Most tokens in one pass through the model. Requests are packed up to this; the products
+/// reach their speed by a few hundred rows, while attention grows with the square of it.
+const PASS_TOKENS: usize = 384;
+
 /// A loaded GGUF causal language model and its tokenizer.
 pub struct NeuralLm {
     name: String,
     tokenizer: Tokenizer,
-    /// The weights with an empty attention cache; every call works on its own copy.
-    weights: ModelWeights,
+    weights: Llama,
     bos: Option<u32>,
 }
 
@@ -120,11 +124,7 @@ impl NeuralLm {
             .metadata
             .get("tokenizer.ggml.bos_token_id")
             .and_then(|v| v.to_u32().ok());
-        let weights = requantized(content, &mut file)
-            .and_then(|(content, mut bytes)| {
-                ModelWeights::from_gguf(content, &mut bytes, &Device::Cpu)
-            })
-            .map_err(|e| format(e.to_string()))?;
+        let weights = Llama::from_gguf(&content, &mut file).map_err(|e| format(e.to_string()))?;
         Ok(NeuralLm {
             name: name.to_owned(),
             tokenizer,
@@ -141,55 +141,67 @@ impl NeuralLm {
         Ok(encoding.get_ids().to_vec())
     }
 
-    fn scores(&self, context: &str, continuations: &[String]) -> candle_core::Result<Vec<f32>> {
-        let err = |e: ScorerError| candle_core::Error::Msg(e.0);
-        if continuations.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// A request's tokens: the context's (its last [`MAX_CONTEXT_TOKENS`], after the
+    /// beginning-of-text token) and each continuation's.
+    fn request_tokens(&self, request: &ContinuationRequest) -> Result<Tokenized, ScorerError> {
         let mut prefix: Vec<u32> = self.bos.into_iter().collect();
-        let context_tokens = self.tokens(context).map_err(err)?;
+        let context_tokens = self.tokens(&request.context)?;
         let skip = context_tokens.len().saturating_sub(MAX_CONTEXT_TOKENS);
         prefix.extend_from_slice(&context_tokens[skip..]);
         if prefix.is_empty() {
             // A model needs one token to predict from; a space is neutral.
-            prefix = self.tokens(" ").map_err(err)?;
+            prefix = self.tokens(" ")?;
         }
-        let tokens: Vec<Vec<u32>> = continuations
+        let continuations = request
+            .continuations
             .iter()
-            .map(|c| self.tokens(c).map_err(err))
-            .collect::<candle_core::Result<_>>()?;
-        // One continuation after another on a copy of the context's cache: run side by side
-        // as a batch they were slower in candle 0.11 (its quantized product costs the same
-        // per row either way, and a batch must repeat the context).
-        let mut base = self.weights.clone();
-        let input = Tensor::new(prefix.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
-        let first = log_softmax_rows(&base.forward(&input, 0)?)?.remove(0);
-        let mut totals = Vec::with_capacity(tokens.len());
-        for row in &tokens {
-            let mut model = base.clone();
-            let mut logprobs = first.clone();
-            let mut total = 0.0f32;
-            for (i, &t) in row.iter().enumerate() {
-                total += logprobs.get(t as usize).copied().unwrap_or(-100.0);
-                if i + 1 < row.len() {
-                    let input = Tensor::new(&[t], &Device::Cpu)?.unsqueeze(0)?;
-                    logprobs =
-                        log_softmax_rows(&model.forward(&input, prefix.len() + i)?)?.remove(0);
-                }
-            }
-            totals.push(total);
-        }
-        Ok(totals)
+            .map(|c| self.tokens(c))
+            .collect::<Result<_, _>>()?;
+        Ok(Tokenized {
+            context: prefix,
+            continuations,
+        })
     }
-}
 
-/// Per row of a `(batch, vocabulary)` logits tensor, the log-probabilities.
-fn log_softmax_rows(logits: &Tensor) -> candle_core::Result<Vec<Vec<f32>>> {
-    let logits = logits.to_dtype(candle_core::DType::F32)?;
-    let max = logits.max_keepdim(D::Minus1)?;
-    let shifted = logits.broadcast_sub(&max)?;
-    let log_sum = shifted.exp()?.sum_keepdim(D::Minus1)?.log()?;
-    shifted.broadcast_sub(&log_sum)?.to_vec2::<f32>()
+    /// Scores a batch of tokenized requests in one pass.
+    fn score_pass(&self, batch: &[Tokenized]) -> Result<Vec<Vec<f32>>, ScorerError> {
+        let mut forest = TokenForest::default();
+        // Per request, per continuation: the range of `wanted` its tokens' scores occupy.
+        let mut wanted: Vec<(usize, u32)> = Vec::new();
+        let mut ranges: Vec<Vec<std::ops::Range<usize>>> = Vec::with_capacity(batch.len());
+        for request in batch {
+            // Requests of one document often share the beginning of their context (the
+            // sentence before and this one up to the phrase): the forest runs it once.
+            let context_end = forest.push(None, &request.context).last().copied();
+            let mut request_ranges = Vec::with_capacity(request.continuations.len());
+            for tokens in &request.continuations {
+                let start = wanted.len();
+                // The last token is only predicted, never predicted from, so it is not run.
+                let nodes = forest.push(context_end, &tokens[..tokens.len().saturating_sub(1)]);
+                let predictors = std::iter::once(context_end).chain(nodes.into_iter().map(Some));
+                for (row, &token) in predictors.zip(tokens) {
+                    if let Some(row) = row {
+                        wanted.push((row, token));
+                    }
+                }
+                request_ranges.push(start..wanted.len());
+            }
+            ranges.push(request_ranges);
+        }
+        let logprobs = self
+            .weights
+            .logprobs_after(&forest, &wanted)
+            .map_err(|e| ScorerError(format!("{}: {e}", self.name)))?;
+        Ok(ranges
+            .into_iter()
+            .map(|request| {
+                request
+                    .into_iter()
+                    .map(|r| logprobs[r].iter().sum())
+                    .collect()
+            })
+            .collect())
+    }
 }
 
 impl ContinuationScorer for NeuralLm {
@@ -202,43 +214,77 @@ impl ContinuationScorer for NeuralLm {
         context: &str,
         continuations: &[String],
     ) -> Result<Vec<f32>, ScorerError> {
-        self.scores(context, continuations)
-            .map_err(|e| ScorerError(format!("{}: {e}", self.name)))
+        let request = ContinuationRequest {
+            context: context.to_owned(),
+            continuations: continuations.to_vec(),
+        };
+        self.score_requests(std::slice::from_ref(&request))
+            .pop()
+            .unwrap_or_else(|| Err(ScorerError("no answer".to_owned())))
+    }
+
+    /// Packs the requests into passes of at most [`PASS_TOKENS`] tokens, in order (a longer
+    /// request gets a pass of its own). A failed pass fails only its own requests.
+    fn score_requests(
+        &self,
+        requests: &[ContinuationRequest],
+    ) -> Vec<Result<Vec<f32>, ScorerError>> {
+        let mut answers: Vec<Result<Vec<f32>, ScorerError>> = Vec::with_capacity(requests.len());
+        let mut passes: Vec<Vec<(usize, Tokenized)>> = Vec::new();
+        let mut pass_tokens = 0;
+        for (i, request) in requests.iter().enumerate() {
+            answers.push(Err(ScorerError("not scored".to_owned())));
+            let tokenized = match self.request_tokens(request) {
+                Ok(t) => t,
+                Err(e) => {
+                    answers[i] = Err(e);
+                    continue;
+                }
+            };
+            let size = tokenized.rows();
+            if passes.is_empty() || pass_tokens + size > PASS_TOKENS {
+                passes.push(Vec::new());
+                pass_tokens = 0;
+            }
+            pass_tokens += size;
+            passes.last_mut().expect("a pass").push((i, tokenized));
+        }
+        for pass in passes.into_iter().filter(|p| !p.is_empty()) {
+            let (slots, batch): (Vec<usize>, Vec<Tokenized>) = pass.into_iter().unzip();
+            match self.score_pass(&batch) {
+                Ok(scores) => {
+                    for (slot, s) in slots.into_iter().zip(scores) {
+                        answers[slot] = Ok(s);
+                    }
+                }
+                Err(e) => {
+                    for slot in slots {
+                        answers[slot] = Err(e.clone());
+                    }
+                }
+            }
+        }
+        answers
     }
 }
 
-/// The model with its 4-bit `Q4_1` matrices re-quantized to `Q8_0`, which candle multiplies
-/// with SIMD on x86 (its `Q4_1` product is the scalar reference): about 3 times faster per
-/// token, at about twice the memory (150 MB for SmolLM2-135M), for a rounding of its own (a
-/// continuation's score moves by 0.1 to 1 nat). Other types are kept as stored.
-fn requantized(
-    content: gguf_file::Content,
-    file: &mut File,
-) -> candle_core::Result<(gguf_file::Content, Cursor<Vec<u8>>)> {
-    let mut tensors = Vec::with_capacity(content.tensor_infos.len());
-    let mut names: Vec<&String> = content.tensor_infos.keys().collect();
-    names.sort();
-    for name in names {
-        let tensor = content.tensor(file, name, &Device::Cpu)?;
-        let tensor = match tensor.dtype() {
-            GgmlDType::Q4_1 if tensor.shape().dims().last().is_some_and(|d| d % 32 == 0) => {
-                QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, GgmlDType::Q8_0)?
-            }
-            _ => tensor,
-        };
-        tensors.push((name.as_str(), tensor));
+/// A request's tokens: its context's (what the model reads first) and each continuation's.
+struct Tokenized {
+    context: Vec<u32>,
+    continuations: Vec<Vec<u32>>,
+}
+
+impl Tokenized {
+    /// The rows it takes in a pass: the context's and every continuation token but the last
+    /// (which is only predicted).
+    fn rows(&self) -> usize {
+        let continued: usize = self
+            .continuations
+            .iter()
+            .map(|c| c.len().saturating_sub(1))
+            .sum();
+        self.context.len() + continued
     }
-    let metadata: Vec<(&str, &gguf_file::Value)> = content
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
-    let mut bytes = Cursor::new(Vec::new());
-    gguf_file::write(&mut bytes, &metadata, &tensor_refs)?;
-    bytes.set_position(0);
-    let content = gguf_file::Content::read(&mut bytes)?;
-    Ok((content, bytes))
 }
 
 /// A byte-level BPE tokenizer from the GGUF file's `tokenizer.ggml.*` metadata.

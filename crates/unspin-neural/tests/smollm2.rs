@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use unspin_core::rescore::ContinuationScorer;
+use unspin_core::rescore::{ContinuationRequest, ContinuationScorer};
 use unspin_core::Engine;
 use unspin_neural::{NeuralError, NeuralLm};
 
@@ -31,11 +31,46 @@ fn the_original_reads_better_than_its_spun_form() {
     assert_eq!(scores.len(), 2);
     assert!(scores.iter().all(|s| *s < 0.0), "{scores:?}");
     assert!(scores[0] > scores[1] + 10.0, "{scores:?}");
-    // The same call gives the same numbers (each call works on its own copy of the cache).
+    // The same call gives the same numbers (a call keeps no state).
     let again = lm
         .score_continuations("Bitcoin has traded above its 50-day", &continuations)
         .unwrap();
     assert_eq!(scores, again);
+}
+
+#[test]
+fn requests_scored_together_score_as_they_do_alone() {
+    let Some(lm) = smollm2() else { return };
+    let request = |context: &str, continuations: &[&str]| ContinuationRequest {
+        context: context.to_owned(),
+        continuations: continuations.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    let requests = [
+        request(
+            "Bitcoin has traded above its 50-day",
+            &[" moving average since May.", " shifting common since May."],
+        ),
+        request("", &[" The", " A"]),
+        request(
+            "Officials said on Tuesday that the",
+            &[" price of wheat rose.", " value of wheat rose.", ""],
+        ),
+    ];
+    let together = lm.score_requests(&requests);
+    assert_eq!(together.len(), requests.len());
+    for (request, scores) in requests.iter().zip(together) {
+        let scores = scores.unwrap();
+        let alone = lm
+            .score_continuations(&request.context, &request.continuations)
+            .unwrap();
+        assert_eq!(scores.len(), request.continuations.len());
+        for (t, a) in scores.iter().zip(&alone) {
+            assert!(
+                (t - a).abs() < 1e-3 * a.abs().max(1.0),
+                "{scores:?} against {alone:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,423 @@
+//! A llama-architecture forward pass that scores many short continuations in one pass.
+//!
+//! candle's own quantized llama feeds one token per step to score a continuation (it returns
+//! the last position's logits only), and a single row's product reads every weight once for
+//! one token. Here the tokens of many scoring requests go through the model together as one
+//! sequence: each token attends only to its own ancestors (its context and the earlier tokens
+//! of its own continuation), so the continuations of one context share that context's rows,
+//! different requests do not see each other, and the weights are read once per pass. The
+//! weights are kept in f32 so that the products go through candle's blocked f32 matrix product
+//! (its quantized CPU products are about four times slower on a pass of many rows).
+
+use std::collections::HashMap;
+
+use candle_core::quantized::gguf_file;
+use candle_core::{DType, Device, Module, Tensor, D};
+
+/// One block of the model, its matrices transposed to `(in, out)` for `x · w`.
+struct Block {
+    attention_norm: Tensor,
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attention_out: Tensor,
+    feed_forward_norm: Tensor,
+    gate: Tensor,
+    up: Tensor,
+    down: Tensor,
+}
+
+/// The weights of a llama-architecture model, in f32.
+pub(crate) struct Llama {
+    /// The token embeddings, `(vocabulary, hidden)`; `None` when they are the output matrix's
+    /// columns (tied, as in SmolLM2), which are then read from it instead of kept twice.
+    embeddings: Option<Tensor>,
+    blocks: Vec<Block>,
+    output_norm: Tensor,
+    /// The output matrix, `(hidden, vocabulary)`.
+    output: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    heads: usize,
+    kv_heads: usize,
+    head_dim: usize,
+    rms_eps: f32,
+    max_position: usize,
+}
+
+/// Tokens laid out as a forest: each token's parent is the token before it in its own text
+/// (`None` for the first token of a text). A token sees exactly its ancestors and itself, so
+/// texts that begin alike share the rows of what they have in common.
+#[derive(Debug, Default)]
+pub(crate) struct TokenForest {
+    /// The token ids.
+    pub tokens: Vec<u32>,
+    /// Each token's parent, by index; parents come before their children.
+    pub parents: Vec<Option<usize>>,
+    /// Each (parent, token) pair's node, so that a text beginning like another reuses it.
+    children: HashMap<(Option<usize>, u32), usize>,
+}
+
+impl TokenForest {
+    /// Adds `tokens` as a text continuing after `parent` (or as a new text), reusing the
+    /// nodes of any text already added with the same beginning; returns each token's node.
+    pub fn push(&mut self, parent: Option<usize>, tokens: &[u32]) -> Vec<usize> {
+        let mut nodes = Vec::with_capacity(tokens.len());
+        let mut last = parent;
+        for &t in tokens {
+            let next = self.tokens.len();
+            let node = *self.children.entry((last, t)).or_insert(next);
+            if node == next {
+                self.tokens.push(t);
+                self.parents.push(last);
+            }
+            nodes.push(node);
+            last = Some(node);
+        }
+        nodes
+    }
+
+    /// How many tokens the forest holds.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Each token's position in its own text (its number of ancestors).
+    fn positions(&self) -> Vec<u32> {
+        let mut positions: Vec<u32> = Vec::with_capacity(self.len());
+        for parent in &self.parents {
+            positions.push(parent.map_or(0, |p| positions[p] + 1));
+        }
+        positions
+    }
+
+    /// The additive attention mask: 0 where a token may see another (an ancestor or itself),
+    /// minus infinity elsewhere.
+    fn mask(&self) -> Vec<f32> {
+        let n = self.len();
+        let mut mask = vec![f32::NEG_INFINITY; n * n];
+        for i in 0..n {
+            let row = &mut mask[i * n..(i + 1) * n];
+            let mut at = Some(i);
+            while let Some(a) = at {
+                row[a] = 0.0;
+                at = self.parents[a];
+            }
+        }
+        mask
+    }
+}
+
+impl Llama {
+    /// Reads a llama-architecture GGUF model's weights, dequantized to f32.
+    pub fn from_gguf<R: std::io::Read + std::io::Seek>(
+        content: &gguf_file::Content,
+        reader: &mut R,
+    ) -> candle_core::Result<Llama> {
+        let device = &Device::Cpu;
+        let meta = |key: &str| {
+            content
+                .metadata
+                .get(key)
+                .ok_or_else(|| candle_core::Error::Msg(format!("no {key} in the metadata")))
+        };
+        let arch = meta("general.architecture")?.to_string()?.clone();
+        if arch != "llama" {
+            candle_core::bail!("architecture {arch:?} (only llama is supported)");
+        }
+        let heads = meta("llama.attention.head_count")?.to_u32()? as usize;
+        let kv_heads = meta("llama.attention.head_count_kv")?.to_u32()? as usize;
+        let block_count = meta("llama.block_count")?.to_u32()? as usize;
+        let hidden = meta("llama.embedding_length")?.to_u32()? as usize;
+        let rope_dim = meta("llama.rope.dimension_count")?.to_u32()? as usize;
+        let rms_eps = meta("llama.attention.layer_norm_rms_epsilon")?.to_f32()?;
+        let rope_base = meta("llama.rope.freq_base")
+            .and_then(|v| v.to_f32())
+            .unwrap_or(10_000.0);
+        let max_position = meta("llama.context_length")
+            .and_then(|v| v.to_u32())
+            .map_or(2048, |v| v as usize)
+            .min(4096);
+        if heads == 0 || kv_heads == 0 || !heads.is_multiple_of(kv_heads) || !hidden.is_multiple_of(heads) {
+            candle_core::bail!("{heads} heads, {kv_heads} key-value heads, width {hidden}");
+        }
+        let head_dim = hidden / heads;
+        if rope_dim != head_dim {
+            candle_core::bail!("rotary width {rope_dim} is not the head width {head_dim}");
+        }
+        let mut read = |name: &str, transposed: bool| -> candle_core::Result<Tensor> {
+            let tensor = content
+                .tensor(reader, name, device)?
+                .dequantize(device)?
+                .to_dtype(DType::F32)?;
+            match transposed {
+                // Matrices are stored `(out, in)`; kept `(in, out)` and contiguous for `x · w`.
+                true => tensor.t()?.contiguous(),
+                false => Ok(tensor),
+            }
+        };
+        let mut blocks = Vec::with_capacity(block_count);
+        for i in 0..block_count {
+            let name = |part: &str| format!("blk.{i}.{part}.weight");
+            blocks.push(Block {
+                query: read(&name("attn_q"), true)?,
+                key: read(&name("attn_k"), true)?,
+                value: read(&name("attn_v"), true)?,
+                attention_out: read(&name("attn_output"), true)?,
+                gate: read(&name("ffn_gate"), true)?,
+                up: read(&name("ffn_up"), true)?,
+                down: read(&name("ffn_down"), true)?,
+                attention_norm: read(&name("attn_norm"), false)?,
+                feed_forward_norm: read(&name("ffn_norm"), false)?,
+            });
+        }
+        // Models with tied embeddings have no output matrix of their own.
+        let (embeddings, output) = match content.tensor_infos.contains_key("output.weight") {
+            true => (
+                Some(read("token_embd.weight", false)?),
+                read("output.weight", true)?,
+            ),
+            false => (None, read("token_embd.weight", true)?),
+        };
+        let output_norm = read("output_norm.weight", false)?;
+        let (cos, sin) = rotary_tables(head_dim, rope_base, max_position)?;
+        Ok(Llama {
+            embeddings,
+            blocks,
+            output_norm,
+            output,
+            cos,
+            sin,
+            heads,
+            kv_heads,
+            head_dim,
+            rms_eps,
+            max_position,
+        })
+    }
+
+    /// Runs the forest through the model in one pass and returns, for each `(row, token)` in
+    /// `wanted`, the log-probability (nats) the model gives `token` right after the token at
+    /// `row` (given that token's ancestors).
+    pub fn logprobs_after(
+        &self,
+        forest: &TokenForest,
+        wanted: &[(usize, u32)],
+    ) -> candle_core::Result<Vec<f32>> {
+        let device = &Device::Cpu;
+        let n = forest.len();
+        if n == 0 || wanted.is_empty() {
+            return Ok(vec![0.0; wanted.len()]);
+        }
+        let positions = forest.positions();
+        if positions.iter().any(|&p| p as usize >= self.max_position) {
+            candle_core::bail!("a text longer than {} tokens", self.max_position);
+        }
+        let ids = Tensor::new(forest.tokens.as_slice(), device)?;
+        let position_ids = Tensor::new(positions.as_slice(), device)?;
+        let cos = self.cos.index_select(&position_ids, 0)?;
+        let sin = self.sin.index_select(&position_ids, 0)?;
+        let mask = Tensor::from_vec(forest.mask(), (n, n), device)?;
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let per_head = |x: Tensor, heads: usize| -> candle_core::Result<Tensor> {
+            x.reshape((1, n, heads, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let mut x = match &self.embeddings {
+            Some(embeddings) => embeddings.index_select(&ids, 0)?,
+            None => self.output.index_select(&ids, 1)?.t()?.contiguous()?,
+        };
+        for block in &self.blocks {
+            let h = candle_nn::ops::rms_norm(&x, &block.attention_norm, self.rms_eps)?;
+            let q = per_head(h.matmul(&block.query)?, self.heads)?;
+            let k = per_head(h.matmul(&block.key)?, self.kv_heads)?;
+            let v = per_head(h.matmul(&block.value)?, self.kv_heads)?;
+            // Llama files store the query and key rows for the interleaved rotation.
+            let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
+            let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
+            let repeats = self.heads / self.kv_heads;
+            let k = candle_transformers::utils::repeat_kv(k, repeats)?;
+            let v = candle_transformers::utils::repeat_kv(v, repeats)?.contiguous()?;
+            let attention = (q.matmul(&k.t()?)? * scale)?.broadcast_add(&mask)?;
+            let attention = candle_nn::ops::softmax_last_dim(&attention)?;
+            let y = attention
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .reshape((n, self.heads * self.head_dim))?;
+            x = (x + y.matmul(&block.attention_out)?)?;
+            let h = candle_nn::ops::rms_norm(&x, &block.feed_forward_norm, self.rms_eps)?;
+            let gated = (candle_nn::Activation::Silu.forward(&h.matmul(&block.gate)?)?
+                * h.matmul(&block.up)?)?;
+            x = (x + gated.matmul(&block.down)?)?;
+        }
+        // Only the rows something is asked after go through the output matrix.
+        let mut rows: Vec<u32> = Vec::new();
+        let mut row_of: HashMap<usize, usize> = HashMap::new();
+        for &(row, _) in wanted {
+            if row >= n {
+                candle_core::bail!("row {row} of a {n}-token forest");
+            }
+            row_of.entry(row).or_insert_with(|| {
+                rows.push(row as u32);
+                rows.len() - 1
+            });
+        }
+        let picked = x.index_select(&Tensor::new(rows.as_slice(), device)?, 0)?;
+        let picked = candle_nn::ops::rms_norm(&picked, &self.output_norm, self.rms_eps)?;
+        let logits = picked.matmul(&self.output)?;
+        let max = logits.max_keepdim(D::Minus1)?;
+        let log_sum = logits
+            .broadcast_sub(&max)?
+            .exp()?
+            .sum_keepdim(D::Minus1)?
+            .log()?
+            .add(&max)?;
+        let logits = logits.to_vec2::<f32>()?;
+        let log_sum = log_sum.flatten_all()?.to_vec1::<f32>()?;
+        Ok(wanted
+            .iter()
+            .map(|&(row, token)| {
+                let r = row_of[&row];
+                logits[r]
+                    .get(token as usize)
+                    .map_or(-100.0, |l| l - log_sum[r])
+            })
+            .collect())
+    }
+}
+
+/// The rotary embedding's cosine and sine tables, `(positions, head_dim / 2)`.
+fn rotary_tables(
+    head_dim: usize,
+    base: f32,
+    positions: usize,
+) -> candle_core::Result<(Tensor, Tensor)> {
+    let half = head_dim / 2;
+    let mut cos = Vec::with_capacity(positions * half);
+    let mut sin = Vec::with_capacity(positions * half);
+    for p in 0..positions {
+        for i in 0..half {
+            let theta = 1.0 / base.powf((2 * i) as f32 / head_dim as f32);
+            let angle = p as f32 * theta;
+            cos.push(angle.cos());
+            sin.push(angle.sin());
+        }
+    }
+    let device = &Device::Cpu;
+    Ok((
+        Tensor::from_vec(cos, (positions, half), device)?,
+        Tensor::from_vec(sin, (positions, half), device)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use candle_core::IndexOp;
+    use candle_transformers::models::quantized_llama::ModelWeights;
+
+    /// candle's own llama on the same weights dequantized to f32.
+    fn candle_f32(content: &gguf_file::Content, file: &mut std::fs::File) -> ModelWeights {
+        let device = &Device::Cpu;
+        let mut names: Vec<&String> = content.tensor_infos.keys().collect();
+        names.sort();
+        let tensors: Vec<(&str, QTensor)> = names
+            .into_iter()
+            .map(|name| {
+                let t = content
+                    .tensor(file, name, device)
+                    .unwrap()
+                    .dequantize(device)
+                    .unwrap();
+                (
+                    name.as_str(),
+                    QTensor::quantize(&t, GgmlDType::F32).unwrap(),
+                )
+            })
+            .collect();
+        let metadata: Vec<(&str, &gguf_file::Value)> = content
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        gguf_file::write(&mut bytes, &metadata, &refs).unwrap();
+        bytes.set_position(0);
+        let f32_content = gguf_file::Content::read(&mut bytes).unwrap();
+        ModelWeights::from_gguf(f32_content, &mut bytes, device).unwrap()
+    }
+
+    /// The oracle: candle's log-probability of each token after the tokens before it, one
+    /// prefix at a time.
+    fn candle_logprobs(weights: &ModelWeights, tokens: &[u32]) -> Vec<f32> {
+        let device = &Device::Cpu;
+        (1..tokens.len())
+            .map(|i| {
+                let mut model = weights.clone();
+                let input = Tensor::new(&tokens[..i], device)
+                    .unwrap()
+                    .unsqueeze(0)
+                    .unwrap();
+                let logits = model.forward(&input, 0).unwrap().i(0).unwrap();
+                let logits = logits.to_vec1::<f32>().unwrap();
+                let max = logits.iter().copied().fold(f32::MIN, f32::max);
+                let log_sum = logits.iter().map(|l| (l - max).exp()).sum::<f32>().ln() + max;
+                logits[tokens[i] as usize] - log_sum
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_forest_pass_gives_what_candle_gives_each_text_alone() {
+        let path = crate::known_path("smollm2").expect("a known name");
+        if !unspin_testkit::require(
+            path.is_file(),
+            &path.display().to_string(),
+            "run scripts/fetch-neural-lm.sh",
+        ) {
+            return;
+        }
+        let mut file = std::fs::File::open(&path).unwrap();
+        let content = gguf_file::Content::read(&mut file).unwrap();
+        let llama = Llama::from_gguf(&content, &mut file).unwrap();
+        // Two requests in one pass; the first has two continuations of different lengths.
+        let (context_a, a1, a2) = (
+            vec![1u32, 504, 3124, 314],
+            vec![1789u32, 253, 2013],
+            vec![99u32, 7],
+        );
+        let (context_b, b1) = (vec![1u32, 2417, 30], vec![421u32, 1101, 28]);
+        let mut forest = TokenForest::default();
+        // Each continuation's wanted rows: the context's last node, then its own nodes.
+        let mut wanted = Vec::new();
+        let mut add = |forest: &mut TokenForest, context: &[u32], continuation: &[u32]| {
+            let end = *forest.push(None, context).last().unwrap();
+            let nodes = forest.push(Some(end), &continuation[..continuation.len() - 1]);
+            let rows = std::iter::once(end).chain(nodes);
+            wanted.extend(rows.zip(continuation.iter().copied()));
+        };
+        add(&mut forest, &context_a, &a1);
+        add(&mut forest, &context_a, &a2);
+        let shared = forest.len();
+        add(&mut forest, &context_b, &b1);
+        // The second continuation of context a added only its own first token.
+        assert_eq!(shared, context_a.len() + (a1.len() - 1) + (a2.len() - 1));
+        let ours = llama.logprobs_after(&forest, &wanted).unwrap();
+        let oracle = candle_f32(&content, &mut file);
+        let mut expected = Vec::new();
+        for (context, continuation) in [(&context_a, &a1), (&context_a, &a2), (&context_b, &b1)] {
+            let text: Vec<u32> = context.iter().chain(continuation.iter()).copied().collect();
+            expected.extend(candle_logprobs(&oracle, &text)[context.len() - 1..].to_vec());
+        }
+        assert_eq!(ours.len(), expected.len());
+        for (o, e) in ours.iter().zip(&expected) {
+            assert!(
+                (o - e).abs() < 1e-3 * e.abs().max(1.0),
+                "{ours:?} against {expected:?}"
+            );
+        }
+    }
+}
