@@ -138,7 +138,11 @@ impl Llama {
             .and_then(|v| v.to_u32())
             .map_or(2048, |v| v as usize)
             .min(4096);
-        if heads == 0 || kv_heads == 0 || !heads.is_multiple_of(kv_heads) || !hidden.is_multiple_of(heads) {
+        if heads == 0
+            || kv_heads == 0
+            || !heads.is_multiple_of(kv_heads)
+            || !hidden.is_multiple_of(heads)
+        {
             candle_core::bail!("{heads} heads, {kv_heads} key-value heads, width {hidden}");
         }
         let head_dim = hidden / heads;
