@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Module, Tensor, D};
 
-/// One block of the model, its matrices transposed to `(in, out)` for `x · w`.
+/// One block of the model, its matrices `(out, in)` as stored (multiplied as `x · wᵀ`, a
+/// transposed view, so loading copies nothing).
 struct Block {
     attention_norm: Tensor,
     query: Tensor,
@@ -30,11 +31,11 @@ struct Block {
 /// The weights of a llama-architecture model, in f32.
 pub(crate) struct Llama {
     /// The token embeddings, `(vocabulary, hidden)`; `None` when they are the output matrix's
-    /// columns (tied, as in SmolLM2), which are then read from it instead of kept twice.
+    /// rows (tied, as in SmolLM2), which are then read from it instead of kept twice.
     embeddings: Option<Tensor>,
     blocks: Vec<Block>,
     output_norm: Tensor,
-    /// The output matrix, `(hidden, vocabulary)`.
+    /// The output matrix, `(vocabulary, hidden)`.
     output: Tensor,
     cos: Tensor,
     sin: Tensor,
@@ -149,41 +150,33 @@ impl Llama {
         if rope_dim != head_dim {
             candle_core::bail!("rotary width {rope_dim} is not the head width {head_dim}");
         }
-        let mut read = |name: &str, transposed: bool| -> candle_core::Result<Tensor> {
-            let tensor = content
+        let mut read = |name: &str| -> candle_core::Result<Tensor> {
+            content
                 .tensor(reader, name, device)?
                 .dequantize(device)?
-                .to_dtype(DType::F32)?;
-            match transposed {
-                // Matrices are stored `(out, in)`; kept `(in, out)` and contiguous for `x · w`.
-                true => tensor.t()?.contiguous(),
-                false => Ok(tensor),
-            }
+                .to_dtype(DType::F32)
         };
         let mut blocks = Vec::with_capacity(block_count);
         for i in 0..block_count {
             let name = |part: &str| format!("blk.{i}.{part}.weight");
             blocks.push(Block {
-                query: read(&name("attn_q"), true)?,
-                key: read(&name("attn_k"), true)?,
-                value: read(&name("attn_v"), true)?,
-                attention_out: read(&name("attn_output"), true)?,
-                gate: read(&name("ffn_gate"), true)?,
-                up: read(&name("ffn_up"), true)?,
-                down: read(&name("ffn_down"), true)?,
-                attention_norm: read(&name("attn_norm"), false)?,
-                feed_forward_norm: read(&name("ffn_norm"), false)?,
+                query: read(&name("attn_q"))?,
+                key: read(&name("attn_k"))?,
+                value: read(&name("attn_v"))?,
+                attention_out: read(&name("attn_output"))?,
+                gate: read(&name("ffn_gate"))?,
+                up: read(&name("ffn_up"))?,
+                down: read(&name("ffn_down"))?,
+                attention_norm: read(&name("attn_norm"))?,
+                feed_forward_norm: read(&name("ffn_norm"))?,
             });
         }
         // Models with tied embeddings have no output matrix of their own.
         let (embeddings, output) = match content.tensor_infos.contains_key("output.weight") {
-            true => (
-                Some(read("token_embd.weight", false)?),
-                read("output.weight", true)?,
-            ),
-            false => (None, read("token_embd.weight", true)?),
+            true => (Some(read("token_embd.weight")?), read("output.weight")?),
+            false => (None, read("token_embd.weight")?),
         };
-        let output_norm = read("output_norm.weight", false)?;
+        let output_norm = read("output_norm.weight")?;
         let (cos, sin) = rotary_tables(head_dim, rope_base, max_position)?;
         Ok(Llama {
             embeddings,
@@ -230,13 +223,13 @@ impl Llama {
         };
         let mut x = match &self.embeddings {
             Some(embeddings) => embeddings.index_select(&ids, 0)?,
-            None => self.output.index_select(&ids, 1)?.t()?.contiguous()?,
+            None => self.output.index_select(&ids, 0)?,
         };
         for block in &self.blocks {
             let h = candle_nn::ops::rms_norm(&x, &block.attention_norm, self.rms_eps)?;
-            let q = per_head(h.matmul(&block.query)?, self.heads)?;
-            let k = per_head(h.matmul(&block.key)?, self.kv_heads)?;
-            let v = per_head(h.matmul(&block.value)?, self.kv_heads)?;
+            let q = per_head(h.matmul(&block.query.t()?)?, self.heads)?;
+            let k = per_head(h.matmul(&block.key.t()?)?, self.kv_heads)?;
+            let v = per_head(h.matmul(&block.value.t()?)?, self.kv_heads)?;
             // Llama files store the query and key rows for the interleaved rotation.
             let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
             let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
@@ -249,11 +242,11 @@ impl Llama {
                 .matmul(&v)?
                 .transpose(1, 2)?
                 .reshape((n, self.heads * self.head_dim))?;
-            x = (x + y.matmul(&block.attention_out)?)?;
+            x = (x + y.matmul(&block.attention_out.t()?)?)?;
             let h = candle_nn::ops::rms_norm(&x, &block.feed_forward_norm, self.rms_eps)?;
-            let gated = (candle_nn::Activation::Silu.forward(&h.matmul(&block.gate)?)?
-                * h.matmul(&block.up)?)?;
-            x = (x + gated.matmul(&block.down)?)?;
+            let gated = (candle_nn::Activation::Silu.forward(&h.matmul(&block.gate.t()?)?)?
+                * h.matmul(&block.up.t()?)?)?;
+            x = (x + gated.matmul(&block.down.t()?)?)?;
         }
         // Only the rows something is asked after go through the output matrix.
         let mut rows: Vec<u32> = Vec::new();
@@ -269,7 +262,7 @@ impl Llama {
         }
         let picked = x.index_select(&Tensor::new(rows.as_slice(), device)?, 0)?;
         let picked = candle_nn::ops::rms_norm(&picked, &self.output_norm, self.rms_eps)?;
-        let logits = picked.matmul(&self.output)?;
+        let logits = picked.matmul(&self.output.t()?)?;
         let max = logits.max_keepdim(D::Minus1)?;
         let log_sum = logits
             .broadcast_sub(&max)?
