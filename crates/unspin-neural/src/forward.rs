@@ -14,6 +14,9 @@ use std::collections::HashMap;
 use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Module, Tensor, D};
 
+/// Most tokens one pass may hold (its mask is this squared, 64 MiB of f32).
+const MAX_PASS_ROWS: usize = 4096;
+
 /// One block of the model, its matrices `(out, in)` as stored (multiplied as `x · wᵀ`, a
 /// transposed view, so loading copies nothing).
 struct Block {
@@ -207,6 +210,11 @@ impl Llama {
             return Ok(vec![0.0; wanted.len()]);
         }
         let positions = forest.positions();
+        // The mask and attention grow with the square of the pass: a request too big for
+        // one (only a caller's own huge continuations could make one) is refused, not run.
+        if n > MAX_PASS_ROWS {
+            candle_core::bail!("{n} tokens in one pass (at most {MAX_PASS_ROWS})");
+        }
         if positions.iter().any(|&p| p as usize >= self.max_position) {
             candle_core::bail!("a text longer than {} tokens", self.max_position);
         }

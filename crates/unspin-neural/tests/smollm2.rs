@@ -110,3 +110,18 @@ fn a_bad_model_file_is_an_error_naming_it() {
     assert!(unknown.to_string().contains("smollm2"), "{unknown}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_continuation_too_long_for_one_pass_is_an_error_not_a_huge_pass() {
+    let Some(lm) = smollm2() else { return };
+    // Two different continuations of 2,500 tokens: 5,000 rows, over a pass's 4,096.
+    let continuations = vec![" word".repeat(2500), " thing".repeat(2500)];
+    let err = lm
+        .score_continuations("The council said", &continuations)
+        .expect_err("refused");
+    assert!(err.to_string().contains("smollm2"), "{err}");
+    // A normal call afterwards is unaffected.
+    assert!(lm
+        .score_continuations("The council said", &[" it would".to_owned()])
+        .is_ok());
+}
