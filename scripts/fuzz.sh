@@ -12,6 +12,7 @@
 # Prints one line per target (executions, coverage, corpus size); a crash, a timeout (10 s for
 # one input) or a leak of memory (2 GiB) leaves its input in fuzz/artifacts/TARGET/ and makes
 # the script exit non-zero after the other targets have run.
+# FUZZ_PROFILE picks the cargo profile (default `release`; CI uses `smoke`, built faster).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,10 +27,11 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 export CARGO_TARGET_DIR=fuzz/target
+PROFILE=${FUZZ_PROFILE:-release}
 start=$SECONDS
-cargo build --release --manifest-path fuzz/Cargo.toml --target "$HOST" --bins -q
-echo "fuzz targets built in $((SECONDS - start)) s"
-BIN=fuzz/target/$HOST/release
+cargo build --profile "$PROFILE" --manifest-path fuzz/Cargo.toml --target "$HOST" --bins -q
+echo "fuzz targets built ($PROFILE) in $((SECONDS - start)) s"
+BIN=fuzz/target/$HOST/$PROFILE
 
 # Seeds, from the bundled examples (our own text).
 seed() { mkdir -p "fuzz/corpus/$1"; cat > "fuzz/corpus/$1/seed-$2"; }

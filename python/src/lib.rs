@@ -8,12 +8,10 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use arrow::array::{
-    Array, ArrayRef, Float64Builder, Int64Builder, ListArray, ListBuilder, RecordBatch,
-    StringArray, StringBuilder,
-};
-use arrow::datatypes::{Field, Schema};
-use arrow::pyarrow::PyArrowType;
+use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StringArray};
+use arrow_pyarrow::PyArrowType;
+use arrow_schema::{Field, Schema};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use unspin_core::{fingerprint, Engine, Model};
@@ -322,7 +320,7 @@ fn list_values(list: &ListArray, i: usize) -> Vec<u64> {
         return Vec::new();
     }
     let values = list.value(i);
-    match values.as_any().downcast_ref::<arrow::array::Int64Array>() {
+    match values.as_any().downcast_ref::<arrow_array::Int64Array>() {
         Some(a) => a.values().iter().map(|&v| v as u64).collect(),
         None => Vec::new(),
     }
