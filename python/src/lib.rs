@@ -38,6 +38,28 @@ fn engine() -> PyResult<&'static Engine> {
         .map_err(|e| PyRuntimeError::new_err(format!("the embedded model is damaged: {e}")))
 }
 
+/// The engine for `lm`: `trigram`, the default, alone; or a neural model that decides
+/// restore's close calls besides it (`smollm2`, as `unspin --lm`), loaded on first use and
+/// kept, one per name per process, over the same model (its weights take hundreds of MB).
+fn engine_for(lm: &str) -> PyResult<Engine> {
+    if lm == "trigram" {
+        return engine().cloned();
+    }
+    static NEURAL: OnceLock<Mutex<HashMap<String, Engine>>> = OnceLock::new();
+    let mut map = NEURAL
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("language model cache poisoned"))?;
+    if let Some(e) = map.get(lm) {
+        return Ok(e.clone());
+    }
+    let neural = unspin_neural::NeuralLm::load_known(lm)
+        .map_err(|e| PyValueError::new_err(format!("lm={lm:?}: {e}")))?;
+    let with = engine()?.with_rescorer(Arc::new(neural));
+    map.insert(lm.to_string(), with.clone());
+    Ok(with)
+}
+
 /// Opened indexes, one per path per process (a Spark executor reuses it across batches).
 fn index(path: &str) -> PyResult<Arc<Index>> {
     static INDEXES: OnceLock<Mutex<HashMap<String, Arc<Index>>>> = OnceLock::new();
@@ -79,10 +101,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 /// `text` checked and restored with the index at `path` (as `--index` on the CLI).
 fn with_index(
     py: Python<'_>,
+    r: &Engine,
     text: &str,
     path: &str,
 ) -> PyResult<unspin_index::follow::IndexedAnalysis> {
-    let (r, idx) = (engine()?, index(path)?);
+    let idx = index(path)?;
     py.detach(|| {
         unspin_index::follow::analyse_with_index(r, &idx, text)
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))
@@ -99,7 +122,7 @@ fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyRes
         let r = engine()?;
         return py.detach(|| to_json(&r.check(&text)));
     };
-    let a = with_index(py, &text, &path)?;
+    let a = with_index(py, engine()?, &text, &path)?;
     let mut v =
         serde_json::to_value(&a.check).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     v["copy_of"] =
@@ -108,16 +131,22 @@ fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyRes
 }
 
 /// Restore one text: JSON of the restored text and its changes; with `index_path`, from the
-/// copy's source where it is in that index (as `restore --index`), with `source`.
+/// copy's source where it is in that index (as `restore --index`), with `source`; `lm` as
+/// [`engine_for`].
 #[pyfunction]
-#[pyo3(signature = (text, index_path = None))]
-fn restore_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
+#[pyo3(signature = (text, index_path = None, lm = "trigram"))]
+fn restore_json(
+    py: Python<'_>,
+    text: String,
+    index_path: Option<String>,
+    lm: &str,
+) -> PyResult<String> {
     within_limit(&text)?;
+    let r = engine_for(lm)?;
     let Some(path) = index_path else {
-        let r = engine()?;
         return py.detach(|| to_json(&r.restore(&text)));
     };
-    to_json(&with_index(py, &text, &path)?.restoration)
+    to_json(&with_index(py, &r, &text, &path)?.restoration)
 }
 
 /// Trace one text against the index at `index_path`: JSON of the sources.
@@ -252,15 +281,17 @@ fn check_batch(
     })
 }
 
-/// Appends `restored` (text) and `changes` (JSON) for the text column.
+/// Appends `restored` (text) and `changes` (JSON) for the text column; `lm` as
+/// [`engine_for`].
 #[pyfunction]
-#[pyo3(signature = (batch, column = "text".to_string()))]
+#[pyo3(signature = (batch, column = "text".to_string(), lm = "trigram"))]
 fn restore_batch(
     py: Python<'_>,
     batch: PyArrowType<RecordBatch>,
     column: String,
+    lm: &str,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = engine()?;
+    let r = engine_for(lm)?;
     let batch = batch.0;
     py.detach(|| {
         let texts = text_column(&batch, &column)?;

@@ -76,6 +76,35 @@ def test_single_texts_and_batches():
         raise AssertionError("a missing column must raise ValueError")
 
 
+def test_a_neural_restore_is_the_command_lines(unspin_bin):
+    """``lm="smollm2"`` restores as ``unspin --lm smollm2 restore --json`` does (and, on the
+    bundled example, not as the trigram alone does); an unknown name is a ValueError naming it.
+    Returns False when the weights are missing outside CI (scripts/test.sh fetches them)."""
+    path = os.path.join(os.path.dirname(__file__), "../../examples/spun-news.txt")
+    text = open(path).read()
+    try:
+        neural = unspin.restore(text, lm="smollm2")
+    except ValueError as e:
+        if "fetch-neural-lm.sh" in str(e) and not os.environ.get("CI"):
+            return False
+        raise
+    cli = json.loads(subprocess.run(
+        [unspin_bin, "--lm", "smollm2", "restore", "--json", path],
+        check=True, capture_output=True, text=True).stdout)
+    pairs = lambda r: [(c["spun"], c["restored"]) for c in r["changes"]]
+    assert neural["text"] == cli["text"] and pairs(neural) == pairs(cli), (neural, cli)
+    assert neural["text"] != unspin.restore(text)["text"]
+    batch = unspin.restore_batch(pa.RecordBatch.from_pydict({"text": [text]}), lm="smollm2")
+    assert batch.column("restored").to_pylist() == [neural["text"]]
+    try:
+        unspin.restore(text, lm="gpt-9")
+    except ValueError as e:
+        assert "gpt-9" in str(e), e
+    else:
+        raise AssertionError("an unknown language model must raise ValueError")
+    return True
+
+
 def test_limits_and_a_damaged_index_are_python_errors(work, unspin_bin):
     # Over the size limit: a ValueError for one text, nulls for a batch row.
     huge = "word " * (4 << 20)
@@ -192,6 +221,10 @@ if __name__ == "__main__":
     print("single texts and batches: ok")
     test_restore_and_check_with_an_index(work, unspin_bin)
     print("restore and check with an index: ok")
+    if test_a_neural_restore_is_the_command_lines(unspin_bin):
+        print("restore with the neural model: ok")
+    else:
+        print("restore with the neural model: skipped: its weights are missing (scripts/fetch-neural-lm.sh)")
     test_limits_and_a_damaged_index_are_python_errors(work, unspin_bin)
     print("size limits and a damaged index: ok")
     test_spark_matches_scan(work, unspin_bin, eval_bin)

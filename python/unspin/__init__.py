@@ -9,7 +9,7 @@ Single texts::
 Arrow record batches or tables (Spark ``mapInArrow``, Ray Data ``map_batches(batch_format="pyarrow")``)::
 
     unspin.check_batch(batch, column="text")      # + spun_probability, verdict, words, evidence
-    unspin.restore_batch(batch, column="text")    # + restored, changes
+    unspin.restore_batch(batch, column="text")    # + restored, changes (lm="smollm2": neural)
     unspin.extract_batch(batch, column="html")    # + title, text
     unspin.fingerprint_batch(batch, column="text")  # + sketch (list<int64>)
     unspin.scan_files_batch(batch, column="path", index_path=None)  # one row per record
@@ -73,11 +73,14 @@ def check(text: str, index_path: Optional[str] = None) -> dict:
     return json.loads(check_json(text, index_path))
 
 
-def restore(text: str, index_path: Optional[str] = None) -> dict:
+def restore(text: str, index_path: Optional[str] = None, lm: str = "trigram") -> dict:
     """The most likely original of ``text``: ``{"text": ..., "changes": [...]}`` as
     ``unspin restore --json`` prints it. With ``index_path``, restored from the copy's source
-    where it is in that index (``restore --index``; changes of kind ``source``)."""
-    return json.loads(restore_json(text, index_path))
+    where it is in that index (``restore --index``; changes of kind ``source``). ``lm="smollm2"``
+    lets the neural model decide the close calls, as ``unspin --lm smollm2`` (its weights are
+    fetched by ``scripts/fetch-neural-lm.sh``; a ``ValueError`` names that script when they
+    are missing). It is far slower: tens of words per second."""
+    return json.loads(restore_json(text, index_path, lm))
 
 
 def trace(text: str, index_path: str, k: int = 3) -> dict:

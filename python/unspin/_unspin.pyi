@@ -5,7 +5,7 @@ import pyarrow
 
 def check_json(text: str, index_path: Optional[str] = None) -> str:
     """JSON of the check report of one text (with ``copy_of`` given an index)."""
-def restore_json(text: str, index_path: Optional[str] = None) -> str:
+def restore_json(text: str, index_path: Optional[str] = None, lm: str = "trigram") -> str:
     """JSON of the restoration of one text (from its source where the index has it)."""
 def trace_json(text: str, index_path: str, k: int = 3) -> str:
     """JSON of the trace report of one text against an index."""
@@ -15,8 +15,8 @@ def extract_batch(batch: pyarrow.RecordBatch, column: str = "html") -> pyarrow.R
     """Appends ``title`` and ``text`` extracted from an HTML column."""
 def check_batch(batch: pyarrow.RecordBatch, column: str = "text") -> pyarrow.RecordBatch:
     """Appends ``spun_probability`` (float64), ``verdict``, ``words`` (int64), ``evidence`` (JSON)."""
-def restore_batch(batch: pyarrow.RecordBatch, column: str = "text") -> pyarrow.RecordBatch:
-    """Appends ``restored`` and ``changes`` (JSON)."""
+def restore_batch(batch: pyarrow.RecordBatch, column: str = "text", lm: str = "trigram") -> pyarrow.RecordBatch:
+    """Appends ``restored`` and ``changes`` (JSON); ``lm="smollm2"``: the neural model decides close calls."""
 def fingerprint_batch(batch: pyarrow.RecordBatch, column: str = "text", restore: bool = True) -> pyarrow.RecordBatch:
     """Appends ``sketch``: bottom-64 sketch (list<int64>) of the (restored) text's word 3-grams."""
 def similarity_batch(batch: pyarrow.RecordBatch, left: str = "sketch_a", right: str = "sketch_b") -> pyarrow.RecordBatch:
