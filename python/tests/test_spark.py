@@ -1,4 +1,4 @@
-"""The Python wheel and the Spark job against `unspin scan` on the same data.
+"""The Python module and the Spark job against `unspin scan` on the same data.
 
 Builds two small WARC files of news pages (30 held-out BBC articles repeated, a third of the
 pages spun, with `unspin-eval --make-warc`), indexes the 30 originals, then runs `unspin scan`
@@ -6,7 +6,7 @@ and the Spark job (`local[2]`) with and without the index, and requires the same
 every record and the same families. Also checks the single-text and batch functions, and
 restore and check with an index of the bundled originals.
 
-Run by scripts/test-python.sh (which builds and installs the wheel):
+Run by scripts/test-python.sh (which builds the module and lays the package out as the wheel does):
     python python/tests/test_spark.py TARGET_DIR UNSPIN_BIN UNSPIN_EVAL_BIN
 """
 import json
