@@ -289,7 +289,8 @@ impl WrittenContext {
         for u in &s.units {
             starts.push(tokens.len());
             states.push(state);
-            state = lm.score_words(state, &u.lm).1;
+            // Only the history is needed here: scoring the words would cost a look-up each.
+            state = crate::lm::advance(state, &u.lm);
             tokens.extend(u.lm.iter().copied());
         }
         starts.push(tokens.len());

@@ -654,12 +654,11 @@ pub(crate) fn context(
     {
         return None;
     }
-    let before_words: Vec<Option<u32>> = outputs
+    // The history only: scoring every word before the span would cost a look-up each.
+    let state = outputs
         .steps()
         .filter(|&(f, _, _, _)| f < start)
-        .flat_map(|(_, _, w, _)| w.iter().copied())
-        .collect();
-    let (_, state) = lm.score_words((None, bos), &before_words);
+        .fold((None, bos), |state, (_, _, w, _)| crate::lm::advance(state, w));
     let mut after: Vec<Option<u32>> = outputs
         .steps()
         .filter(|&(f, _, _, _)| f >= end)
