@@ -104,12 +104,14 @@ pub struct Span {
 /// `lookup(slice, phrase, with_number)` gives a phrase's candidates (callers cache).
 /// `may_start(first, second)` says whether any span of two or more words beginning with those
 /// two may have candidates (false only when none has): when not, they are not looked up.
+/// `may_span(words)` says the same of one span of three or more words.
 pub fn spans(
     words: &[&str],
     breaks: &[bool],
     fixed: &[bool],
     number: &[bool],
     may_start: impl Fn(&str, &str) -> bool,
+    may_span: impl Fn(&[&str]) -> bool,
     mut lookup: impl FnMut(&[&str], &str, bool) -> std::sync::Arc<[Candidate]>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
@@ -125,6 +127,9 @@ pub fn spans(
                 continue;
             }
             let slice = &words[first..first + len];
+            if len > 2 && !may_span(slice) {
+                continue;
+            }
             let spun = slice.join(" ");
             let with_number = number[first..first + len].iter().any(|&n| n);
             let candidates = lookup(slice, &spun, with_number);
@@ -158,6 +163,7 @@ mod tests {
             &none,
             &number,
             |_, _| true,
+            |_| true,
             |_, phrase, with_number| {
                 asked.push((phrase.to_owned(), with_number));
                 let c = crate::channel::bare_candidate("year".into(), None, 0);
@@ -178,6 +184,7 @@ mod tests {
             &fixed,
             &none,
             |_, _| true,
+            |_| true,
             |_, phrase, _| {
                 asked.push(phrase.to_owned());
                 std::sync::Arc::from(Vec::new())

@@ -104,6 +104,14 @@ pub trait Channel: Any + Send + Sync {
     fn may_start(&self, _input: &ChannelInput<'_>, _first: &str, _second: &str) -> bool {
         true
     }
+
+    /// Whether the channel may propose candidates for the span `words` of three or more words
+    /// (lowercase): false only when it proposes none, so that the document layer skips the
+    /// window without joining and looking it up. Asked only of windows whose first two words
+    /// some channel may start. The default, yes, is always right.
+    fn may_span(&self, _input: &ChannelInput<'_>, _words: &[&str]) -> bool {
+        true
+    }
 }
 
 /// Prior of a candidate before context: its unigram log-probability plus its channel score.
@@ -252,6 +260,21 @@ impl Channel for ThesaurusChannel {
                 .morph
                 .analyse(second)
                 .any(|(lemma, _)| spaced(lemma) || lex.may_start_phrase(first, lemma))
+    }
+
+    /// The thesaurus looks a window up as written, with its first word lemmatised or with its
+    /// last: the inner words are always as written, so some phrase of the window's length
+    /// must have them. A word whose lemma has a space in it would change the length.
+    fn may_span(&self, input: &ChannelInput<'_>, words: &[&str]) -> bool {
+        let lex = input.lexicon;
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            return true;
+        };
+        lex.may_be_phrase(words)
+            || lex.may_have_spaced_lemma(first)
+            || lex.may_have_spaced_lemma(last)
+            // A unit with a space would be two words of a phrase.
+            || words.iter().any(|w| w.contains(' '))
     }
 }
 
@@ -489,6 +512,11 @@ impl Channel for LearnedChannel {
     /// A table proposes only for the written phrases it has entries for.
     fn may_start(&self, _input: &ChannelInput<'_>, first: &str, second: &str) -> bool {
         self.tables.may_start(first, second)
+    }
+
+    /// A table proposes only for the written phrases it has entries for.
+    fn may_span(&self, _input: &ChannelInput<'_>, words: &[&str]) -> bool {
+        self.tables.may_span(words)
     }
 }
 

@@ -115,6 +115,12 @@ pub(crate) fn prepare<'t>(
             .iter()
             .any(|c| c.may_start(&input_of_channels, first, second))
     };
+    let may_span = |words: &[&str]| {
+        model
+            .channels
+            .iter()
+            .any(|c| c.may_span(&input_of_channels, words))
+    };
     for s in &mut sentences {
         let words: Vec<&str> = s.units.iter().map(|u| u.norm.as_str()).collect();
         let fixed: Vec<bool> = s.units.iter().map(|u| u.fixed).collect();
@@ -125,6 +131,7 @@ pub(crate) fn prepare<'t>(
             &fixed,
             &number,
             may_start,
+            may_span,
             |slice, phrase, with_number| {
                 // A phrase with a number is a table's output or nothing: no thesaurus swap writes
                 // digits, and such phrases are too many to cache when no table knows them.

@@ -115,6 +115,15 @@ pub struct Lexicon {
     /// The first two words of every phrase of two or more words (stored in a prepared image,
     /// `lex.pair_starts`, else built at load): see [`Lexicon::may_start_phrase`].
     pair_starts: WordPairSet,
+    /// The [`crate::word_pairs::interior_key`] of every phrase of three or more words
+    /// (`lex.interiors` in a prepared image, else built at load): see
+    /// [`Lexicon::may_be_phrase`].
+    interiors: WordPairSet,
+    /// The words the morphology may lemmatise to a lemma with a space in it
+    /// (`lex.spaced_words`, else built at load), for which no filter of phrase words holds.
+    spaced_words: WordPairSet,
+    /// Whether `spaced_words` has any (usually none: then no window asks).
+    any_spaced_words: bool,
 }
 
 /// How strongly a spinner prefers common replacements: the chance that original `o` becomes
@@ -181,6 +190,18 @@ impl Lexicon {
                 .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
             None => WordPairSet::of_phrases(phrases.iter()),
         };
+        let interiors = match s.prepared("lex.interiors") {
+            Some(_) => WordPairSet::from_slots(s.array("lex.interiors")?)
+                .ok_or_else(|| corrupt("phrase interiors are not a table"))?,
+            None => WordPairSet::of_interiors(phrases.iter()),
+        };
+        let morph = Morphology::from_sections(s)?;
+        let spaced_words = match s.prepared("lex.spaced_words") {
+            Some(_) => WordPairSet::from_slots(s.array("lex.spaced_words")?)
+                .ok_or_else(|| corrupt("words with spaced lemmas are not a table"))?,
+            None => WordPairSet::of_words(morph.words_with_spaced_lemmas()),
+        };
+        let any_spaced_words = !spaced_words.is_empty();
         let mut lexicon = Lexicon {
             index,
             phrases,
@@ -194,8 +215,11 @@ impl Lexicon {
             unigram: Array::default(),
             rev_mutual: Array::default(),
             morph_id: Array::default(),
-            morph: Morphology::from_sections(s)?,
+            morph,
             pair_starts,
+            interiors,
+            spaced_words,
+            any_spaced_words,
         };
         if s.prepared("lex.rev_mutual").is_some() {
             lexicon.rev_mutual = s.array("lex.rev_mutual")?;
@@ -262,6 +286,8 @@ impl Lexicon {
         w.bytes("lex.rev_mutual", &self.rev_mutual);
         w.u32s("lex.morph_id", &self.morph_id);
         w.u64s("lex.pair_starts", self.pair_starts.slots());
+        w.u64s("lex.interiors", self.interiors.slots());
+        w.u64s("lex.spaced_words", self.spaced_words.slots());
         self.morph.write_derived(w);
     }
 
@@ -269,6 +295,19 @@ impl Lexicon {
     /// words): false only when none does.
     pub fn may_start_phrase(&self, first: &str, second: &str) -> bool {
         self.pair_starts.may_contain(first, second)
+    }
+
+    /// Whether some phrase of as many words as the window `words` (three or more, lowercase)
+    /// may have its inner words: false only when none does. The ends are free, since the
+    /// thesaurus matches a window with its first or last word lemmatised.
+    pub fn may_be_phrase(&self, words: &[&str]) -> bool {
+        self.interiors.may_contain_interior(words)
+    }
+
+    /// Whether the morphology may lemmatise `word` to a lemma with a space in it, which
+    /// would change the number of words of a phrase that the filters assume.
+    pub fn may_have_spaced_lemma(&self, word: &str) -> bool {
+        self.any_spaced_words && self.spaced_words.may_contain_word(word)
     }
 
     /// The id of a lowercase phrase, if the lexicon has it.

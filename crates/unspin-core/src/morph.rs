@@ -287,6 +287,21 @@ impl Morphology {
         })
     }
 
+    /// Every word with a reading whose lemma has a space in it ("cannot" as "can not"):
+    /// lemmatising such a word changes the number of words of a phrase.
+    pub fn words_with_spaced_lemmas(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.strings.len()).filter_map(move |s| {
+            let (lo, hi) = (
+                self.analysis_start[s] as usize,
+                self.analysis_start[s + 1] as usize,
+            );
+            self.analysis_lemma[lo..hi]
+                .iter()
+                .any(|&l| self.strings.get(l as usize).contains(' '))
+                .then(|| self.strings.get(s))
+        })
+    }
+
     /// `lemma` put into `form` when the table attests that form of that lemma.
     pub fn attested(&self, lemma: &str, form: Form) -> Option<&str> {
         self.attested_by_id(self.id(lemma)?, form)

@@ -658,7 +658,9 @@ pub(crate) fn context(
     let state = outputs
         .steps()
         .filter(|&(f, _, _, _)| f < start)
-        .fold((None, bos), |state, (_, _, w, _)| crate::lm::advance(state, w));
+        .fold((None, bos), |state, (_, _, w, _)| {
+            crate::lm::advance(state, w)
+        });
     let mut after: Vec<Option<u32>> = outputs
         .steps()
         .filter(|&(f, _, _, _)| f >= end)

@@ -245,6 +245,9 @@ pub struct SpinnerIndex {
     /// [`crate::word_pairs::pair_key`]s of the first two words of every written phrase of
     /// two or more words (see [`SpinnerIndex::may_start`]).
     pair_starts: std::collections::HashSet<u64>,
+    /// [`crate::word_pairs::interior_key`]s of every written phrase of three or more words
+    /// (see [`SpinnerIndex::may_span`]).
+    interiors: std::collections::HashSet<u64>,
     families: Vec<String>,
 }
 
@@ -290,6 +293,11 @@ impl SpinnerIndex {
             if let Some((first, second)) = crate::word_pairs::first_two_words(spun) {
                 self.pair_starts
                     .insert(crate::word_pairs::pair_key(first, second));
+            }
+            if let Some(key) = crate::word_pairs::words_of_long_phrase(spun)
+                .and_then(|words| crate::word_pairs::interior_key(&words))
+            {
+                self.interiors.insert(key);
             }
             let list = self.by_spun.entry(spun.clone()).or_default();
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
@@ -341,6 +349,12 @@ impl SpinnerIndex {
     pub fn may_start(&self, first: &str, second: &str) -> bool {
         self.pair_starts
             .contains(&crate::word_pairs::pair_key(first, second))
+    }
+
+    /// Whether some written phrase of the tables may be the window `words` (three or more
+    /// words): false only when none has its length and inner words.
+    pub fn may_span(&self, words: &[&str]) -> bool {
+        crate::word_pairs::interior_key(words).is_some_and(|key| self.interiors.contains(&key))
     }
 
     /// Whether any table is loaded.

@@ -1,11 +1,15 @@
-//! A filter of the two-word beginnings of phrases: lets the document layer skip every window of
-//! two or more words that no channel could know without joining, hashing and looking it up.
+//! Filters of the words of phrases: let the document layer skip windows that no channel could
+//! know without joining, hashing and looking them up.
 //!
 //! Most windows of running text ("said the", "of a new") begin no phrase of the lexicon or of
 //! a learned table, yet each cost a string, a cache look-up and, on a miss, a search of the
-//! lexicon and of the morphology. A filter answers for the window's first two words at once,
-//! for all its lengths. It may answer yes wrongly (two pairs may share a hash), never no:
-//! skipping a window that had a candidate would change an output.
+//! lexicon and of the morphology. One filter answers for the window's first two words at once,
+//! for all its lengths ([`pair_key`]); a second for a window of three or more words by its
+//! length and its inner words ([`interior_key`]), which a channel matches exactly even where it
+//! lemmatises the first or the last word: of the windows whose first two words begin some
+//! phrase ("in a", "on the"), most three- and four-word ones are no phrase. A filter may answer
+//! yes wrongly (two keys may share a hash), never no: skipping a window that had a candidate
+//! would change an output.
 
 use crate::container::Array;
 
@@ -17,6 +21,35 @@ pub fn pair_key(first: &str, second: &str) -> u64 {
     );
     // 0 marks an empty slot.
     key.max(1)
+}
+
+/// Hash of a window of three or more words by its length and its inner words (all but the
+/// first and the last): "in a single day" and "in the single days" share it, "in a single"
+/// does not. `None` for a window of fewer than three words.
+pub fn interior_key(words: &[&str]) -> Option<u64> {
+    let n = words.len();
+    if n < 3 {
+        return None;
+    }
+    // The length seeds the chain, so that no interior key is a pair key by construction.
+    let key = words[1..n - 1]
+        .iter()
+        .fold(0x5eed_0000 + n as u64, |seed, word| {
+            xxhash_rust::xxh3::xxh3_64_with_seed(word.as_bytes(), seed)
+        });
+    // 0 marks an empty slot.
+    Some(key.max(1))
+}
+
+/// Hash of one word, for a set of single words (a seed apart from the other keys).
+pub fn word_key(word: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(word.as_bytes(), 0x5eed_1000).max(1)
+}
+
+/// The words of `phrase` (single spaces) when it has three or more, for [`interior_key`].
+pub fn words_of_long_phrase(phrase: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = phrase.split(' ').collect();
+    (words.len() >= 3).then_some(words)
 }
 
 /// Slot of `key` before probing (Fibonacci hashing: the keys are hashes already, but their
@@ -33,8 +66,8 @@ pub fn first_two_words(phrase: &str) -> Option<(&str, &str)> {
     Some((first, second))
 }
 
-/// A set of [`pair_key`]s: an open-addressing table at most half full, stored in a prepared
-/// image as it is (`Array<u64>`, 0 for an empty slot).
+/// A set of word keys ([`pair_key`]s or [`interior_key`]s): an open-addressing table at most
+/// half full, stored in a prepared image as it is (`Array<u64>`, 0 for an empty slot).
 pub struct WordPairSet {
     slots: Array<u64>,
     shift: u32,
@@ -43,10 +76,31 @@ pub struct WordPairSet {
 impl WordPairSet {
     /// The set of the first two words of every phrase of two or more words.
     pub fn of_phrases<'p>(phrases: impl Iterator<Item = &'p str>) -> Self {
-        let keys: Vec<u64> = phrases
-            .filter_map(first_two_words)
-            .map(|(a, b)| pair_key(a, b))
-            .collect();
+        Self::of_keys(
+            phrases
+                .filter_map(first_two_words)
+                .map(|(a, b)| pair_key(a, b))
+                .collect(),
+        )
+    }
+
+    /// The set of the [`interior_key`]s of every phrase of three or more words.
+    pub fn of_interiors<'p>(phrases: impl Iterator<Item = &'p str>) -> Self {
+        Self::of_keys(
+            phrases
+                .filter_map(words_of_long_phrase)
+                .filter_map(|words| interior_key(&words))
+                .collect(),
+        )
+    }
+
+    /// The set of single words (see [`word_key`]).
+    pub fn of_words<'w>(words: impl Iterator<Item = &'w str>) -> Self {
+        Self::of_keys(words.map(word_key).collect())
+    }
+
+    /// The set of `keys` (none of them 0).
+    fn of_keys(keys: Vec<u64>) -> Self {
         let bits = (2 * keys.len().max(1)).next_power_of_two().trailing_zeros();
         let mask = (1usize << bits) - 1;
         let shift = 64 - bits;
@@ -81,7 +135,27 @@ impl WordPairSet {
 
     /// Whether some phrase may begin with `first second`: false only when none does.
     pub fn may_contain(&self, first: &str, second: &str) -> bool {
-        let key = pair_key(first, second);
+        self.may_contain_key(pair_key(first, second))
+    }
+
+    /// Whether some phrase of the same length may have the inner words of the window `words`
+    /// (three or more words): false only when none does. A set of interiors answers.
+    pub fn may_contain_interior(&self, words: &[&str]) -> bool {
+        interior_key(words).is_some_and(|key| self.may_contain_key(key))
+    }
+
+    /// Whether `word` may be in a set of single words: false only when it is not.
+    pub fn may_contain_word(&self, word: &str) -> bool {
+        self.may_contain_key(word_key(word))
+    }
+
+    /// Whether the set has no key.
+    pub fn is_empty(&self) -> bool {
+        self.slots.iter().all(|&k| k == 0)
+    }
+
+    /// Whether `key` may be in the set: false only when it is not.
+    fn may_contain_key(&self, key: u64) -> bool {
         let mask = self.slots.len() - 1;
         let mut at = home(key, self.shift);
         loop {
@@ -120,5 +194,31 @@ mod tests {
         let stored = WordPairSet::from_slots(set.slots().to_vec().into()).unwrap();
         assert!(stored.may_contain("white", "house"));
         assert!(!stored.may_contain("house", "white"));
+    }
+
+    #[test]
+    fn a_window_is_found_by_its_length_and_inner_words_whatever_its_ends() {
+        let phrases = [
+            "in a single day",
+            "in opposition to",
+            "white house",
+            "price",
+        ];
+        let set = WordPairSet::of_interiors(phrases.iter().copied());
+        // The ends are what a channel lemmatises: any ends pass.
+        assert!(set.may_contain_interior(&["in", "a", "single", "day"]));
+        assert!(set.may_contain_interior(&["on", "a", "single", "days"]));
+        assert!(set.may_contain_interior(&["in", "opposition", "to"]));
+        assert!(set.may_contain_interior(&["at", "opposition", "of"]));
+        // Another inner word, or the same inner words in a window of another length, fail.
+        assert!(!set.may_contain_interior(&["in", "a", "double", "day"]));
+        assert!(!set.may_contain_interior(&["in", "a", "day"]));
+        assert!(!set.may_contain_interior(&["in", "opposition", "to", "it"]));
+        // Two-word phrases add nothing and two-word windows have no interior.
+        assert!(!set.may_contain_interior(&["white", "house"]));
+        let empty = WordPairSet::of_interiors(std::iter::empty());
+        assert!(!empty.may_contain_interior(&["in", "a", "single", "day"]));
+        // An interior key is never the pair key of the same words.
+        assert_ne!(interior_key(&["a", "b", "c"]), Some(pair_key("a", "b")));
     }
 }
