@@ -65,6 +65,14 @@ struct Args {
     /// tokenise-only baseline over the same text.
     #[arg(long)]
     bench: bool,
+    /// With `--bench`: time restore and check this many times, each round with a fresh
+    /// engine (no candidate cached by an earlier round), and report every round and the
+    /// median. On a shared machine whose speed drifts, compare two builds by their rounds.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+    /// With `--bench`: only check (and the baselines), for profiling it alone.
+    #[arg(long)]
+    check_only: bool,
     /// Measure detection (`check`) instead of restoration: ROC AUC and TPR at 1% FPR per
     /// spinner style, length bucket and substitution rate, beside the perplexity-only
     /// baseline, and a reliability table of the calibrated probability.
@@ -610,7 +618,13 @@ fn main() -> Result<()> {
         return finish(&report, &args);
     }
     if args.bench {
-        return bench(&restorer, &spinner, &docs);
+        return bench(
+            &restorer,
+            &spinner,
+            &docs,
+            args.rounds.max(1),
+            args.check_only,
+        );
     }
     if let Some(n) = args.learn_from {
         // The table is learned from spun copies of the *other* half's articles (no originals),
@@ -865,7 +879,21 @@ pub(crate) fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn bench(restorer: &Engine, spinner: &Spinner, docs: &[String]) -> Result<()> {
+/// Words per second of each round's seconds, and their median.
+fn rates(words: usize, seconds: &[f64]) -> (Vec<f64>, f64) {
+    let mut per_s: Vec<f64> = seconds.iter().map(|s| words as f64 / s).collect();
+    let rounds = per_s.clone();
+    per_s.sort_by(f64::total_cmp);
+    (rounds, per_s[per_s.len() / 2])
+}
+
+fn bench(
+    restorer: &Engine,
+    spinner: &Spinner,
+    docs: &[String],
+    rounds: usize,
+    check_only: bool,
+) -> Result<()> {
     use std::time::Instant;
     let spun: Vec<String> = docs.iter().map(|d| spinner.spin(d).0).collect();
     let words: usize = spun
@@ -882,42 +910,70 @@ fn bench(restorer: &Engine, spinner: &Spinner, docs: &[String]) -> Result<()> {
                 .count()
         })
         .sum();
-    let t = Instant::now();
-    let mut tokens = 0usize;
-    for d in &spun {
-        tokens += std::hint::black_box(unspin_core::text::tokenize(d)).len();
+    let fresh = || Engine::with_weights(restorer.model_arc().clone(), restorer.weights().clone());
+    let (mut tokenize, mut perplexity, mut restore, mut check) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut tokens, mut changes, mut spun_verdicts) = (0usize, 0usize, 0usize);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        tokens = 0;
+        for d in &spun {
+            tokens += std::hint::black_box(unspin_core::text::tokenize(d)).len();
+        }
+        tokenize.push(t.elapsed().as_secs_f64());
+        // The perplexity-only pass: every word looked up once in the language model, in
+        // context, as the baseline detector scores a text.
+        let t = Instant::now();
+        for d in &spun {
+            std::hint::black_box(checks::mean_surprisal(restorer, d));
+        }
+        perplexity.push(t.elapsed().as_secs_f64());
+        if !check_only {
+            // A fresh engine each round: no candidate cached by the round before.
+            let engine = fresh();
+            let t = Instant::now();
+            changes = 0;
+            for d in &spun {
+                changes += std::hint::black_box(engine.restore(d)).changes.len();
+            }
+            restore.push(t.elapsed().as_secs_f64());
+        }
+        // A fresh engine, so that check does not profit from the candidates restore cached
+        // for these very documents.
+        let checker = fresh();
+        let t = Instant::now();
+        spun_verdicts = 0;
+        for d in &spun {
+            spun_verdicts += usize::from(
+                std::hint::black_box(checker.check(d)).verdict == unspin_core::check::Verdict::Spun,
+            );
+        }
+        check.push(t.elapsed().as_secs_f64());
     }
-    let baseline = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let mut changes = 0usize;
-    for d in &spun {
-        changes += std::hint::black_box(restorer.restore(d)).changes.len();
-    }
-    let restore = t.elapsed().as_secs_f64();
-    // A fresh restorer, so that check does not profit from the candidates restore cached for
-    // these very documents.
-    let checker = Engine::with_weights(restorer.model_arc().clone(), restorer.weights().clone());
-    let t = Instant::now();
-    let mut spun_verdicts = 0usize;
-    for d in &spun {
-        spun_verdicts += usize::from(
-            std::hint::black_box(checker.check(d)).verdict == unspin_core::check::Verdict::Spun,
-        );
-    }
-    let check = t.elapsed().as_secs_f64();
-    let report = serde_json::json!({
+    let median = |seconds: &[f64]| rates(words, seconds).1;
+    let (check_rounds, check_median) = rates(words, &check);
+    let mut report = serde_json::json!({
         "documents": spun.len(),
         "words": words,
         "tokens": tokens,
-        "changes": changes,
-        "tokenize_words_per_s": words as f64 / baseline,
-        "restore_words_per_s": words as f64 / restore,
-        "restore_vs_tokenize_time_ratio": restore / baseline,
-        "check_words_per_s": words as f64 / check,
-        "check_vs_tokenize_time_ratio": check / baseline,
+        "rounds": rounds,
+        "tokenize_words_per_s": median(&tokenize),
+        "perplexity_words_per_s": median(&perplexity),
+        "check_words_per_s": check_median,
+        "check_words_per_s_rounds": check_rounds,
+        "check_vs_tokenize_time_ratio": median(&tokenize) / check_median,
+        "check_vs_perplexity_time_ratio": median(&perplexity) / check_median,
         "check_spun_verdicts": spun_verdicts,
         "peak_rss_mib": peak_rss_mib(),
     });
+    if !check_only {
+        let (restore_rounds, restore_median) = rates(words, &restore);
+        report["changes"] = changes.into();
+        report["restore_words_per_s"] = restore_median.into();
+        report["restore_words_per_s_rounds"] = restore_rounds.into();
+        report["restore_vs_tokenize_time_ratio"] = (median(&tokenize) / restore_median).into();
+        report["restore_vs_perplexity_time_ratio"] = (median(&perplexity) / restore_median).into();
+    }
     println!("{report}");
     Ok(())
 }
