@@ -318,7 +318,9 @@ fn direct(lex: &Lexicon, phrase: &str, out: &mut Vec<Candidate>) {
         for e in lex.originals(id) {
             out.push(Candidate {
                 log_selection: lex.log_selection(id, e.original),
-                mutual: lex.has_edge(e.original, id),
+                // The edge's stored flag: the same as `lex.has_edge(e.original, id)`, without
+                // its binary search.
+                mutual: e.mutual,
                 ..bare_candidate(
                     lex.phrase(e.original).to_owned(),
                     Some(e.original),
