@@ -249,17 +249,12 @@ impl Channel for ThesaurusChannel {
     /// and the second, or for two words the first and the second's lemma.
     fn may_start(&self, input: &ChannelInput<'_>, first: &str, second: &str) -> bool {
         let lex = input.lexicon;
-        // A lemma with a space in it would shift the words of the phrase it makes.
-        let spaced = |lemma: &str| lemma.contains(' ');
+        // The lexicon's filter holds every written form of both words whose lemma begins a
+        // phrase: no analysis of the window's words here. A lemma with a space in it would
+        // shift the words of the phrase it makes.
         lex.may_start_phrase(first, second)
-            || lex
-                .morph
-                .analyse(first)
-                .any(|(lemma, _)| spaced(lemma) || lex.may_start_phrase(lemma, second))
-            || lex
-                .morph
-                .analyse(second)
-                .any(|(lemma, _)| spaced(lemma) || lex.may_start_phrase(first, lemma))
+            || lex.may_have_spaced_lemma(first)
+            || lex.may_have_spaced_lemma(second)
     }
 
     /// The thesaurus looks a window up as written, with its first word lemmatised or with its

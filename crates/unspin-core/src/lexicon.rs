@@ -112,8 +112,9 @@ pub struct Lexicon {
     morph_id: Array<u32>,
     /// Morphology for lemmatising spun words and re-inflecting originals.
     pub morph: Morphology,
-    /// The first two words of every phrase of two or more words (stored in a prepared image,
-    /// `lex.pair_starts`, else built at load): see [`Lexicon::may_start_phrase`].
+    /// The first two words of every phrase of two or more words, each also with either word
+    /// in every inflected form the morphology lists for it as a lemma (stored in a prepared
+    /// image, `lex.pair_starts`, else built at load): see [`Lexicon::may_start_phrase`].
     pair_starts: WordPairSet,
     /// The [`crate::word_pairs::interior_key`] of every phrase of three or more words
     /// (`lex.interiors` in a prepared image, else built at load): see
@@ -185,17 +186,25 @@ impl Lexicon {
         if !checked {
             return Err(corrupt("edge arrays are inconsistent"));
         }
+        let morph = Morphology::from_sections(s)?;
         let pair_starts = match s.prepared("lex.pair_starts") {
             Some(_) => WordPairSet::from_slots(s.array("lex.pair_starts")?)
                 .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
-            None => WordPairSet::of_phrases(phrases.iter()),
+            None => {
+                let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+                for (surface, lemma) in morph.readings() {
+                    forms.entry(lemma).or_default().push(surface);
+                }
+                WordPairSet::of_phrase_starts_in_all_forms(phrases.iter(), |w| {
+                    forms.get(w).map_or(&[], Vec::as_slice)
+                })
+            }
         };
         let interiors = match s.prepared("lex.interiors") {
             Some(_) => WordPairSet::from_slots(s.array("lex.interiors")?)
                 .ok_or_else(|| corrupt("phrase interiors are not a table"))?,
             None => WordPairSet::of_interiors(phrases.iter()),
         };
-        let morph = Morphology::from_sections(s)?;
         let spaced_words = match s.prepared("lex.spaced_words") {
             Some(_) => WordPairSet::from_slots(s.array("lex.spaced_words")?)
                 .ok_or_else(|| corrupt("words with spaced lemmas are not a table"))?,
@@ -292,7 +301,8 @@ impl Lexicon {
     }
 
     /// Whether some phrase of two or more words may begin with `first second` (lowercase
-    /// words): false only when none does.
+    /// words), either of them written in an inflected form of the phrase's: false only when
+    /// none does.
     pub fn may_start_phrase(&self, first: &str, second: &str) -> bool {
         self.pair_starts.may_contain(first, second)
     }

@@ -287,6 +287,16 @@ impl Morphology {
         })
     }
 
+    /// Every (surface, lemma) reading the tables list, as [`Morphology::analyse`] gives them
+    /// word by word.
+    pub fn readings(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        (0..self.strings.len()).flat_map(move |s| {
+            let surface = self.strings.get(s);
+            self.analyse(surface)
+                .map(move |(lemma, _)| (surface, lemma))
+        })
+    }
+
     /// Every word with a reading whose lemma has a space in it ("cannot" as "can not"):
     /// lemmatising such a word changes the number of words of a phrase.
     pub fn words_with_spaced_lemmas(&self) -> impl Iterator<Item = &str> + '_ {

@@ -84,6 +84,26 @@ impl WordPairSet {
         )
     }
 
+    /// The set of the first two words of every phrase of two or more words, each also with
+    /// its first word or its second in every form `forms_of` gives (the words whose lemma it
+    /// is): the thesaurus matches a window with either word lemmatised, and a filter over the
+    /// written forms answers without analysing the window's words.
+    pub fn of_phrase_starts_in_all_forms<'p: 'f, 'f>(
+        phrases: impl Iterator<Item = &'p str>,
+        forms_of: impl Fn(&str) -> &'f [&'p str],
+    ) -> Self {
+        let mut keys = Vec::new();
+        for (first, second) in phrases.filter_map(first_two_words) {
+            keys.push(pair_key(first, second));
+            keys.extend(forms_of(first).iter().map(|f| pair_key(f, second)));
+            keys.extend(forms_of(second).iter().map(|f| pair_key(first, f)));
+        }
+        // Many phrases share their first two words: the table is sized for distinct keys.
+        keys.sort_unstable();
+        keys.dedup();
+        Self::of_keys(keys)
+    }
+
     /// The set of the [`interior_key`]s of every phrase of three or more words.
     pub fn of_interiors<'p>(phrases: impl Iterator<Item = &'p str>) -> Self {
         Self::of_keys(
@@ -194,6 +214,32 @@ mod tests {
         let stored = WordPairSet::from_slots(set.slots().to_vec().into()).unwrap();
         assert!(stored.may_contain("white", "house"));
         assert!(!stored.may_contain("house", "white"));
+    }
+
+    #[test]
+    fn a_phrase_start_is_found_in_every_form_of_either_word() {
+        fn forms(w: &str) -> &'static [&'static str] {
+            match w {
+                "carry" => &["carried", "carries"],
+                "house" => &["houses"],
+                _ => &[],
+            }
+        }
+        let phrases = ["carry out", "white house", "price"];
+        let set = WordPairSet::of_phrase_starts_in_all_forms(phrases.iter().copied(), forms);
+        for (a, b) in [
+            ("carry", "out"),
+            ("carried", "out"),
+            ("carries", "out"),
+            ("white", "house"),
+            ("white", "houses"),
+        ] {
+            assert!(set.may_contain(a, b), "{a} {b}");
+        }
+        // Only the word that has the form: "out" has none, "white" none.
+        assert!(!set.may_contain("carry", "outs"));
+        assert!(!set.may_contain("whiter", "house"));
+        assert!(!set.may_contain("carried", "house"));
     }
 
     #[test]
