@@ -457,7 +457,9 @@ pub trait LanguageModel: Send + Sync {
     /// Log-probability (natural log) of a word on its own.
     fn unigram(&self, w: WordId) -> f32;
     /// Natural-log probability of `w` after the history `prev2 prev` (either may be absent,
-    /// which means the history was cut by an unknown word or a sentence start).
+    /// which means the history was cut by an unknown word or a sentence start). Never
+    /// positive: the decoder skips extensions whose score before the language model is
+    /// already too low (see [`crate::decode::best_path`]).
     fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32;
     /// Scores `words` from `state`; returns the log-probability and the new state.
     fn score_words(&self, state: State, words: &[Option<WordId>]) -> (f32, State) {
@@ -753,5 +755,67 @@ pub(crate) mod tests {
         }
         assert!(absent_checked > 1000, "the probe of absent pairs ran");
         assert_eq!(tiny().find_bigram(3, 4), None);
+    }
+
+    /// No log-probability of the default model is above zero, which the decoder's bound
+    /// relies on (it skips an extension whose score before the language model is already too
+    /// low): the largest value each branch of [`TrigramModel::logprob`] can return is not
+    /// positive. Back-off weights are positive for many histories (up to 2.6 nats here), so
+    /// the branch that backs off to a bigram is checked history by history, with the likeliest
+    /// word the history has no trigram for; the one that backs off to a unigram is bounded by
+    /// the largest unigram.
+    #[test]
+    fn no_log_probability_of_the_default_model_is_positive() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/en-default.unspin"
+        );
+        let bytes = std::fs::read(path).expect("default model reads");
+        let lm = &TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap();
+        let largest = |values: &mut dyn Iterator<Item = f32>| values.fold(f32::MIN, f32::max);
+        let unigram = largest(&mut lm.uni_prob.iter().copied());
+        let trigram = largest(&mut lm.tri_prob.iter().map(|&t| lm.tri_prob_bins[t as usize]));
+        // Per word `p`, the bigrams after it, likeliest first, and the largest back-off weight
+        // of a two-word history ending in it (zero when none is stored).
+        let words = lm.words.len();
+        let mut after: Vec<Vec<(f32, WordId)>> = vec![Vec::new(); words];
+        let mut backoff_before = vec![0.0f32; words];
+        for (w, backoff) in backoff_before.iter_mut().enumerate() {
+            for e in lm.uni_next[w] as usize..lm.uni_next[w + 1] as usize {
+                let p = lm.bi_word[e] as usize;
+                after[p].push((lm.bi_prob_bins[lm.bi_prob[e] as usize], w as WordId));
+                *backoff = backoff.max(lm.bi_bo_bins[lm.bi_bo[e] as usize]);
+            }
+        }
+        for list in &mut after {
+            list.sort_by(|a, b| b.0.total_cmp(&a.0));
+        }
+        // A bigram backed off to: for each two-word history `q p`, the likeliest word after
+        // `p` that the history has no trigram for, plus the history's back-off weight.
+        let mut backed_off_bigram = f32::MIN;
+        for (p, next) in after.iter().enumerate() {
+            for e in lm.uni_next[p] as usize..lm.uni_next[p + 1] as usize {
+                let backoff = lm.bi_bo_bins[lm.bi_bo[e] as usize];
+                let q = lm.bi_word[e];
+                let untried = next.iter().find(|&&(_, w)| {
+                    let b = lm.find_bigram(w, p as WordId).expect("a stored bigram");
+                    lm.find_trigram(b, q).is_none()
+                });
+                if let Some(&(prob, _)) = untried {
+                    backed_off_bigram = backed_off_bigram.max(prob + backoff);
+                }
+            }
+        }
+        let backed_off_unigram =
+            largest(&mut (0..words).map(|p| unigram + lm.uni_bo[p] + backoff_before[p]));
+        let bigram = largest(&mut after.iter().filter_map(|list| list.first().map(|a| a.0)));
+        let ceilings = [
+            unigram,
+            bigram,
+            trigram,
+            backed_off_bigram,
+            backed_off_unigram,
+        ];
+        assert!(ceilings.iter().all(|&c| c <= 0.0), "{ceilings:?}");
     }
 }
