@@ -5,7 +5,7 @@
 //! replacements (computed by the caller from the model's channels, [`crate::channel`]).
 //! Keeping a word costs nothing in the channel.
 
-use crate::lm::{LanguageModel, State, WordId};
+use crate::lm::{LanguageModel, State, WordId, OOV_LOGPROB};
 
 /// A replacement arc of the lattice.
 #[derive(Clone, Debug)]
@@ -105,14 +105,21 @@ impl Floors {
     }
 }
 
+/// The most a hypothesis scoring `score` can reach by an extension that adds at most `gain`,
+/// with a margin for rounding: the extension's score is summed in another order, a few
+/// roundings of a number as large as `score` (each at most 6e-8 of it) away.
+fn reach(score: f32, gain: f32) -> f32 {
+    score + gain + 1e-3 + score.abs() * 1e-6
+}
+
 /// Best path through `lattice` by beam search with trigram states.
 ///
-/// An extension whose score cannot reach its position's beam is not scored: a language-model
-/// log-probability is never positive, so the hypothesis's score plus the arc's channel score
-/// bounds it from above, and when that is below the floor of the position the arc leads
-/// to, pruning would drop it. The path is the one the search without the bound finds (the
-/// test compares them on random lattices); only the final position, which is not pruned, has
-/// no floor.
+/// An extension whose score cannot reach its position's beam is not scored: the hypothesis's
+/// score plus the arc's channel score plus the most the language model can give the arc's
+/// words after any history ([`LanguageModel::ceiling`]) bounds it from above, and when that
+/// is below the floor of the position the arc leads to, pruning would drop it. The path is
+/// the one the search without the bound finds (the test compares them on random lattices);
+/// only the final position, which is not pruned, has no floor.
 pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> Vec<Step> {
     let n = lattice.keep.len();
     let mut hyps: Vec<Vec<Hyp>> = vec![Vec::new(); n + 1];
@@ -124,6 +131,20 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         back: None,
         step: None,
     });
+    // The most each kept word and each arc can add to a hypothesis: its channel score and its
+    // words' ceilings.
+    let ceiling = |words: &[Option<WordId>]| -> f32 {
+        words
+            .iter()
+            .map(|w| w.map_or(OOV_LOGPROB, |id| lm.ceiling(id)))
+            .sum::<f32>()
+    };
+    let keep_gain: Vec<f32> = lattice.keep.iter().map(|w| ceiling(w)).collect();
+    let arc_gain: Vec<Vec<f32>> = lattice
+        .arcs
+        .iter()
+        .map(|arcs| arcs.iter().map(|a| a.channel + ceiling(a.words)).collect())
+        .collect();
     // The bound of the hypotheses that would be made for `at`.
     let bound = |floors: &Floors, at: usize| {
         if at == n {
@@ -139,17 +160,17 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         // The extensions that may survive, their look-ups asked for together so that their
         // cache misses overlap.
         for h in here {
-            if h.score >= bound(&floors, i + 1) {
+            if reach(h.score, keep_gain[i]) >= bound(&floors, i + 1) {
                 lm.prefetch(h.state, lattice.keep[i]);
             }
-            for arc in &lattice.arcs[i] {
-                if h.score + arc.channel >= bound(&floors, i + arc.len) {
+            for (arc, gain) in lattice.arcs[i].iter().zip(&arc_gain[i]) {
+                if reach(h.score, *gain) >= bound(&floors, i + arc.len) {
                     lm.prefetch(h.state, arc.words);
                 }
             }
         }
         for (h_idx, h) in here.iter().enumerate() {
-            if h.score >= bound(&floors, i + 1) {
+            if reach(h.score, keep_gain[i]) >= bound(&floors, i + 1) {
                 let (lp, state) = lm.score_words(h.state, lattice.keep[i]);
                 let score = h.score + lp;
                 if i + 1 < n {
@@ -162,9 +183,9 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
                     step: Some(Step::Keep(i)),
                 });
             }
-            for (k, arc) in lattice.arcs[i].iter().enumerate() {
+            for (k, (arc, gain)) in lattice.arcs[i].iter().zip(&arc_gain[i]).enumerate() {
                 let to = i + arc.len;
-                if h.score + arc.channel < bound(&floors, to) {
+                if reach(h.score, *gain) < bound(&floors, to) {
                     continue;
                 }
                 let (lp, state) = lm.score_words(h.state, arc.words);
@@ -324,8 +345,11 @@ mod tests {
     }
 
     /// A language model of eight words whose log-probabilities come from a hash of the
-    /// trigram, in half-nat steps (so that many scores tie), never above 0.
-    struct HashedLm;
+    /// trigram, in half-nat steps (so that many scores tie), never above 0; with each word's
+    /// exact ceiling, or with the trait's default (zero).
+    struct HashedLm {
+        exact_ceilings: bool,
+    }
 
     impl LanguageModel for HashedLm {
         fn id(&self, _word: &str) -> Option<WordId> {
@@ -345,6 +369,16 @@ mod tests {
                 * 31
                 + u64::from(w);
             -0.5 * ((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as f32)
+        }
+        fn ceiling(&self, w: WordId) -> f32 {
+            if !self.exact_ceilings {
+                return 0.0;
+            }
+            let histories = || (0..8).map(Some).chain([None]);
+            histories()
+                .flat_map(|a| histories().map(move |b| (a, b)))
+                .map(|(a, b)| self.logprob(a, b, w))
+                .fold(f32::MIN, f32::max)
         }
         fn vocab_len(&self) -> usize {
             8
@@ -396,10 +430,13 @@ mod tests {
                     })
                     .collect(),
             };
-            prop_assert_eq!(
-                best_path(&HashedLm, &lattice, beam),
-                best_path_unbounded(&HashedLm, &lattice, beam)
-            );
+            for exact_ceilings in [false, true] {
+                let lm = HashedLm { exact_ceilings };
+                prop_assert_eq!(
+                    best_path(&lm, &lattice, beam),
+                    best_path_unbounded(&lm, &lattice, beam)
+                );
+            }
         }
 
     }
