@@ -5,7 +5,12 @@
 //! is taken for spun, [`Params::for_spin_probability`]) but never checks: the engine
 //! ([`crate::Engine`]) checks each document once and hands the report over.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Maps and sets keyed by phrases of the document: a fast hash, seeded per process since the
+/// keys come from the input.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
 use serde::Serialize;
 
@@ -323,10 +328,10 @@ impl Restore<'_> {
         &self,
         doc: &Document<'_>,
         scorer: &dyn ContinuationScorer,
-        evidence: &mut HashMap<String, HashMap<String, Gain>>,
+        evidence: &mut Map<String, Map<String, Gain>>,
     ) -> Rescored {
         let p = &self.params;
-        let mut close: HashMap<String, Vec<String>> = HashMap::new();
+        let mut close: Map<String, Vec<String>> = Map::default();
         for (spun, gains) in evidence.iter() {
             let mut ranked: Vec<(&String, f32)> = gains.iter().map(|(t, g)| (t, g.total)).collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
@@ -352,7 +357,7 @@ impl Restore<'_> {
         let mut request_phrases: Vec<&str> = Vec::new();
         // Occurrences scored per phrase: a spinner rewrites every occurrence alike, so the
         // first few speak for the rest.
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: Map<&str, usize> = Map::default();
         for (si, s) in doc.sentences.iter().enumerate() {
             let context_start = doc.sentences[si.saturating_sub(1)]
                 .units
@@ -386,8 +391,8 @@ impl Restore<'_> {
                 request_phrases.push(spun.as_str());
             }
         }
-        let mut neural: HashMap<&str, Vec<f32>> = HashMap::new();
-        let mut failed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut neural: Map<&str, Vec<f32>> = Map::default();
+        let mut failed: Set<&str> = Set::default();
         let answers = scorer.score_requests(&requests);
         for ((request, spun), answer) in requests.iter().zip(&request_phrases).zip(answers) {
             match answer {
@@ -432,15 +437,15 @@ impl Restore<'_> {
         &self,
         sentences: &[Sentence],
         first: &FirstPass,
-    ) -> HashMap<String, HashMap<String, Gain>> {
+    ) -> Map<String, Map<String, Gain>> {
         let (params, lm) = (&self.params, self.model.lm.as_ref());
-        let mut changed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut changed: Set<&str> = Set::default();
         for (s, replaced) in sentences.iter().zip(&first.replaced) {
             for &(si, _) in replaced {
                 changed.insert(&s.spans[si].spun);
             }
         }
-        let mut evidence: HashMap<String, HashMap<String, Gain>> = HashMap::new();
+        let mut evidence: Map<String, Map<String, Gain>> = Map::default();
         for (s, outputs) in sentences.iter().zip(&first.outputs) {
             for span in &s.spans {
                 if !changed.contains(span.spun.as_str()) {
@@ -461,7 +466,7 @@ impl Restore<'_> {
                 let kept_score = lm.score_window(before, &kept, &after);
                 // A text can be both a learned and a thesaurus candidate: it counts once per
                 // occurrence, at its better channel.
-                let mut best: HashMap<&str, Gain> = HashMap::new();
+                let mut best: Map<&str, Gain> = Map::default();
                 for c in span.candidates.iter() {
                     let channel = channel_score(self.model, c, span.len, params);
                     let score = lm.score_window(before, &c.lm, &after);
@@ -491,7 +496,7 @@ impl Restore<'_> {
         // spun away here. Very common words are exempt: spinners rewrite them inside longer
         // phrases ("in the" -> "within the") and leave their other occurrences alone.
         if params.kept_original_cost > 0.0 {
-            let wanted: std::collections::HashSet<&str> = evidence
+            let wanted: Set<&str> = evidence
                 .values()
                 .flat_map(|gains| gains.keys().map(String::as_str))
                 .collect();
@@ -501,12 +506,11 @@ impl Restore<'_> {
                     .iter()
                     .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
             };
-            let excluded: std::collections::HashSet<String> =
-                kept_phrases(sentences, &first.outputs, &wanted)
-                    .into_iter()
-                    .filter(|text| !common(text))
-                    .map(str::to_owned)
-                    .collect();
+            let excluded: Set<String> = kept_phrases(sentences, &first.outputs, &wanted)
+                .into_iter()
+                .filter(|text| !common(text))
+                .map(str::to_owned)
+                .collect();
             for gains in evidence.values_mut() {
                 for (text, gain) in gains.iter_mut() {
                     if excluded.contains(text.as_str()) {
@@ -520,10 +524,7 @@ impl Restore<'_> {
 
     /// The document's choice per spun phrase: its best candidate, when the summed gain clears
     /// the margin.
-    fn decide(
-        &self,
-        evidence: &HashMap<String, HashMap<String, Gain>>,
-    ) -> HashMap<String, (String, f32)> {
+    fn decide(&self, evidence: &Map<String, Map<String, Gain>>) -> Map<String, (String, f32)> {
         let params = &self.params;
         evidence
             .iter()
@@ -543,7 +544,7 @@ impl Restore<'_> {
         s: &Sentence,
         span: &Span,
         ci: usize,
-        gains: &HashMap<String, Gain>,
+        gains: &Map<String, Gain>,
     ) -> Change {
         let units = &s.units[span.first..span.first + span.len];
         let start = units[0].start;
@@ -582,9 +583,9 @@ impl Restore<'_> {
 fn kept_phrases<'w>(
     sentences: &[Sentence],
     outputs: &[PathOutput],
-    wanted: &std::collections::HashSet<&'w str>,
-) -> std::collections::HashSet<&'w str> {
-    let mut kept = std::collections::HashSet::new();
+    wanted: &Set<&'w str>,
+) -> Set<&'w str> {
+    let mut kept = Set::default();
     let mut phrase = String::new();
     for (s, output) in sentences.iter().zip(outputs) {
         let mut run: Vec<&str> = Vec::new();
