@@ -95,21 +95,18 @@ impl Floors {
     /// already have better ones. Pruning keeps a state's best hypothesis, then the best `beam`
     /// states, so a hypothesis scoring strictly less than each of `beam` other states' best is
     /// dropped, whatever its state; more hypotheses only raise this. Minus infinity until
-    /// `beam` distinct states are seen.
+    /// `beam` distinct states are seen, and always for a position that is never added to (the
+    /// final one). (With a beam of 0 nothing is ever extended: pruning keeps no hypothesis.)
     fn bound(&self, at: usize) -> f32 {
-        if self.beam == 0 {
-            f32::INFINITY
-        } else {
-            self.lowest[at]
-        }
+        self.lowest[at]
     }
 }
 
-/// The most a hypothesis scoring `score` can reach by an extension that adds at most `gain`,
-/// with a margin for rounding: the extension's score is summed in another order, a few
-/// roundings of a number as large as `score` (each at most 6e-8 of it) away.
-fn reach(score: f32, gain: f32) -> f32 {
-    score + gain + 1e-3 + score.abs() * 1e-6
+/// A hypothesis's score with a margin for rounding: an extension's score is summed in another
+/// order than its bound (this plus the extension's largest gain), a few roundings of a number
+/// as large as `score` (each at most 6e-8 of it) away.
+fn with_margin(score: f32) -> f32 {
+    score + 1e-3 + score.abs() * 1e-6
 }
 
 /// Best path through `lattice` by beam search with trigram states.
@@ -123,8 +120,8 @@ fn reach(score: f32, gain: f32) -> f32 {
 pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> Vec<Step> {
     let n = lattice.keep.len();
     let mut hyps: Vec<Vec<Hyp>> = vec![Vec::new(); n + 1];
-    // The final position is not pruned, so it has no floor.
-    let mut floors = Floors::new(n, beam);
+    // The final position is not pruned, so nothing is added to its floor.
+    let mut floors = Floors::new(n + 1, beam);
     hyps[0].push(Hyp {
         score: 0.0,
         state: (None, lm.bos()),
@@ -145,14 +142,6 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         .iter()
         .map(|arcs| arcs.iter().map(|a| a.channel + ceiling(a.words)).collect())
         .collect();
-    // The bound of the hypotheses that would be made for `at`.
-    let bound = |floors: &Floors, at: usize| {
-        if at == n {
-            f32::NEG_INFINITY
-        } else {
-            floors.bound(at)
-        }
-    };
     for i in 0..n {
         prune(&mut hyps[i], beam);
         let (done, rest) = hyps.split_at_mut(i + 1);
@@ -160,17 +149,19 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         // The extensions that may survive, their look-ups asked for together so that their
         // cache misses overlap.
         for h in here {
-            if reach(h.score, keep_gain[i]) >= bound(&floors, i + 1) {
+            let reach = with_margin(h.score);
+            if reach + keep_gain[i] >= floors.bound(i + 1) {
                 lm.prefetch(h.state, lattice.keep[i]);
             }
             for (arc, gain) in lattice.arcs[i].iter().zip(&arc_gain[i]) {
-                if reach(h.score, *gain) >= bound(&floors, i + arc.len) {
+                if reach + gain >= floors.bound(i + arc.len) {
                     lm.prefetch(h.state, arc.words);
                 }
             }
         }
         for (h_idx, h) in here.iter().enumerate() {
-            if reach(h.score, keep_gain[i]) >= bound(&floors, i + 1) {
+            let reach = with_margin(h.score);
+            if reach + keep_gain[i] >= floors.bound(i + 1) {
                 let (lp, state) = lm.score_words(h.state, lattice.keep[i]);
                 let score = h.score + lp;
                 if i + 1 < n {
@@ -185,7 +176,7 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
             }
             for (k, (arc, gain)) in lattice.arcs[i].iter().zip(&arc_gain[i]).enumerate() {
                 let to = i + arc.len;
-                if reach(h.score, *gain) < bound(&floors, to) {
+                if reach + gain < floors.bound(to) {
                     continue;
                 }
                 let (lp, state) = lm.score_words(h.state, arc.words);
