@@ -795,17 +795,22 @@ pub(crate) mod tests {
         assert_eq!(lm.id("dog"), None);
     }
 
-    /// The bigram hash table finds exactly the entries a binary search of the runs finds,
-    /// with their probability, backoff and trigram run: every stored pair, and no pair that is
-    /// not stored.
-    #[test]
-    fn bigram_table_agrees_with_the_runs() {
+    /// The language model of the committed default model file.
+    fn default_trigram() -> TrigramModel {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../models/en-default.unspin"
         );
         let bytes = std::fs::read(path).expect("default model reads");
-        let lm = &TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap();
+        TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap()
+    }
+
+    /// The bigram hash table finds exactly the entries a binary search of the runs finds,
+    /// with their probability, backoff and trigram run: every stored pair, and no pair that is
+    /// not stored.
+    #[test]
+    fn bigram_table_agrees_with_the_runs() {
+        let lm = &default_trigram();
         let entry = |e: usize| BigramSlot {
             prob: lm.bi_prob[e],
             backoff: lm.bi_bo[e],
@@ -840,16 +845,11 @@ pub(crate) mod tests {
     /// decoder's bound relies on: every word's after every history it has a stored bigram or
     /// trigram with (the branches that can be near the ceiling), for every 40th word, after
     /// the history whose back-off weights add the most to a unigram, and after a few thousand
-    /// other histories. And no ceiling is positive, so the trait's
-    /// default ceiling (zero) would hold for this model too.
+    /// other histories. And no ceiling is positive, so the trait's default ceiling (zero)
+    /// would hold for this model too.
     #[test]
     fn no_log_probability_of_the_default_model_is_above_its_ceiling() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../models/en-default.unspin"
-        );
-        let bytes = std::fs::read(path).expect("default model reads");
-        let lm = &TrigramModel::from_sections(&Sections::parse(&bytes).unwrap()).unwrap();
+        let lm = &default_trigram();
         let words = lm.words.len();
         assert!(lm.word_ceilings.iter().all(|&c| c <= 0.0));
         // The history that adds the most to a word backed off to its unigram.
