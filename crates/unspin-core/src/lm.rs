@@ -283,12 +283,7 @@ impl TrigramModel {
                 for t in self.bi_next[e] as usize..self.bi_next[e + 1] as usize {
                     ceiling = ceiling.max(self.tri_prob_bins[self.tri_prob[t] as usize]);
                 }
-                let slot = BigramSlot {
-                    prob: self.bi_prob[e],
-                    backoff: self.bi_bo[e],
-                    tri_start: self.bi_next[e],
-                    tri_len: (self.bi_next[e + 1] - self.bi_next[e]) as u16,
-                };
+                let slot = self.bigram_entry(e);
                 if let Some(&(backoff, _)) = histories[p as usize]
                     .iter()
                     .find(|&&(_, q)| self.find_trigram(slot, q).is_none())
@@ -409,18 +404,23 @@ impl TrigramModel {
                 while slots[2 * at] != EMPTY_SLOT {
                     at = (at + 1) & mask;
                 }
-                let (start, end) = (self.bi_next[e], self.bi_next[e + 1]);
-                let slot = BigramSlot {
-                    prob: self.bi_prob[e],
-                    backoff: self.bi_bo[e],
-                    tri_start: start,
-                    // `validate` bounds the runs.
-                    tri_len: (end - start) as u16,
-                };
+                let slot = self.bigram_entry(e);
                 slots[2 * at..2 * at + 2].copy_from_slice(&slot.pack(w as WordId, prev));
             }
         }
         (slots, shift)
+    }
+
+    /// Everything a look-up needs of bigram entry `e` of the runs.
+    fn bigram_entry(&self, e: usize) -> BigramSlot {
+        let (start, end) = (self.bi_next[e], self.bi_next[e + 1]);
+        BigramSlot {
+            prob: self.bi_prob[e],
+            backoff: self.bi_bo[e],
+            tri_start: start,
+            // `validate` bounds the runs.
+            tri_len: (end - start) as u16,
+        }
     }
 
     fn find_bigram(&self, w: WordId, prev: WordId) -> Option<BigramSlot> {
@@ -527,8 +527,8 @@ pub trait LanguageModel: Send + Sync {
     fn unigram(&self, w: WordId) -> f32;
     /// Natural-log probability of `w` after the history `prev2 prev` (either may be absent,
     /// which means the history was cut by an unknown word or a sentence start). Never
-    /// positive: the decoder skips extensions whose score before the language model is
-    /// already too low (see [`crate::decode::best_path`]).
+    /// positive, and never above [`LanguageModel::ceiling`] of `w`: the decoder's bound
+    /// relies on it (see [`crate::decode::best_path`]).
     fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32;
     /// Scores `words` from `state`; returns the log-probability and the new state.
     fn score_words(&self, state: State, words: &[Option<WordId>]) -> (f32, State) {
@@ -811,6 +811,8 @@ pub(crate) mod tests {
     #[test]
     fn bigram_table_agrees_with_the_runs() {
         let lm = &default_trigram();
+        // Built here from the runs, not by `bigram_entry`, so that the table is checked
+        // against an independent reading.
         let entry = |e: usize| BigramSlot {
             prob: lm.bi_prob[e],
             backoff: lm.bi_bo[e],
