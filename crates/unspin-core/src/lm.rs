@@ -49,6 +49,15 @@ pub struct TrigramModel {
     bigram_slots: Array<u64>,
     /// `64 - log2(slot count)`: the shift that maps a hash to a slot.
     bigram_shift: u32,
+    /// Open-addressing table from (word two back, bigram) to the trigram's probability code,
+    /// one `u64` a slot (see [`TrigramModel::trigram_table`]); stored in a prepared image
+    /// (`lm.trigram_table`), else built at load. Its home slot is a hash of the three words,
+    /// so that a look-up's trigram probe can be asked for before the bigram is read: the
+    /// binary search of a bigram's run of trigrams and the separate read of the trigram's
+    /// code were two of a look-up's cache misses, neither of which could be prefetched.
+    trigram_slots: Array<u64>,
+    /// `64 - log2(slot count)` of the trigram table.
+    trigram_shift: u32,
     /// Per word, the largest log-probability [`TrigramModel::logprob`] gives it after any
     /// history (see [`TrigramModel::word_ceilings`]); stored in a prepared image
     /// (`lm.word_ceilings`), else built at load.
@@ -62,8 +71,8 @@ const EMPTY_SLOT: u64 = u64::MAX;
 /// Word ids must stay below this for the bigram table's 24-bit key fields.
 pub const MAX_VOCABULARY: usize = (1 << 24) - 1;
 
-/// Longest run of trigrams extending one bigram that the bigram table can describe.
-pub const MAX_TRIGRAM_RUN: usize = u16::MAX as usize;
+/// Bigram entries must stay below this for the trigram table's 24-bit bigram field.
+pub const MAX_BIGRAMS: usize = (1 << 24) - 1;
 
 /// Slot of the pair (`w`, `prev`) before probing (Fibonacci hashing).
 fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
@@ -71,16 +80,29 @@ fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
+/// Slot of the trigram (`prev2`, `prev`, `w`) before probing: a hash of all three words, so
+/// that it is known before the bigram `prev w` is found.
+fn trigram_home(w: WordId, prev: WordId, prev2: WordId, shift: u32) -> usize {
+    // The three 24-bit ids overlap a little; the multiplication mixes every bit into the top
+    // ones, which are those kept.
+    let key = (u64::from(w) << 40) ^ (u64::from(prev) << 20) ^ u64::from(prev2);
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
+/// A trigram table slot: `bigram number << 40 | prev2 << 16 | probability code`. The bigram's
+/// number stands for `prev w`, so that the three words fit in one `u64` with the code.
+fn trigram_key(bigram: u32, prev2: WordId) -> u64 {
+    (u64::from(bigram) << 24) | u64::from(prev2)
+}
+
 /// What the bigram table holds of one bigram `prev w`, unpacked from its two words:
-/// `w << 40 | prev << 16 | probability code` and `trigram run start << 32 | run length << 16 |
-/// backoff code`.
+/// `w << 40 | prev << 16 | probability code` and `number << 32 | backoff code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct BigramSlot {
     prob: u16,
     backoff: u16,
-    /// Where its run of trigram entries starts in `tri_word` / `tri_prob`.
-    tri_start: u32,
-    tri_len: u16,
+    /// Its entry in the runs (`bi_word`...), which names it in the trigram table.
+    number: u32,
 }
 
 impl BigramSlot {
@@ -91,9 +113,7 @@ impl BigramSlot {
     fn pack(self, w: WordId, prev: WordId) -> [u64; 2] {
         [
             (Self::key(w, prev) << 16) | u64::from(self.prob),
-            (u64::from(self.tri_start) << 32)
-                | (u64::from(self.tri_len) << 16)
-                | u64::from(self.backoff),
+            (u64::from(self.number) << 32) | u64::from(self.backoff),
         ]
     }
 
@@ -101,8 +121,7 @@ impl BigramSlot {
         BigramSlot {
             prob: first as u16,
             backoff: second as u16,
-            tri_start: (second >> 32) as u32,
-            tri_len: (second >> 16) as u16,
+            number: (second >> 32) as u32,
         }
     }
 }
@@ -208,6 +227,8 @@ impl TrigramModel {
             words,
             bigram_slots: Array::default(),
             bigram_shift: 64,
+            trigram_slots: Array::default(),
+            trigram_shift: 64,
             word_ceilings: Array::default(),
         };
         // A prepared image compiled into the program was checked when the build wrote it.
@@ -229,11 +250,25 @@ impl TrigramModel {
                 (slots.into(), shift)
             }
         };
+        let (trigram_slots, trigram_shift) = match s.prepared("lm.trigram_table") {
+            // As the bigram table: only from the program's own prepared image.
+            Some(_) => {
+                let slots: Array<u64> = s.array("lm.trigram_table")?;
+                let shift = 64 - slots.len().trailing_zeros();
+                (slots, shift)
+            }
+            None => {
+                let (slots, shift) = lm.trigram_table();
+                (slots.into(), shift)
+            }
+        };
         let lm = TrigramModel {
             bos,
             eos,
             bigram_slots,
             bigram_shift,
+            trigram_slots,
+            trigram_shift,
             ..lm
         };
         let word_ceilings = match s.prepared("lm.word_ceilings") {
@@ -283,10 +318,10 @@ impl TrigramModel {
                 for t in self.bi_next[e] as usize..self.bi_next[e + 1] as usize {
                     ceiling = ceiling.max(self.tri_prob_bins[self.tri_prob[t] as usize]);
                 }
-                let slot = self.bigram_entry(e);
+                let run = &self.tri_word[self.bi_next[e] as usize..self.bi_next[e + 1] as usize];
                 if let Some(&(backoff, _)) = histories[p as usize]
                     .iter()
-                    .find(|&&(_, q)| self.find_trigram(slot, q).is_none())
+                    .find(|&&(_, q)| run.binary_search(&q).is_err())
                 {
                     ceiling = ceiling.max(bigram + backoff);
                 }
@@ -305,6 +340,11 @@ impl TrigramModel {
         w.u64s_aligned(
             "lm.bigram_table",
             &self.bigram_slots,
+            crate::container::CACHE_LINE,
+        );
+        w.u64s_aligned(
+            "lm.trigram_table",
+            &self.trigram_slots,
             crate::container::CACHE_LINE,
         );
         w.f32s("lm.word_ceilings", &self.word_ceilings);
@@ -340,12 +380,8 @@ impl TrigramModel {
         if n >= MAX_VOCABULARY {
             return Err(corrupt("vocabulary too large (16.7 million words at most)"));
         }
-        if self
-            .bi_next
-            .windows(2)
-            .any(|w| (w[1] - w[0]) as usize > MAX_TRIGRAM_RUN)
-        {
-            return Err(corrupt("a bigram with more than 65,535 trigrams"));
+        if n2 >= MAX_BIGRAMS {
+            return Err(corrupt("too many bigrams (16.7 million at most)"));
         }
         if self
             .bi_word
@@ -413,14 +449,37 @@ impl TrigramModel {
 
     /// Everything a look-up needs of bigram entry `e` of the runs.
     fn bigram_entry(&self, e: usize) -> BigramSlot {
-        let (start, end) = (self.bi_next[e], self.bi_next[e + 1]);
         BigramSlot {
             prob: self.bi_prob[e],
             backoff: self.bi_bo[e],
-            tri_start: start,
-            // `validate` bounds the runs.
-            tri_len: (end - start) as u16,
+            // `validate` bounds the number of bigrams.
+            number: e as u32,
         }
+    }
+
+    /// The trigram hash table (at most half full; one word a slot) and its shift.
+    fn trigram_table(&self) -> (Vec<u64>, u32) {
+        let bits = (2 * self.tri_word.len().max(1))
+            .next_power_of_two()
+            .trailing_zeros();
+        let shift = 64 - bits;
+        let mask = (1usize << bits) - 1;
+        let mut slots = vec![EMPTY_SLOT; 1 << bits];
+        for w in 0..self.words.len() {
+            for e in self.uni_next[w] as usize..self.uni_next[w + 1] as usize {
+                let prev = self.bi_word[e];
+                for t in self.bi_next[e] as usize..self.bi_next[e + 1] as usize {
+                    let prev2 = self.tri_word[t];
+                    let mut at = trigram_home(w as WordId, prev, prev2, shift);
+                    while slots[at] != EMPTY_SLOT {
+                        at = (at + 1) & mask;
+                    }
+                    // Never all ones: word ids and bigram numbers stay below their maxima.
+                    slots[at] = (trigram_key(e as u32, prev2) << 16) | u64::from(self.tri_prob[t]);
+                }
+            }
+        }
+        (slots, shift)
     }
 
     fn find_bigram(&self, w: WordId, prev: WordId) -> Option<BigramSlot> {
@@ -439,13 +498,27 @@ impl TrigramModel {
         }
     }
 
-    fn find_trigram(&self, bigram: BigramSlot, prev2: WordId) -> Option<usize> {
-        let lo = bigram.tri_start as usize;
-        let hi = lo + usize::from(bigram.tri_len);
-        self.tri_word[lo..hi]
-            .binary_search(&prev2)
-            .ok()
-            .map(|i| lo + i)
+    /// The probability code of the trigram `prev2 prev w`, whose bigram `prev w` is `bigram`.
+    fn find_trigram(
+        &self,
+        bigram: BigramSlot,
+        prev2: WordId,
+        prev: WordId,
+        w: WordId,
+    ) -> Option<u16> {
+        let mask = self.trigram_slots.len() - 1;
+        let key = trigram_key(bigram.number, prev2);
+        let mut at = trigram_home(w, prev, prev2, self.trigram_shift);
+        loop {
+            let slot = self.trigram_slots[at];
+            if slot == EMPTY_SLOT {
+                return None;
+            }
+            if slot >> 16 == key {
+                return Some(slot as u16);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// Asks the processor to start loading the bigram-table slots that scoring `words` from
@@ -460,6 +533,7 @@ impl TrigramModel {
                         self.prefetch_slot(id, p);
                         if let Some(q) = state.0 {
                             self.prefetch_slot(p, q);
+                            self.prefetch_trigram(id, p, q);
                         }
                     }
                     state = (state.1, Some(id));
@@ -478,6 +552,15 @@ impl TrigramModel {
         prefetch_address(&self.bigram_slots[2 * at]);
     }
 
+    #[inline]
+    fn prefetch_trigram(&self, w: WordId, prev: WordId, prev2: WordId) {
+        if self.trigram_slots.is_empty() {
+            return;
+        }
+        let at = trigram_home(w, prev, prev2, self.trigram_shift);
+        prefetch_address(&self.trigram_slots[at]);
+    }
+
     /// Backoff weight of the history `prev2 prev`.
     fn bigram_backoff(&self, prev2: WordId, prev: WordId) -> f32 {
         self.find_bigram(prev, prev2)
@@ -494,8 +577,8 @@ impl TrigramModel {
             Some(b) => {
                 let bi = self.bi_prob_bins[b.prob as usize];
                 match prev2 {
-                    Some(q) => match self.find_trigram(b, q) {
-                        Some(t) => self.tri_prob_bins[self.tri_prob[t] as usize],
+                    Some(q) => match self.find_trigram(b, q, p, w) {
+                        Some(code) => self.tri_prob_bins[code as usize],
                         None => bi + self.bigram_backoff(q, p),
                     },
                     None => bi,
@@ -806,7 +889,7 @@ pub(crate) mod tests {
     }
 
     /// The bigram hash table finds exactly the entries a binary search of the runs finds,
-    /// with their probability, backoff and trigram run: every stored pair, and no pair that is
+    /// with their probability, backoff and number: every stored pair, and no pair that is
     /// not stored.
     #[test]
     fn bigram_table_agrees_with_the_runs() {
@@ -816,8 +899,7 @@ pub(crate) mod tests {
         let entry = |e: usize| BigramSlot {
             prob: lm.bi_prob[e],
             backoff: lm.bi_bo[e],
-            tri_start: lm.bi_next[e],
-            tri_len: (lm.bi_next[e + 1] - lm.bi_next[e]) as u16,
+            number: e as u32,
         };
         let mut absent_checked = 0;
         for w in 0..lm.words.len() {
@@ -841,6 +923,45 @@ pub(crate) mod tests {
         }
         assert!(absent_checked > 1000, "the probe of absent pairs ran");
         assert_eq!(tiny().find_bigram(3, 4), None);
+    }
+
+    /// The trigram hash table finds exactly the trigrams a binary search of the runs finds,
+    /// with their probability codes: every stored trigram, and for every 50th bigram a few
+    /// histories it may or may not have.
+    #[test]
+    fn trigram_table_agrees_with_the_runs() {
+        let lm = &default_trigram();
+        let words = lm.words.len();
+        let (mut found, mut absent_checked) = (0, 0);
+        for w in 0..words {
+            for e in lm.uni_next[w] as usize..lm.uni_next[w + 1] as usize {
+                let p = lm.bi_word[e];
+                let bigram = lm.find_bigram(w as WordId, p).expect("a stored bigram");
+                let (lo, hi) = (lm.bi_next[e] as usize, lm.bi_next[e + 1] as usize);
+                for t in lo..hi {
+                    let q = lm.tri_word[t];
+                    assert_eq!(
+                        lm.find_trigram(bigram, q, p, w as WordId),
+                        Some(lm.tri_prob[t])
+                    );
+                    found += 1;
+                }
+                if e % 50 != 0 {
+                    continue;
+                }
+                for q in [(e * 7919) % words, (e * 104_729 + 13) % words, w, 0] {
+                    let q = q as WordId;
+                    let expected = lm.tri_word[lo..hi]
+                        .binary_search(&q)
+                        .ok()
+                        .map(|i| lm.tri_prob[lo + i]);
+                    assert_eq!(lm.find_trigram(bigram, q, p, w as WordId), expected);
+                    absent_checked += usize::from(expected.is_none());
+                }
+            }
+        }
+        assert_eq!(found, lm.tri_word.len());
+        assert!(absent_checked > 1000, "the probe of absent trigrams ran");
     }
 
     /// No log-probability of the default model is above its word's ceiling, which the
