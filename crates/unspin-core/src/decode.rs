@@ -146,9 +146,12 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         prune(&mut hyps[i], beam);
         let (done, rest) = hyps.split_at_mut(i + 1);
         let here = &done[i];
-        // The extensions that may survive, their look-ups asked for together so that their
-        // cache misses overlap.
-        for h in here {
+        // The look-ups of the extensions of a hypothesis that may survive are asked for
+        // together, one hypothesis ahead of its scoring: their cache misses overlap with each
+        // other and with the scoring of the hypothesis before, and the processor's queue of
+        // outstanding misses is not flooded (asking for every hypothesis's at once stalled
+        // on it). Later hypotheses are asked for with the floors the earlier ones raised.
+        let prefetch = |h: &Hyp, floors: &Floors| {
             let reach = with_margin(h.score);
             if reach + keep_gain[i] >= floors.bound(i + 1) {
                 lm.prefetch(h.state, lattice.keep[i]);
@@ -158,8 +161,14 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
                     lm.prefetch(h.state, arc.words);
                 }
             }
+        };
+        if let Some(first) = here.first() {
+            prefetch(first, &floors);
         }
         for (h_idx, h) in here.iter().enumerate() {
+            if let Some(next) = here.get(h_idx + 1) {
+                prefetch(next, &floors);
+            }
             let reach = with_margin(h.score);
             if reach + keep_gain[i] >= floors.bound(i + 1) {
                 let (lp, state) = lm.score_words(h.state, lattice.keep[i]);
