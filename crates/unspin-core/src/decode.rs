@@ -153,14 +153,13 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         // on it). Later hypotheses are asked for with the floors the earlier ones raised.
         let prefetch = |h: &Hyp, floors: &Floors| {
             let reach = with_margin(h.score);
-            if reach + keep_gain[i] >= floors.bound(i + 1) {
-                lm.prefetch(h.state, lattice.keep[i]);
-            }
-            for (arc, gain) in lattice.arcs[i].iter().zip(&arc_gain[i]) {
-                if reach + gain >= floors.bound(i + arc.len) {
-                    lm.prefetch(h.state, arc.words);
-                }
-            }
+            let keep = (reach + keep_gain[i] >= floors.bound(i + 1)).then_some(lattice.keep[i]);
+            let arcs = lattice.arcs[i]
+                .iter()
+                .zip(&arc_gain[i])
+                .filter(|&(arc, gain)| reach + gain >= floors.bound(i + arc.len))
+                .map(|(arc, _)| arc.words);
+            lm.prefetch_continuations(h.state, &mut keep.into_iter().chain(arcs));
         };
         if let Some(first) = here.first() {
             prefetch(first, &floors);

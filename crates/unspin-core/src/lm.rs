@@ -96,10 +96,13 @@ fn trigram_key(bigram: u32, prev2: WordId) -> u64 {
 }
 
 /// What the bigram table holds of one bigram `prev w`, unpacked from its two words:
-/// `w << 40 | prev << 16 | probability code` and `number << 32 | backoff code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `w << 40 | prev << 16 | backoff code` and `probability << 32 | number`. The probability is
+/// stored decoded, not as its code: a look-up that finds its bigram then reads nothing else
+/// (the 256 KiB table of codes competed for the cache with the slots).
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct BigramSlot {
-    prob: u16,
+    /// Natural-log probability.
+    prob: f32,
     backoff: u16,
     /// Its entry in the runs (`bi_word`...), which names it in the trigram table.
     number: u32,
@@ -112,16 +115,16 @@ impl BigramSlot {
 
     fn pack(self, w: WordId, prev: WordId) -> [u64; 2] {
         [
-            (Self::key(w, prev) << 16) | u64::from(self.prob),
-            (u64::from(self.number) << 32) | u64::from(self.backoff),
+            (Self::key(w, prev) << 16) | u64::from(self.backoff),
+            (u64::from(self.prob.to_bits()) << 32) | u64::from(self.number),
         ]
     }
 
     fn unpack(first: u64, second: u64) -> Self {
         BigramSlot {
-            prob: first as u16,
-            backoff: second as u16,
-            number: (second >> 32) as u32,
+            prob: f32::from_bits((second >> 32) as u32),
+            backoff: first as u16,
+            number: second as u32,
         }
     }
 }
@@ -450,7 +453,7 @@ impl TrigramModel {
     /// Everything a look-up needs of bigram entry `e` of the runs.
     fn bigram_entry(&self, e: usize) -> BigramSlot {
         BigramSlot {
-            prob: self.bi_prob[e],
+            prob: self.bi_prob_bins[self.bi_prob[e] as usize],
             backoff: self.bi_bo[e],
             // `validate` bounds the number of bigrams.
             number: e as u32,
@@ -525,14 +528,25 @@ impl TrigramModel {
     /// `state` will probe (the pair itself and the history's backoff pair), so that a caller
     /// with many independent look-ups ahead waits for their cache misses together instead of
     /// one after another. Changes no result.
-    pub fn prefetch_words(&self, mut state: State, words: &[Option<WordId>]) {
-        for w in words {
+    pub fn prefetch_words(&self, state: State, words: &[Option<WordId>]) {
+        if let (Some(q), Some(p), Some(Some(_))) = (state.0, state.1, words.first()) {
+            self.prefetch_slot(p, q);
+        }
+        self.prefetch_after_history(state, words);
+    }
+
+    /// [`TrigramModel::prefetch_words`] less the slot of `state`'s own backoff, which
+    /// [`LanguageModel::prefetch_continuations`] asks for once for all continuations.
+    fn prefetch_after_history(&self, mut state: State, words: &[Option<WordId>]) {
+        for (i, w) in words.iter().enumerate() {
             match *w {
                 Some(id) => {
                     if let Some(p) = state.1 {
                         self.prefetch_slot(id, p);
                         if let Some(q) = state.0 {
-                            self.prefetch_slot(p, q);
+                            if i > 0 {
+                                self.prefetch_slot(p, q);
+                            }
                             self.prefetch_trigram(id, p, q);
                         }
                     }
@@ -571,21 +585,20 @@ impl TrigramModel {
     /// Natural-log probability of `w` after the history `prev2 prev` (either may be absent,
     /// which means the history was cut by an unknown word or a sentence start).
     pub fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
-        let uni = self.uni_prob[w as usize];
-        let Some(p) = prev else { return uni };
+        // The unigram is read only where it is used: most look-ups find their bigram.
+        let Some(p) = prev else {
+            return self.uni_prob[w as usize];
+        };
         match self.find_bigram(w, p) {
-            Some(b) => {
-                let bi = self.bi_prob_bins[b.prob as usize];
-                match prev2 {
-                    Some(q) => match self.find_trigram(b, q, p, w) {
-                        Some(code) => self.tri_prob_bins[code as usize],
-                        None => bi + self.bigram_backoff(q, p),
-                    },
-                    None => bi,
-                }
-            }
+            Some(b) => match prev2 {
+                Some(q) => match self.find_trigram(b, q, p, w) {
+                    Some(code) => self.tri_prob_bins[code as usize],
+                    None => b.prob + self.bigram_backoff(q, p),
+                },
+                None => b.prob,
+            },
             None => {
-                let mut s = uni + self.uni_bo[p as usize];
+                let mut s = self.uni_prob[w as usize] + self.uni_bo[p as usize];
                 if let Some(q) = prev2 {
                     s += self.bigram_backoff(q, p);
                 }
@@ -640,6 +653,18 @@ pub trait LanguageModel: Send + Sync {
     fn prefetch(&self, state: State, words: &[Option<WordId>]) {
         let _ = (state, words);
     }
+    /// [`LanguageModel::prefetch`] of each of several continuations of one history (the
+    /// extensions of one decoder hypothesis): a model may ask for what the history itself
+    /// needs once instead of once per continuation. The default asks `prefetch` for each.
+    fn prefetch_continuations(
+        &self,
+        state: State,
+        continuations: &mut dyn Iterator<Item = &[Option<WordId>]>,
+    ) {
+        for words in continuations {
+            self.prefetch(state, words);
+        }
+    }
     /// Log-probability of a phrase on its own (see [`phrase_logprob`]).
     fn phrase_logprob(&self, words: &[Option<WordId>]) -> f32 {
         phrase_logprob(self, words)
@@ -674,6 +699,18 @@ impl LanguageModel for TrigramModel {
     }
     fn prefetch(&self, state: State, words: &[Option<WordId>]) {
         self.prefetch_words(state, words);
+    }
+    fn prefetch_continuations(
+        &self,
+        state: State,
+        continuations: &mut dyn Iterator<Item = &[Option<WordId>]>,
+    ) {
+        if let (Some(q), Some(p)) = state {
+            self.prefetch_slot(p, q);
+        }
+        for words in continuations {
+            self.prefetch_after_history(state, words);
+        }
     }
     fn ceiling(&self, w: WordId) -> f32 {
         self.word_ceilings[w as usize]
@@ -897,7 +934,7 @@ pub(crate) mod tests {
         // Built here from the runs, not by `bigram_entry`, so that the table is checked
         // against an independent reading.
         let entry = |e: usize| BigramSlot {
-            prob: lm.bi_prob[e],
+            prob: lm.bi_prob_bins[lm.bi_prob[e] as usize],
             backoff: lm.bi_bo[e],
             number: e as u32,
         };
