@@ -74,6 +74,12 @@ pub const MAX_VOCABULARY: usize = (1 << 24) - 1;
 /// Bigram entries must stay below this for the trigram table's 24-bit bigram field.
 pub const MAX_BIGRAMS: usize = (1 << 24) - 1;
 
+/// log2 of the slot count of a hash table of `entries` that is at most half full, so that a
+/// probe for an absent key stops after a slot or two.
+fn half_full_bits(entries: usize) -> u32 {
+    (2 * entries.max(1)).next_power_of_two().trailing_zeros()
+}
+
 /// Slot of the pair (`w`, `prev`) before probing (Fibonacci hashing).
 fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
     let key = (u64::from(w) << 32) | u64::from(prev);
@@ -429,9 +435,7 @@ impl TrigramModel {
 
     /// The bigram hash table (at most half full; two words a slot) and its shift.
     fn bigram_table(&self) -> (Vec<u64>, u32) {
-        let bits = (2 * self.bi_word.len().max(1))
-            .next_power_of_two()
-            .trailing_zeros();
+        let bits = half_full_bits(self.bi_word.len());
         let shift = 64 - bits;
         let mask = (1usize << bits) - 1;
         let mut slots = vec![EMPTY_SLOT; 2 << bits];
@@ -462,9 +466,7 @@ impl TrigramModel {
 
     /// The trigram hash table (at most half full; one word a slot) and its shift.
     fn trigram_table(&self) -> (Vec<u64>, u32) {
-        let bits = (2 * self.tri_word.len().max(1))
-            .next_power_of_two()
-            .trailing_zeros();
+        let bits = half_full_bits(self.tri_word.len());
         let shift = 64 - bits;
         let mask = (1usize << bits) - 1;
         let mut slots = vec![EMPTY_SLOT; 1 << bits];
