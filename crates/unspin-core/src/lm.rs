@@ -95,8 +95,9 @@ fn trigram_home(w: WordId, prev: WordId, prev2: WordId, shift: u32) -> usize {
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
-/// A trigram table slot: `bigram number << 40 | prev2 << 16 | probability code`. The bigram's
-/// number stands for `prev w`, so that the three words fit in one `u64` with the code.
+/// The key of a trigram table slot, which holds `key << 16 | probability code`, that is
+/// `bigram number << 40 | prev2 << 16 | code`. The bigram's number stands for `prev w`, so that
+/// the three words fit in one `u64` with the code.
 fn trigram_key(bigram: u32, prev2: WordId) -> u64 {
     (u64::from(bigram) << 24) | u64::from(prev2)
 }
@@ -526,8 +527,8 @@ impl TrigramModel {
         }
     }
 
-    /// Asks the processor to start loading the bigram-table slots that scoring `words` from
-    /// `state` will probe (the pair itself and the history's backoff pair), so that a caller
+    /// Asks the processor to start loading the table slots that scoring `words` from `state`
+    /// will probe (each word's bigram, its history's backoff pair and its trigram), so that a caller
     /// with many independent look-ups ahead waits for their cache misses together instead of
     /// one after another. Changes no result.
     pub fn prefetch_words(&self, state: State, words: &[Option<WordId>]) {
