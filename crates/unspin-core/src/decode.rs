@@ -48,11 +48,15 @@ struct Hyp {
 }
 
 /// For every position, the `beam` best-scoring distinct states seen among the hypotheses made
-/// for it so far, each with the best score seen for it: a lower bound of the score a
-/// hypothesis needs to survive that position's pruning. One flat table for the sentence,
-/// `beam` slots per position, so that the bound costs one read.
+/// for it so far, each with the best score seen for it, and the best score seen: a lower bound
+/// of the score a hypothesis needs to survive that position's pruning. One flat table for the
+/// sentence, `beam` slots per position, so that the bound costs one read.
 struct Floors {
     beam: usize,
+    /// How far below a position's best a hypothesis may trail and survive.
+    width: f32,
+    /// The best score seen per position.
+    best: Vec<f32>,
     slots: Vec<(f32, State)>,
     filled: Vec<usize>,
     /// The lowest score among a position's slots once all `beam` are filled.
@@ -60,9 +64,11 @@ struct Floors {
 }
 
 impl Floors {
-    fn new(positions: usize, beam: usize) -> Self {
+    fn new(positions: usize, beam: usize, width: f32) -> Self {
         Floors {
             beam,
+            width,
+            best: vec![f32::NEG_INFINITY; positions],
             slots: vec![(0.0, (None, None)); positions * beam],
             filled: vec![0; positions],
             lowest: vec![f32::NEG_INFINITY; positions],
@@ -71,6 +77,7 @@ impl Floors {
 
     /// Records a hypothesis made for position `at`.
     fn add(&mut self, at: usize, score: f32, state: State) {
+        self.best[at] = self.best[at].max(score);
         let (beam, filled) = (self.beam, self.filled[at]);
         // Most hypotheses change nothing: a full floor is raised only by a better score.
         if filled == beam && score <= self.lowest[at] {
@@ -97,8 +104,10 @@ impl Floors {
     /// dropped, whatever its state; more hypotheses only raise this. Minus infinity until
     /// `beam` distinct states are seen, and always for a position that is never added to (the
     /// final one). (With a beam of 0 nothing is ever extended: pruning keeps no hypothesis.)
+    /// Pruning also drops what trails the position's best by more than the width, and the
+    /// best seen so far can only rise.
     fn bound(&self, at: usize) -> f32 {
-        self.lowest[at]
+        self.lowest[at].max(self.best[at] - self.width)
     }
 }
 
@@ -118,10 +127,22 @@ fn with_margin(score: f32) -> f32 {
 /// the one the search without the bound finds (the test compares them on random lattices);
 /// only the final position, which is not pruned, has no floor.
 pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> Vec<Step> {
+    best_path_within(lm, lattice, beam, f32::INFINITY)
+}
+
+/// [`best_path`], also dropping the hypotheses of a position that score more than `width`
+/// below its best (restore's first pass: see [`crate::weights::Params::first_pass_width`]).
+/// The bound skips what this pruning would drop too; an infinite width is [`best_path`].
+pub fn best_path_within(
+    lm: &dyn LanguageModel,
+    lattice: &Lattice<'_>,
+    beam: usize,
+    width: f32,
+) -> Vec<Step> {
     let n = lattice.keep.len();
     let mut hyps: Vec<Vec<Hyp>> = vec![Vec::new(); n + 1];
     // The final position is not pruned, so nothing is added to its floor.
-    let mut floors = Floors::new(n + 1, beam);
+    let mut floors = Floors::new(n + 1, beam, width);
     hyps[0].push(Hyp {
         score: 0.0,
         state: (None, lm.bos()),
@@ -144,6 +165,10 @@ pub fn best_path(lm: &dyn LanguageModel, lattice: &Lattice<'_>, beam: usize) -> 
         .collect();
     for i in 0..n {
         prune(&mut hyps[i], beam);
+        // Pruning leaves the best first.
+        if let Some(top) = hyps[i].first().map(|h| h.score) {
+            hyps[i].retain(|h| h.score >= top - width);
+        }
         let (done, rest) = hyps.split_at_mut(i + 1);
         let here = &done[i];
         // The look-ups of the extensions of a hypothesis that may survive are asked for
@@ -287,11 +312,13 @@ mod tests {
         *h = kept;
     }
 
-    /// The search as written before the bound: every extension scored.
+    /// The search as written before the bound: every extension scored, then each position's
+    /// hypotheses pruned to the beam and to `width` below the best of them.
     fn best_path_unbounded(
         lm: &dyn LanguageModel,
         lattice: &Lattice<'_>,
         beam: usize,
+        width: f32,
     ) -> Vec<Step> {
         let n = lattice.keep.len();
         let mut hyps: Vec<Vec<Hyp>> = vec![Vec::new(); n + 1];
@@ -302,7 +329,9 @@ mod tests {
             step: None,
         });
         for i in 0..n {
-            prune(&mut hyps[i], beam);
+            prune_by_full_sort(&mut hyps[i], beam);
+            let top = hyps[i].first().map_or(0.0, |h| h.score);
+            hyps[i].retain(|h| h.score >= top - width);
             let (done, rest) = hyps.split_at_mut(i + 1);
             for (h_idx, h) in done[i].iter().enumerate() {
                 let (lp, state) = lm.score_words(h.state, lattice.keep[i]);
@@ -395,7 +424,9 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(5000))]
         /// The search with the bound finds the path the search without it finds: random
         /// lattices of up to 14 words, up to five arcs of one to four words at each, channel
-        /// scores from +1 to -6 in half nats (so that scores tie), beams from 0 to 9.
+        /// scores from +1 to -6 in half nats (so that scores tie), beams from 0 to 9, with no
+        /// width and with widths of 0 to 8 nats (in quarter nats, so that hypotheses fall
+        /// exactly on the width too).
         #[test]
         fn the_bound_changes_no_path(
             words in proptest::collection::vec(2u32..8, 0..14),
@@ -404,7 +435,9 @@ mod tests {
                 14,
             ),
             beam in 0usize..10,
+            width in proptest::option::of(0u8..33),
         ) {
+            let width = width.map_or(f32::INFINITY, |w| f32::from(w) / 4.0);
             let n = words.len();
             let keep: Vec<Vec<Option<WordId>>> = words.iter().map(|&w| vec![Some(w)]).collect();
             let arc_words: Vec<Vec<TestArc>> = (0..n)
@@ -431,10 +464,12 @@ mod tests {
             };
             for exact_ceilings in [false, true] {
                 let lm = HashedLm { exact_ceilings };
-                prop_assert_eq!(
-                    best_path(&lm, &lattice, beam),
-                    best_path_unbounded(&lm, &lattice, beam)
-                );
+                let path = if width.is_finite() {
+                    best_path_within(&lm, &lattice, beam, width)
+                } else {
+                    best_path(&lm, &lattice, beam)
+                };
+                prop_assert_eq!(path, best_path_unbounded(&lm, &lattice, beam, width));
             }
         }
 

@@ -60,8 +60,14 @@ impl PrecomputedCandidates {
     /// A key of everything in `weights` that ranks and cuts a channel's candidates: the
     /// restore parameters (channel scores) and the candidate limit.
     pub fn weights_key(weights: &Weights) -> u64 {
-        let bytes = serde_json::to_vec(&(&weights.restore, weights.candidate_limit))
-            .expect("weights serialise");
+        // The decoder's beam does not rank candidates: a run that sets it keeps the lists.
+        let ranking = crate::weights::Params {
+            beam: 0,
+            first_pass_width: 0.0,
+            ..weights.restore.clone()
+        };
+        let bytes =
+            serde_json::to_vec(&(&ranking, weights.candidate_limit)).expect("weights serialise");
         xxhash_rust::xxh3::xxh3_64(&bytes)
     }
 

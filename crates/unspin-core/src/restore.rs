@@ -204,9 +204,13 @@ pub(crate) fn first_pass(
     doc: &Document<'_>,
     check: Option<&CheckReport>,
 ) -> (Params, FirstPass) {
+    let mut params = document_params(weights, check);
+    // The learner judges each phrase beside this pass alone, offline: it keeps every
+    // hypothesis the beam holds.
+    params.first_pass_width = 0.0;
     let r = Restore {
         model,
-        params: document_params(weights, check),
+        params,
         rescorer: None,
     };
     let pass = r.first_pass(doc);
@@ -248,7 +252,12 @@ impl Restore<'_> {
         };
         for s in &doc.sentences {
             let lattice = self.lattice(s, |_, _| Some(0.0));
-            let path = decode::best_path(self.model.lm.as_ref(), &lattice, self.params.beam);
+            let width = match self.params.first_pass_width {
+                w if w > 0.0 => w,
+                _ => f32::INFINITY,
+            };
+            let path =
+                decode::best_path_within(self.model.lm.as_ref(), &lattice, self.params.beam, width);
             pass.outputs.push(path_outputs(&lattice, &path));
             pass.replaced.push(
                 path.iter()

@@ -138,6 +138,12 @@ pub struct Params {
     pub length_cost: f32,
     /// Hypotheses kept per position.
     pub beam: usize,
+    /// In restore's first pass, which finds the phrases worth deciding and the context each
+    /// is judged in, hypotheses more than this many nats below the best at their position
+    /// are dropped, on top of the [`Params::beam`] limit (0 = no such limit). Most of the
+    /// first pass's hypotheses trail by far more, where every candidate of a span reads
+    /// worse than the words as written; the second pass decodes with the beam alone.
+    pub first_pass_width: f32,
     /// Least document-level gain (nats) for which a spun phrase is restored.
     pub margin: f32,
     /// Bonus for using the document's chosen original for a phrase in the second pass.
@@ -211,6 +217,7 @@ impl Default for Params {
             paraphrase_cost: 2.0,
             length_cost: 0.5,
             beam: 8,
+            first_pass_width: 6.0,
             margin: 2.5,
             consistency_bonus: 3.0,
             spun_relax: 6.0,

@@ -109,6 +109,11 @@ mod tests {
         let mut other = image.weights.clone();
         other.set("candidate_limit=30").unwrap();
         assert!(!lists.ranked_with(&other));
+        // The decoder's settings do not rank candidates: setting them keeps the lists.
+        let mut decoder = image.weights.clone();
+        decoder.set("beam=4").unwrap();
+        decoder.set("first_pass_width=3").unwrap();
+        assert!(lists.ranked_with(&decoder));
     }
 
     /// The two-word filter of the document layer never skips a window that has candidates:
