@@ -237,6 +237,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         words += s.units.len();
         spintax += s.units.iter().filter(|u| u.spintax).count();
         let ctx = WrittenContext::new(lm, s);
+        let written = ctx.written_scores(lm);
         // Very common words ("in", "he", "more") say little either way: spinners rewrite them
         // inside longer phrases and leave them alone elsewhere, and every text writes them.
         let common = |first: usize, end: usize| {
@@ -269,7 +270,6 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             })
             .collect();
         let prefetch = |w: &SpanWindows<'_>| {
-            prefetch_window(lm, w.before, w.kept, &w.after);
             for c in &w.candidates {
                 prefetch_window(lm, w.before, &c.lm, &w.after);
             }
@@ -312,8 +312,8 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 }
             }
             let mut best_lm = f32::MIN;
-            // The words as written are scored once per span, not once per candidate.
-            let kept_score = lm.score_window(before, kept, after);
+            // The words as written are scored once per sentence, not once per span.
+            let kept_score = ctx.kept_score(&written, span.first, end);
             for &c in &w.candidates {
                 let lm_gain = lm.score_window(before, &c.lm, after) - kept_score;
                 best_lm = best_lm.max(lm_gain);

@@ -308,6 +308,38 @@ impl WrittenContext {
         }
     }
 
+    /// Each token's log-probability after the words as written before it, and last the
+    /// sentence end's after all of them (when the model has one): one look-up per token for
+    /// the sentence, where scoring each span's words as written would cost one per token of
+    /// every span and the two tokens after it.
+    pub(crate) fn written_scores(&self, lm: &dyn LanguageModel) -> Vec<f32> {
+        let mut state: State = (None, lm.bos());
+        lm.prefetch(state, &self.tokens);
+        let mut scores = Vec::with_capacity(self.tokens.len() + 1);
+        for token in &self.tokens {
+            let (score, next) = lm.score_words(state, std::slice::from_ref(token));
+            scores.push(score);
+            state = next;
+        }
+        if let Some(eos) = lm.eos() {
+            scores.push(lm.score_words(state, &[Some(eos)]).0);
+        }
+        scores
+    }
+
+    /// [`LanguageModel::score_window`] of the words as written from unit `first` to `end`
+    /// (exclusive), after the history as written, with [`WrittenContext::after`] as the
+    /// tokens after it, read from `written` ([`WrittenContext::written_scores`]): the same
+    /// sums in the same order, so the same value to the bit.
+    pub(crate) fn kept_score(&self, written: &[f32], first: usize, end: usize) -> f32 {
+        let (from, to) = (self.starts[first], self.starts[end]);
+        let middle = written[from..to].iter().fold(0.0f32, |sum, s| sum + s);
+        // The two tokens after the span, or as many as there are and then the sentence end.
+        let after_end = (to + 2).min(written.len());
+        let after = written[to..after_end].iter().fold(0.0f32, |sum, s| sum + s);
+        middle + after
+    }
+
     /// Up to two LM tokens after unit `end - 1`, closed by the sentence end.
     pub(crate) fn after(&self, lm: &dyn LanguageModel, end: usize) -> Vec<Option<WordId>> {
         let from = self.starts[end];
@@ -317,5 +349,91 @@ impl WrittenContext {
             after.extend(lm.eos().map(Some));
         }
         after
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A language model of ten words whose log-probabilities are irregular numbers taken from a
+    /// hash of the trigram, so that sums in another order would differ in their last bits.
+    struct HashedLm;
+
+    impl LanguageModel for HashedLm {
+        fn id(&self, _word: &str) -> Option<WordId> {
+            None
+        }
+        fn bos(&self) -> Option<WordId> {
+            Some(0)
+        }
+        fn eos(&self) -> Option<WordId> {
+            Some(1)
+        }
+        fn unigram(&self, w: WordId) -> f32 {
+            -1.0 - w as f32 / 7.0
+        }
+        fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+            let key = (u64::from(prev2.map_or(99, |x| x)) * 131
+                + u64::from(prev.map_or(99, |x| x)))
+                * 131
+                + u64::from(w);
+            let bits = key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+            -(bits as f32) / 1_234_567.0
+        }
+        fn vocab_len(&self) -> usize {
+            10
+        }
+        fn word(&self, _id: WordId) -> &str {
+            ""
+        }
+    }
+
+    fn sentence(units: &[Vec<Option<WordId>>]) -> Sentence {
+        Sentence {
+            units: units
+                .iter()
+                .map(|lm| Unit {
+                    start: 0,
+                    end: 0,
+                    norm: compact_str::CompactString::default(),
+                    lm: lm.iter().copied().collect(),
+                    case: Case::Lower,
+                    spintax: false,
+                    fixed: false,
+                    number: false,
+                })
+                .collect(),
+            ..Sentence::default()
+        }
+    }
+
+    proptest! {
+        /// The words as written, read from the sentence's scores, are exactly what scoring their
+        /// window gives: every span of random sentences whose words are one or two tokens, some
+        /// unknown (which cut the history).
+        #[test]
+        fn kept_scores_are_the_windows_scores(
+            units in proptest::collection::vec(
+                proptest::collection::vec(proptest::option::weighted(0.9, 2u32..10), 1..3),
+                0..12,
+            ),
+        ) {
+            let lm = HashedLm;
+            let s = sentence(&units);
+            let ctx = WrittenContext::new(&lm, &s);
+            let written = ctx.written_scores(&lm);
+            for first in 0..units.len() {
+                for end in first + 1..=units.len() {
+                    let window = lm.score_window(
+                        ctx.states[first],
+                        &ctx.tokens[ctx.starts[first]..ctx.starts[end]],
+                        &ctx.after(&lm, end),
+                    );
+                    prop_assert_eq!(ctx.kept_score(&written, first, end).to_bits(), window.to_bits());
+                }
+            }
+        }
     }
 }
