@@ -199,7 +199,7 @@ impl PhraseEvidence {
 struct SpanWindows<'s> {
     before: crate::lm::State,
     kept: &'s [Option<crate::lm::WordId>],
-    after: Vec<Option<crate::lm::WordId>>,
+    after: crate::candidates::CandidateLm,
     candidates: smallvec::SmallVec<[&'s Candidate; 8]>,
 }
 

@@ -340,11 +340,16 @@ impl WrittenContext {
         middle + after
     }
 
-    /// Up to two LM tokens after unit `end - 1`, closed by the sentence end.
-    pub(crate) fn after(&self, lm: &dyn LanguageModel, end: usize) -> Vec<Option<WordId>> {
+    /// Up to two LM tokens after unit `end - 1`, closed by the sentence end (held inline:
+    /// check asks for them once per span).
+    pub(crate) fn after(
+        &self,
+        lm: &dyn LanguageModel,
+        end: usize,
+    ) -> crate::candidates::CandidateLm {
         let from = self.starts[end];
-        let mut after: Vec<Option<WordId>> =
-            self.tokens[from..(from + 2).min(self.tokens.len())].to_vec();
+        let mut after: crate::candidates::CandidateLm =
+            self.tokens[from..(from + 2).min(self.tokens.len())].into();
         if after.len() < 2 {
             after.extend(lm.eos().map(Some));
         }

@@ -655,7 +655,7 @@ pub(crate) fn context(
     outputs: &PathOutput,
     span: &Span,
     bos: Option<u32>,
-) -> Option<(State, Vec<Option<u32>>)> {
+) -> Option<(State, crate::candidates::CandidateLm)> {
     let start = span.first;
     let end = span.first + span.len;
     if outputs
@@ -671,7 +671,7 @@ pub(crate) fn context(
         .fold((None, bos), |state, (_, _, w, _)| {
             crate::lm::advance(state, w)
         });
-    let mut after: Vec<Option<u32>> = outputs
+    let mut after: crate::candidates::CandidateLm = outputs
         .steps()
         .filter(|&(f, _, _, _)| f >= end)
         .flat_map(|(_, _, w, _)| w.iter().copied())
