@@ -170,7 +170,7 @@ pub fn ranked_candidates(
     for c in out.iter_mut().filter(|c| c.lm.is_empty()) {
         c.lm = match c.phrase {
             Some(id) => input.lexicon.lm_tokens(id).collect(),
-            None => lm_words(input.lm, input.language, &c.text).into(),
+            None => lm_words(input.lm, input.language, &c.text),
         };
     }
     out
@@ -447,7 +447,7 @@ impl Channel for LearnedChannel {
                 source::LEARNED
             };
             out.push(Candidate {
-                lm: words.into(),
+                lm: words,
                 learned: Some(ratio),
                 ..bare_candidate(l.original.clone(), input.lexicon.id(&l.original), sources)
             });

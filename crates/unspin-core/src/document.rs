@@ -186,7 +186,7 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
                     start: t.start,
                     end: t.end,
                     norm: norm.into(),
-                    lm: lm_tokens.into(),
+                    lm: lm_tokens,
                     case,
                     spintax,
                     fixed: spintax || matches!(case, Case::Upper | Case::Mixed),

@@ -241,7 +241,7 @@ impl Learner {
                         let mut phrase = PhraseCandidates {
                             spun: span.spun.to_string(),
                             originals: c.iter().map(|c| c.text.to_string()).collect(),
-                            lm: c.iter().map(|c| c.lm.to_vec()).collect(),
+                            lm: c.iter().map(|c| c.lm.clone()).collect(),
                             from_channels: c.len(),
                             channel: c
                                 .iter()
@@ -257,7 +257,7 @@ impl Learner {
                                     continue;
                                 }
                                 phrase.originals.push(text.to_owned());
-                                phrase.lm.push(vec![Some(other)]);
+                                phrase.lm.push(smallvec::smallvec![Some(other)]);
                                 phrase.channel.push(self.options.neighbour_channel);
                                 phrase.logprob.push(lm.unigram(other));
                             }

@@ -739,7 +739,7 @@ impl LanguageModel for TrigramModel {
 }
 
 /// LM tokens of a phrase: a known word id, or `None` for a word the model does not know.
-pub type LmWords = Vec<Option<WordId>>;
+pub type LmWords = smallvec::SmallVec<[Option<WordId>; 2]>;
 
 /// Trigram history: the two previous LM words (`None` after an unknown word or at a start).
 pub type State = (Option<WordId>, Option<WordId>);
@@ -748,7 +748,7 @@ pub type State = (Option<WordId>, Option<WordId>);
 /// small numbers as spoken, else a possessive split ("hegseth's" -> hegseth + 's) or hyphen
 /// parts, else unknown.
 pub fn lm_words(lm: &dyn LanguageModel, language: &dyn Language, phrase: &str) -> LmWords {
-    let mut out = Vec::new();
+    let mut out = LmWords::new();
     for word in phrase.split(' ').filter(|w| !w.is_empty()) {
         if let Some(id) = lm.id(word) {
             out.push(Some(id));
