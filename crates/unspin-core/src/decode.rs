@@ -292,6 +292,7 @@ fn prune(h: &mut Vec<Hyp>, beam: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lm::testing::FnLm;
     use proptest::prelude::*;
 
     /// The pruning as first written: a stable sort of every hypothesis, then the first `beam`
@@ -373,47 +374,11 @@ mod tests {
     }
 
     /// A language model of eight words whose log-probabilities come from a hash of the
-    /// trigram, in half-nat steps (so that many scores tie), never above 0; with each word's
-    /// exact ceiling, or with the trait's default (zero).
-    struct HashedLm {
-        exact_ceilings: bool,
-    }
-
-    impl LanguageModel for HashedLm {
-        fn id(&self, _word: &str) -> Option<WordId> {
-            None
-        }
-        fn bos(&self) -> Option<WordId> {
-            Some(0)
-        }
-        fn eos(&self) -> Option<WordId> {
-            Some(1)
-        }
-        fn unigram(&self, w: WordId) -> f32 {
-            -f32::from((w % 5) as u8)
-        }
-        fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
-            let key = (u64::from(prev2.map_or(9, |x| x)) * 31 + u64::from(prev.map_or(9, |x| x)))
-                * 31
-                + u64::from(w);
-            -0.5 * ((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as f32)
-        }
-        fn ceiling(&self, w: WordId) -> f32 {
-            if !self.exact_ceilings {
-                return 0.0;
-            }
-            let histories = || (0..8).map(Some).chain([None]);
-            histories()
-                .flat_map(|a| histories().map(move |b| (a, b)))
-                .map(|(a, b)| self.logprob(a, b, w))
-                .fold(f32::MIN, f32::max)
-        }
-        fn vocab_len(&self) -> usize {
-            8
-        }
-        fn word(&self, _id: WordId) -> &str {
-            ""
-        }
+    /// trigram, in half-nat steps (so that many scores tie), never above 0.
+    fn hashed_logprob(prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+        let key = (u64::from(prev2.map_or(9, |x| x)) * 31 + u64::from(prev.map_or(9, |x| x))) * 31
+            + u64::from(w);
+        -0.5 * ((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as f32)
     }
 
     /// An arc of a random lattice: its length, its words and its channel score.
@@ -463,7 +428,7 @@ mod tests {
                     .collect(),
             };
             for exact_ceilings in [false, true] {
-                let lm = HashedLm { exact_ceilings };
+                let lm = FnLm { words: 8, logprob: hashed_logprob, exact_ceilings };
                 let path = if width.is_finite() {
                     best_path_within(&lm, &lattice, beam, width)
                 } else {

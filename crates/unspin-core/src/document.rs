@@ -360,39 +360,16 @@ impl WrittenContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lm::testing::FnLm;
     use proptest::prelude::*;
 
-    /// A language model of ten words whose log-probabilities are irregular numbers taken from a
-    /// hash of the trigram, so that sums in another order would differ in their last bits.
-    struct HashedLm;
-
-    impl LanguageModel for HashedLm {
-        fn id(&self, _word: &str) -> Option<WordId> {
-            None
-        }
-        fn bos(&self) -> Option<WordId> {
-            Some(0)
-        }
-        fn eos(&self) -> Option<WordId> {
-            Some(1)
-        }
-        fn unigram(&self, w: WordId) -> f32 {
-            -1.0 - w as f32 / 7.0
-        }
-        fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
-            let key = (u64::from(prev2.map_or(99, |x| x)) * 131
-                + u64::from(prev.map_or(99, |x| x)))
-                * 131
-                + u64::from(w);
-            let bits = key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
-            -(bits as f32) / 1_234_567.0
-        }
-        fn vocab_len(&self) -> usize {
-            10
-        }
-        fn word(&self, _id: WordId) -> &str {
-            ""
-        }
+    /// Irregular log-probabilities from a hash of the trigram, so that sums in another order
+    /// would differ in their last bits.
+    fn irregular_logprob(prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+        let key = (u64::from(prev2.map_or(99, |x| x)) * 131 + u64::from(prev.map_or(99, |x| x)))
+            * 131
+            + u64::from(w);
+        -((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as f32) / 1_234_567.0
     }
 
     fn sentence(units: &[Vec<Option<WordId>>]) -> Sentence {
@@ -425,7 +402,7 @@ mod tests {
                 0..12,
             ),
         ) {
-            let lm = HashedLm;
+            let lm = FnLm { words: 10, logprob: irregular_logprob, exact_ceilings: false };
             let s = sentence(&units);
             let ctx = WrittenContext::new(&lm, &s);
             let written = ctx.written_scores(&lm);

@@ -845,6 +845,55 @@ fn build_vocab(words: &StringTable) -> Result<fst::Map<Array<u8>>, ModelError> {
         .map_err(|e| corrupt(&format!("vocabulary: {e}")))
 }
 
+/// Language models for the tests of the modules that score with one.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{LanguageModel, WordId};
+
+    /// A language model of `words` word ids (0 the sentence start, 1 its end) whose
+    /// log-probabilities come from a function of the trigram; with each word's exact ceiling
+    /// over every history, or with the trait's default (zero).
+    pub(crate) struct FnLm {
+        pub(crate) words: u32,
+        pub(crate) logprob: fn(Option<WordId>, Option<WordId>, WordId) -> f32,
+        pub(crate) exact_ceilings: bool,
+    }
+
+    impl LanguageModel for FnLm {
+        fn id(&self, _word: &str) -> Option<WordId> {
+            None
+        }
+        fn bos(&self) -> Option<WordId> {
+            Some(0)
+        }
+        fn eos(&self) -> Option<WordId> {
+            Some(1)
+        }
+        fn unigram(&self, w: WordId) -> f32 {
+            (self.logprob)(None, None, w)
+        }
+        fn logprob(&self, prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+            (self.logprob)(prev2, prev, w)
+        }
+        fn ceiling(&self, w: WordId) -> f32 {
+            if !self.exact_ceilings {
+                return 0.0;
+            }
+            let histories = || (0..self.words).map(Some).chain([None]);
+            histories()
+                .flat_map(|a| histories().map(move |b| (a, b)))
+                .map(|(a, b)| (self.logprob)(a, b, w))
+                .fold(f32::MIN, f32::max)
+        }
+        fn vocab_len(&self) -> usize {
+            self.words as usize
+        }
+        fn word(&self, _id: WordId) -> &str {
+            ""
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
