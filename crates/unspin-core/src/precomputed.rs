@@ -60,7 +60,8 @@ impl PrecomputedCandidates {
     /// A key of everything in `weights` that ranks and cuts a channel's candidates: the
     /// restore parameters (channel scores) and the candidate limit.
     pub fn weights_key(weights: &Weights) -> u64 {
-        // The decoder's beam does not rank candidates: a run that sets it keeps the lists.
+        // The decoder's settings (its beam, the first pass's width) do not rank candidates: a
+        // run that sets them keeps the lists.
         let ranking = crate::weights::Params {
             beam: 0,
             first_pass_width: 0.0,

@@ -252,12 +252,8 @@ impl Restore<'_> {
         };
         for s in &doc.sentences {
             let lattice = self.lattice(s, |_, _| Some(0.0));
-            let width = match self.params.first_pass_width {
-                w if w > 0.0 => w,
-                _ => f32::INFINITY,
-            };
-            let path =
-                decode::best_path_within(self.model.lm.as_ref(), &lattice, self.params.beam, width);
+            let (beam, width) = (self.params.beam, self.params.first_pass_limit());
+            let path = decode::best_path_within(self.model.lm.as_ref(), &lattice, beam, width);
             pass.outputs.push(path_outputs(&lattice, &path));
             pass.replaced.push(
                 path.iter()

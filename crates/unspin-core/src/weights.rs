@@ -241,6 +241,15 @@ impl Default for Params {
 }
 
 impl Params {
+    /// [`Params::first_pass_width`] as the decoder takes it: infinite for 0 (no limit).
+    pub fn first_pass_limit(&self) -> f32 {
+        if self.first_pass_width > 0.0 {
+            self.first_pass_width
+        } else {
+            f32::INFINITY
+        }
+    }
+
     /// The weights for one document that is spun with probability `p` and has
     /// `phrase_density` phrases per 100 words that read better restored (see
     /// [`crate::check::Features::phrase_density`]).
