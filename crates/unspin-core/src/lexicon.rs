@@ -7,7 +7,7 @@
 //! fan-out), which is what the channel model charges for the spinner's choice of `s`.
 
 use crate::container::ModelError;
-use crate::container::{Array, Delimited, SectionWriter, Sections, StringTable};
+use crate::container::{Array, Delimited, SectionWriter, Sections, StringIndex, StringTable};
 use crate::language::Language;
 use crate::lm::{lm_words, LanguageModel, WordId, OOV_LOGPROB};
 use crate::morph::Morphology;
@@ -89,8 +89,8 @@ pub struct Edge {
 /// selection norm) is computed at load, or read from a prepared image
 /// ([`Lexicon::write_derived`]).
 pub struct Lexicon {
-    /// Phrase -> id; stored in a prepared image (`lex.index_fst`), else built at load.
-    index: fst::Map<Array<u8>>,
+    /// Phrase -> id; stored in a prepared image (`lex.index`), else built at load.
+    index: StringIndex,
     phrases: StringTable,
     rev_start: Array<u32>,
     rev_target: Array<u32>,
@@ -150,16 +150,17 @@ impl Lexicon {
     ) -> Result<Self, ModelError> {
         let phrases =
             StringTable::from_sections(s, "lex.phrases", "lex.phrase_ends", Delimited::Joined)?;
-        let index = match s.prepared("lex.index_fst") {
-            Some(_) => {
-                fst::Map::new(s.array("lex.index_fst")?).map_err(|e| corrupt(&e.to_string()))?
-            }
+        let index = match s.prepared("lex.index") {
+            Some(_) => StringIndex::from_slots(s.array("lex.index")?)
+                .ok_or_else(|| corrupt("phrase index is not a table"))?,
             None => {
-                let map =
-                    fst::Map::from_iter(phrases.iter().enumerate().map(|(i, p)| (p, i as u64)))
-                        .map_err(|e| corrupt(&format!("phrases not sorted and unique: {e}")))?;
-                fst::Map::new(Array::from(map.into_fst().into_inner()))
-                    .map_err(|e| corrupt(&e.to_string()))?
+                // The format keeps phrases sorted and unique (a phrase is one id), as the fst
+                // index that this replaced required.
+                let mut sorted = phrases.iter().zip(phrases.iter().skip(1));
+                if !sorted.all(|(a, b)| a < b) {
+                    return Err(corrupt("phrases not sorted and unique"));
+                }
+                StringIndex::build(&phrases)
             }
         };
         let rev_start: Array<u32> = s.array("lex.rev_start")?;
@@ -169,8 +170,7 @@ impl Lexicon {
         let n = phrases.len();
         // A prepared image compiled into the program was checked when the build wrote it.
         let checked = s.is_prepared_image()
-            || (index.len() == n
-                && rev_start.len() == n + 1
+            || (rev_start.len() == n + 1
                 && fanout.len() == n
                 && rev_target.len() == rev_source.len()
                 && rev_start.windows(2).all(|w| w[0] <= w[1])
@@ -287,7 +287,7 @@ impl Lexicon {
     /// sections beside them.
     pub fn write_derived(&self, w: &mut SectionWriter) {
         self.phrases.write_ends(w, "lex.phrase_ends");
-        w.bytes("lex.index_fst", self.index.as_fst().as_bytes());
+        w.u64s("lex.index", self.index.slots());
         w.u32s("lex.lm_start", &self.lm_start);
         w.u32s("lex.lm_tokens", &self.lm_tokens);
         w.f32s("lex.unigram", &self.unigram);
@@ -322,7 +322,7 @@ impl Lexicon {
 
     /// The id of a lowercase phrase, if the lexicon has it.
     pub fn id(&self, phrase: &str) -> Option<PhraseId> {
-        self.index.get(phrase).map(|v| v as PhraseId)
+        self.index.get(&self.phrases, phrase)
     }
 
     /// The text of a phrase.

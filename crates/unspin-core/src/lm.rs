@@ -10,7 +10,7 @@
 //! the ranking of candidates in any way that matters to the decoder.
 
 use crate::container::ModelError;
-use crate::container::{Array, Delimited, SectionWriter, Sections, StringTable};
+use crate::container::{Array, Delimited, SectionWriter, Sections, StringIndex, StringTable};
 use crate::language::Language;
 
 /// Identifier of a vocabulary word.
@@ -21,8 +21,8 @@ pub const OOV_LOGPROB: f32 = -16.0;
 
 /// A backoff trigram model over a lowercase vocabulary.
 pub struct TrigramModel {
-    /// Word -> id; stored in a prepared image (`lm.vocab_fst`), else built at load.
-    vocab: fst::Map<Array<u8>>,
+    /// Word -> id; stored in a prepared image (`lm.vocab_index`), else built at load.
+    vocab: StringIndex,
     words: StringTable,
     uni_prob: Array<f32>,
     uni_bo: Array<f32>,
@@ -213,10 +213,10 @@ impl TrigramModel {
     pub fn from_sections(s: &Sections) -> Result<Self, ModelError> {
         let words =
             StringTable::from_sections(s, "lm.words", "lm.word_ends", Delimited::Terminated)?;
-        let vocab = match s.prepared("lm.vocab_fst") {
-            Some(_) => fst::Map::new(s.array("lm.vocab_fst")?)
-                .map_err(|e| corrupt(&format!("vocabulary index: {e}")))?,
-            None => build_vocab(&words)?,
+        let vocab = match s.prepared("lm.vocab_index") {
+            Some(_) => StringIndex::from_slots(s.array("lm.vocab_index")?)
+                .ok_or_else(|| corrupt("vocabulary index is not a table"))?,
+            None => StringIndex::build(&words),
         };
         let lm = TrigramModel {
             vocab,
@@ -345,7 +345,7 @@ impl TrigramModel {
     /// bigram table), for a prepared image, which has the file's own sections beside them.
     pub fn write_derived(&self, w: &mut SectionWriter) {
         self.words.write_ends(w, "lm.word_ends");
-        w.bytes("lm.vocab_fst", self.vocab.as_fst().as_bytes());
+        w.u64s("lm.vocab_index", self.vocab.slots());
         // Cache-line aligned, so that no 16-byte slot straddles two lines.
         w.u64s_aligned(
             "lm.bigram_table",
@@ -362,10 +362,6 @@ impl TrigramModel {
 
     fn validate(&self) -> Result<(), ModelError> {
         let n = self.words.len();
-        // Duplicate spellings share one entry, so the index may be smaller than the list.
-        if self.vocab.len() > n {
-            return Err(corrupt("vocabulary index disagrees with the words"));
-        }
         let n2 = self.bi_word.len();
         let n3 = self.tri_word.len();
         if self.uni_prob.len() != n || self.uni_bo.len() != n || self.uni_next.len() != n + 1 {
@@ -411,7 +407,7 @@ impl TrigramModel {
 
     /// The id of a (lowercase, normalised) word, if the model knows it.
     pub fn id(&self, word: &str) -> Option<WordId> {
-        self.vocab.get(word).map(|v| v as WordId)
+        self.vocab.get(&self.words, word)
     }
 
     /// The string of a word id.
@@ -832,19 +828,6 @@ pub fn phrase_logprob<L: LanguageModel + ?Sized>(lm: &L, words: &[Option<WordId>
     score_words(lm, (None, None), words).0
 }
 
-fn build_vocab(words: &StringTable) -> Result<fst::Map<Array<u8>>, ModelError> {
-    let mut pairs: Vec<(&str, u64)> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w, i as u64))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup_by(|a, b| a.0 == b.0);
-    let map = fst::Map::from_iter(pairs).map_err(|e| corrupt(&format!("vocabulary: {e}")))?;
-    fst::Map::new(Array::from(map.into_fst().into_inner()))
-        .map_err(|e| corrupt(&format!("vocabulary: {e}")))
-}
-
 /// Language models for the tests of the modules that score with one.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -943,7 +926,7 @@ pub(crate) mod tests {
         for (name, bytes) in file.iter() {
             tampered.bytes(name, bytes);
         }
-        tampered.bytes("lm.vocab_fst", b"not an fst at all");
+        tampered.u64s("lm.vocab_index", &[7, 7, 7]);
         tampered.u64s("lm.bigram_table", &[7, 7, 7]);
         let lm =
             TrigramModel::from_sections(&Sections::parse(&tampered.finish(1).unwrap()).unwrap())
