@@ -116,10 +116,10 @@ pub struct Lexicon {
     /// in every inflected form the morphology lists for it as a lemma (stored in a prepared
     /// image, `lex.pair_starts`, else built at load): see [`Lexicon::may_start_phrase`].
     pair_starts: WordPairSet,
-    /// The [`crate::word_pairs::interior_key`] of every phrase of three or more words
-    /// (`lex.interiors` in a prepared image, else built at load): see
-    /// [`Lexicon::may_be_phrase`].
-    interiors: WordPairSet,
+    /// The [`crate::word_pairs::tail_key`] of every phrase of three or more words, with its
+    /// last word in every inflected form (`lex.tails` in a prepared image, else built at
+    /// load): see [`Lexicon::may_be_phrase`].
+    tails: WordPairSet,
     /// The words the morphology may lemmatise to a lemma with a space in it
     /// (`lex.spaced_words`, else built at load), for which no filter of phrase words holds.
     spaced_words: WordPairSet,
@@ -187,23 +187,29 @@ impl Lexicon {
             return Err(corrupt("edge arrays are inconsistent"));
         }
         let morph = Morphology::from_sections(s)?;
-        let pair_starts = match s.prepared("lex.pair_starts") {
-            Some(_) => WordPairSet::from_slots(s.array("lex.pair_starts")?)
-                .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
-            None => {
-                let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-                for (surface, lemma) in morph.readings() {
-                    forms.entry(lemma).or_default().push(surface);
-                }
-                WordPairSet::of_phrase_starts_in_all_forms(phrases.iter(), |w| {
-                    forms.get(w).map_or(&[], Vec::as_slice)
-                })
+        // A word's forms (the words whose lemma it is), for the filters built at load.
+        let forms = || {
+            let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+            for (surface, lemma) in morph.readings() {
+                forms.entry(lemma).or_default().push(surface);
             }
+            forms
         };
-        let interiors = match s.prepared("lex.interiors") {
-            Some(_) => WordPairSet::from_slots(s.array("lex.interiors")?)
-                .ok_or_else(|| corrupt("phrase interiors are not a table"))?,
-            None => WordPairSet::of_interiors(phrases.iter()),
+        let (pair_starts, tails) = match (s.prepared("lex.pair_starts"), s.prepared("lex.tails")) {
+            (Some(_), Some(_)) => (
+                WordPairSet::from_slots(s.array("lex.pair_starts")?)
+                    .ok_or_else(|| corrupt("phrase beginnings are not a table"))?,
+                WordPairSet::from_slots(s.array("lex.tails")?)
+                    .ok_or_else(|| corrupt("phrase tails are not a table"))?,
+            ),
+            _ => {
+                let forms = forms();
+                let forms_of = |w: &str| forms.get(w).map_or(&[][..], Vec::as_slice);
+                (
+                    WordPairSet::of_phrase_starts_in_all_forms(phrases.iter(), forms_of),
+                    WordPairSet::of_phrase_tails_in_all_forms(phrases.iter(), forms_of),
+                )
+            }
         };
         let spaced_words = match s.prepared("lex.spaced_words") {
             Some(_) => WordPairSet::from_slots(s.array("lex.spaced_words")?)
@@ -226,7 +232,7 @@ impl Lexicon {
             morph_id: Array::default(),
             morph,
             pair_starts,
-            interiors,
+            tails,
             spaced_words,
             any_spaced_words,
         };
@@ -295,7 +301,7 @@ impl Lexicon {
         w.bytes("lex.rev_mutual", &self.rev_mutual);
         w.u32s("lex.morph_id", &self.morph_id);
         w.u64s("lex.pair_starts", self.pair_starts.slots());
-        w.u64s("lex.interiors", self.interiors.slots());
+        w.u64s("lex.tails", self.tails.slots());
         w.u64s("lex.spaced_words", self.spaced_words.slots());
         self.morph.write_derived(w);
     }
@@ -308,10 +314,12 @@ impl Lexicon {
     }
 
     /// Whether some phrase of as many words as the window `words` (three or more, lowercase)
-    /// may have its inner words: false only when none does. The ends are free, since the
-    /// thesaurus matches a window with its first or last word lemmatised.
+    /// may have its inner words and its last word, as written or inflected: false only when
+    /// none does. The first word is free (the thesaurus may lemmatise it; the filter of
+    /// phrase beginnings answers for it), and so is the last word's form, since the
+    /// thesaurus may lemmatise that instead.
     pub fn may_be_phrase(&self, words: &[&str]) -> bool {
-        self.interiors.may_contain_interior(words)
+        self.tails.may_contain_tail(words)
     }
 
     /// Whether the morphology may lemmatise `word` to a lemma with a space in it, which

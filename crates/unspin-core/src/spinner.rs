@@ -225,29 +225,35 @@ pub struct LearnedCandidate {
     pub attested: bool,
 }
 
+/// A map asked for every word and window of every text (a fast hasher, seeded per process;
+/// nothing is read in hash order).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A set asked as often, hashed as [`FastMap`].
+type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// The loaded spinner tables, merged, for look-up by written phrase.
 #[derive(Default)]
 pub struct SpinnerIndex {
-    by_spun: HashMap<String, Vec<LearnedCandidate>>,
+    by_spun: FastMap<String, Vec<LearnedCandidate>>,
     /// Written phrases the tables attest as the spinner's outputs, with the share of their
     /// occurrences that were rewritten (`1 - kept`).
-    tells: HashMap<String, f32>,
+    tells: FastMap<String, f32>,
     /// The same for the entries people attested: the EM's guesses among the tells ("chart",
     /// "zone", "indicator" for the embedded family) are words that clean market reports
     /// write in their own right, people's notes are the spinner's habits.
-    tells_attested: HashMap<String, f32>,
+    tells_attested: FastMap<String, f32>,
     /// One-word originals the tables say the spinner replaces: a text that keeps writing
     /// them was not through it.
-    replaced: std::collections::HashSet<String>,
+    replaced: FastSet<String>,
     /// Of those, the ones people attested: the EM also names common words ("now", "years",
     /// "any") that every text writes, the family's own copies of news among them.
-    replaced_attested: std::collections::HashSet<String>,
+    replaced_attested: FastSet<String>,
     /// [`crate::word_pairs::pair_key`]s of the first two words of every written phrase of
     /// two or more words (see [`SpinnerIndex::may_start`]).
-    pair_starts: std::collections::HashSet<u64>,
-    /// [`crate::word_pairs::interior_key`]s of every written phrase of three or more words
+    pair_starts: FastSet<u64>,
+    /// [`crate::word_pairs::tail_key`]s of every written phrase of three or more words
     /// (see [`SpinnerIndex::may_span`]).
-    interiors: std::collections::HashSet<u64>,
+    tails: FastSet<u64>,
     families: Vec<String>,
 }
 
@@ -260,7 +266,7 @@ pub const TELL_MIN_DOCUMENTS: f32 = 3.0;
 pub const MIN_SHARE: f32 = 0.05;
 
 /// Keeps the larger of `map[key]` and `value` (the stronger claim of two tables).
-fn raise(map: &mut HashMap<String, f32>, key: &str, value: f32) {
+fn raise(map: &mut FastMap<String, f32>, key: &str, value: f32) {
     let slot = map.entry(key.to_owned()).or_default();
     *slot = slot.max(value);
 }
@@ -295,9 +301,9 @@ impl SpinnerIndex {
                     .insert(crate::word_pairs::pair_key(first, second));
             }
             if let Some(key) = crate::word_pairs::words_of_long_phrase(spun)
-                .and_then(|words| crate::word_pairs::interior_key(&words))
+                .and_then(|words| crate::word_pairs::tail_key(&words))
             {
-                self.interiors.insert(key);
+                self.tails.insert(key);
             }
             let list = self.by_spun.entry(spun.clone()).or_default();
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
@@ -352,9 +358,10 @@ impl SpinnerIndex {
     }
 
     /// Whether some written phrase of the tables may be the window `words` (three or more
-    /// words): false only when none has its length and inner words.
+    /// words): false only when none has its length, inner words and last word (a table is
+    /// looked up as written; the filter of phrase beginnings answers for the first word).
     pub fn may_span(&self, words: &[&str]) -> bool {
-        crate::word_pairs::interior_key(words).is_some_and(|key| self.interiors.contains(&key))
+        crate::word_pairs::tail_key(words).is_some_and(|key| self.tails.contains(&key))
     }
 
     /// Whether any table is loaded.
