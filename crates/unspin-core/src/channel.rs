@@ -116,12 +116,13 @@ pub trait Channel: Any + Send + Sync {
 
 /// Prior of a candidate before context: its unigram log-probability plus its channel score.
 /// A re-inflected form the language model has never seen ("citationed") is no word at all,
-/// and is dropped.
+/// and is dropped. A candidate without a phrase id keeps the LM tokens worked out here, so
+/// that the survivors of the cut need not work them out again.
 fn prior(
     input: &ChannelInput<'_>,
     channel: &dyn Channel,
     params: &Params,
-    c: &Candidate,
+    c: &mut Candidate,
     spun_len: usize,
 ) -> Option<f32> {
     if let Some(id) = c.phrase {
@@ -135,6 +136,9 @@ fn prior(
         .iter()
         .map(|w| w.map_or(crate::lm::OOV_LOGPROB, |id| input.lm.unigram(id)))
         .sum();
+    if c.lm.is_empty() {
+        c.lm = words;
+    }
     Some(unigram + channel.score(c, spun_len, params))
 }
 
@@ -158,7 +162,10 @@ pub fn ranked_candidates(
         .into_iter()
         .filter_map(|mut c| {
             c.channel = index as u8;
-            Some((prior(input, channel, &weights.restore, &c, slice.len())?, c))
+            Some((
+                prior(input, channel, &weights.restore, &mut c, slice.len())?,
+                c,
+            ))
         })
         .collect();
     // Stable, so equal priors keep their order: deterministic output.
@@ -199,7 +206,8 @@ impl Channel for ThesaurusChannel {
     }
 
     fn score(&self, c: &Candidate, spun_len: usize, w: &Params) -> f32 {
-        let orig_len = c.text.split(' ').count();
+        // Asked for every candidate of every span check scores: spaces counted, not split.
+        let orig_len = c.text.bytes().filter(|&b| b == b' ').count() + 1;
         // The paraphrase table is a spinner-sized group: its own cost replaces the fan-out.
         let selection = if c.is_paraphrase() {
             -w.paraphrase_cost

@@ -186,7 +186,16 @@ struct PhraseEvidence {
 }
 
 impl PhraseEvidence {
-    fn add_gain(&mut self, text: &compact_str::CompactString, gain: f32) {
+    /// Adds `gain` to candidate `text`, the `rank`-th of its span's list. A phrase's spans
+    /// share one cached list, so the candidate is nearly always at its rank: looked for there
+    /// first, then among all.
+    fn add_gain(&mut self, rank: usize, text: &compact_str::CompactString, gain: f32) {
+        if let Some((t, sum)) = self.gains.get_mut(rank) {
+            if t == text {
+                *sum += gain;
+                return;
+            }
+        }
         match self.gains.iter_mut().find(|(t, _)| t == text) {
             Some((_, sum)) => *sum += gain,
             None => self.gains.push((text.clone(), gain)),
@@ -314,11 +323,11 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             let mut best_lm = f32::MIN;
             // The words as written are scored once per sentence, not once per span.
             let kept_score = ctx.kept_score(&written, span.first, end);
-            for &c in &w.candidates {
+            for (rank, &c) in w.candidates.iter().enumerate() {
                 let lm_gain = lm.score_window(before, &c.lm, after) - kept_score;
                 best_lm = best_lm.max(lm_gain);
                 let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
-                entry.add_gain(&c.text, gain);
+                entry.add_gain(rank, &c.text, gain);
             }
             lm_low += usize::from(best_lm > calibration.lm_gain_low);
             lm_high += usize::from(best_lm > calibration.lm_gain_high);

@@ -6,6 +6,7 @@
 //! joiners, spintax braces) and shared; what differs between languages is here.
 
 use crate::text;
+use std::borrow::Cow;
 
 /// Rules of one language that the candidate generator, the LM mapping and the document
 /// layer read.
@@ -95,15 +96,20 @@ impl Language for English {
     }
 
     fn model_spelling(&self, word: &str) -> Option<String> {
-        let us = american_spelling(word);
-        (us != word).then_some(us)
+        match american_spelling(word) {
+            Cow::Owned(us) => Some(us),
+            Cow::Borrowed(_) => None,
+        }
     }
 
     fn spelling_variants(&self, a: &str, b: &str) -> bool {
-        a != b
-            && (american_spelling(a) == b
-                || american_spelling(b) == a
-                || american_spelling(a) == american_spelling(b))
+        // Asked of every candidate the thesaurus proposes: each spelling worked out once, and
+        // borrowed when no rule changes it (most words).
+        if a == b {
+            return false;
+        }
+        let (us_a, us_b) = (american_spelling(a), american_spelling(b));
+        us_a == b || us_b == a || us_a == us_b
     }
 
     fn spoken_number(&self, word: &str) -> Option<&'static str> {
@@ -117,9 +123,9 @@ impl Language for English {
 }
 
 /// The American spelling of a British-spelled word ("defence" -> "defense", "organised" ->
-/// "organized", "metres" -> "meters"), or the word unchanged. The language model is American,
-/// and a spelling variant is never a spinner's synonym.
-pub fn american_spelling(word: &str) -> String {
+/// "organized", "metres" -> "meters"), or the word unchanged (borrowed). The language model
+/// is American, and a spelling variant is never a spinner's synonym.
+pub fn american_spelling(word: &str) -> Cow<'_, str> {
     const RULES: &[(&str, &str)] = &[
         ("isation", "ization"),
         ("ising", "izing"),
@@ -142,11 +148,11 @@ pub fn american_spelling(word: &str) -> String {
     for (gb, us) in RULES {
         if let Some(stem) = word.strip_suffix(gb) {
             if stem.len() >= 2 {
-                return format!("{stem}{us}");
+                return Cow::Owned(format!("{stem}{us}"));
             }
         }
     }
-    word.to_owned()
+    Cow::Borrowed(word)
 }
 
 #[cfg(test)]

@@ -110,17 +110,25 @@ pub enum Case {
 
 /// The case pattern of `word`.
 pub fn case_of(word: &str) -> Case {
-    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.iter().all(|c| !c.is_uppercase()) {
-        return Case::Lower;
+    // Counted, not collected: asked of every word of every text.
+    let (mut letters, mut upper, mut first_upper) = (0usize, 0usize, false);
+    for c in word.chars().filter(|c| c.is_alphabetic()) {
+        let is_upper = c.is_uppercase();
+        if letters == 0 {
+            first_upper = is_upper;
+        }
+        letters += 1;
+        upper += usize::from(is_upper);
     }
-    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
-        return Case::Upper;
+    if upper == 0 {
+        Case::Lower
+    } else if letters > 1 && upper == letters {
+        Case::Upper
+    } else if first_upper && upper == 1 {
+        Case::Title
+    } else {
+        Case::Mixed
     }
-    if letters[0].is_uppercase() && letters[1..].iter().all(|c| !c.is_uppercase()) {
-        return Case::Title;
-    }
-    Case::Mixed
 }
 
 /// `phrase` (lowercase) written in `case`; with `every_word`, Title applies to each word.
@@ -142,6 +150,10 @@ pub fn apply_case(phrase: &str, case: Case, every_word: bool) -> String {
 
 /// Lowercase form used for look-ups: curly apostrophes become straight ones.
 pub fn normalise_word(word: &str) -> String {
+    // Most words are ASCII: one copy, and no curly apostrophe to replace.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.to_lowercase().replace('\u{2019}', "'")
 }
 
@@ -190,7 +202,21 @@ mod tests {
         assert_eq!(case_of("Home"), Case::Title);
         assert_eq!(case_of("CNN"), Case::Upper);
         assert_eq!(case_of("iPhone"), Case::Mixed);
+        // One capital is a title, not an acronym; only letters count.
+        assert_eq!(case_of("A"), Case::Title);
+        assert_eq!(case_of("3G"), Case::Title);
+        assert_eq!(case_of("U.S."), Case::Upper);
+        assert_eq!(case_of("McDonald"), Case::Mixed);
+        assert_eq!(case_of("2024"), Case::Lower);
+        assert_eq!(case_of("Élan"), Case::Title);
         assert_eq!(apply_case("a whole lot", Case::Title, false), "A whole lot");
         assert_eq!(apply_case("oval office", Case::Title, true), "Oval Office");
+    }
+
+    #[test]
+    fn words_are_normalised_to_lowercase_with_straight_apostrophes() {
+        assert_eq!(normalise_word("It's"), "it's");
+        assert_eq!(normalise_word("It\u{2019}S"), "it's");
+        assert_eq!(normalise_word("ÉCOLE"), "école");
     }
 }
