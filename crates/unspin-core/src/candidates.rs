@@ -115,6 +115,8 @@ pub fn spans(
     mut lookup: impl FnMut(&[&str], &str, bool) -> std::sync::Arc<[Candidate]>,
 ) -> Vec<Span> {
     let mut out = Vec::new();
+    // Every window that passes the filters is joined: into one buffer, not a new string each.
+    let mut spun = String::new();
     for first in 0..words.len() {
         for len in 1..=MAX_SPAN.min(words.len() - first) {
             if (first + 1..first + len).any(|i| breaks[i]) || fixed[first + len - 1] {
@@ -130,7 +132,13 @@ pub fn spans(
             if len > 2 && !may_span(slice) {
                 continue;
             }
-            let spun = slice.join(" ");
+            spun.clear();
+            for (i, word) in slice.iter().enumerate() {
+                if i > 0 {
+                    spun.push(' ');
+                }
+                spun.push_str(word);
+            }
             let with_number = number[first..first + len].iter().any(|&n| n);
             let candidates = lookup(slice, &spun, with_number);
             if candidates.is_empty() {
@@ -139,7 +147,7 @@ pub fn spans(
             out.push(Span {
                 first,
                 len,
-                spun: spun.into(),
+                spun: spun.as_str().into(),
                 candidates,
             });
         }
