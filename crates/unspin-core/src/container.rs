@@ -401,6 +401,19 @@ impl StringTable {
     }
 }
 
+/// Slot of a 64-bit `key` in an open-addressing table of `2^(64 - shift)` slots, before
+/// probing (Fibonacci hashing: the multiplication mixes every bit of the key into the top ones,
+/// which are those kept). Shared by the model's hash tables.
+pub(crate) fn fibonacci_slot(key: u64, shift: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
+/// Bits of the slot count of an open-addressing table for `entries` keys, at most half full,
+/// so that a probe for an absent key stops after a slot or two.
+pub(crate) fn half_full_bits(entries: usize) -> u32 {
+    (2 * entries.max(1)).next_power_of_two().trailing_zeros()
+}
+
 /// String -> position in a [`StringTable`], as an open-addressing hash table at most half
 /// full, stored in a prepared image as it is. It replaced an fst: a word's look-up is one
 /// hash and, nearly always, one slot and one comparison, where the fst walked a node per
@@ -431,7 +444,7 @@ impl StringIndex {
         for (position, entry) in table.iter().enumerate() {
             let hash = string_hash(entry);
             let slot = (hash & !u64::from(u32::MAX)) | (position as u64 + 1);
-            let mut at = Self::home(hash, shift);
+            let mut at = fibonacci_slot(hash, shift);
             loop {
                 match slots[at] {
                     0 => {
@@ -471,7 +484,7 @@ impl StringIndex {
         let hash = string_hash(key);
         let fingerprint = hash >> 32;
         let mask = self.slots.len() - 1;
-        let mut at = Self::home(hash, self.shift);
+        let mut at = fibonacci_slot(hash, self.shift);
         loop {
             match self.slots[at] {
                 0 => return None,
@@ -481,11 +494,6 @@ impl StringIndex {
                 _ => at = (at + 1) & mask,
             }
         }
-    }
-
-    /// Slot of `hash` before probing (Fibonacci hashing: its top bits pick the slot).
-    fn home(hash: u64, shift: u32) -> usize {
-        (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
     }
 
     fn position(slot: u64) -> usize {

@@ -187,14 +187,6 @@ impl Lexicon {
             return Err(corrupt("edge arrays are inconsistent"));
         }
         let morph = Morphology::from_sections(s)?;
-        // A word's forms (the words whose lemma it is), for the filters built at load.
-        let forms = || {
-            let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-            for (surface, lemma) in morph.readings() {
-                forms.entry(lemma).or_default().push(surface);
-            }
-            forms
-        };
         let (pair_starts, tails) = match (s.prepared("lex.pair_starts"), s.prepared("lex.tails")) {
             (Some(_), Some(_)) => (
                 WordPairSet::from_slots(s.array("lex.pair_starts")?)
@@ -203,7 +195,11 @@ impl Lexicon {
                     .ok_or_else(|| corrupt("phrase tails are not a table"))?,
             ),
             _ => {
-                let forms = forms();
+                // A word's forms (the words whose lemma it is).
+                let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+                for (surface, lemma) in morph.readings() {
+                    forms.entry(lemma).or_default().push(surface);
+                }
                 let forms_of = |w: &str| forms.get(w).map_or(&[][..], Vec::as_slice);
                 (
                     WordPairSet::of_phrase_starts_in_all_forms(phrases.iter(), forms_of),

@@ -10,7 +10,10 @@
 //! the ranking of candidates in any way that matters to the decoder.
 
 use crate::container::ModelError;
-use crate::container::{Array, Delimited, SectionWriter, Sections, StringIndex, StringTable};
+use crate::container::{
+    fibonacci_slot, half_full_bits, Array, Delimited, SectionWriter, Sections, StringIndex,
+    StringTable,
+};
 use crate::language::Language;
 
 /// Identifier of a vocabulary word.
@@ -74,16 +77,9 @@ pub const MAX_VOCABULARY: usize = (1 << 24) - 1;
 /// Bigram entries must stay below this for the trigram table's 24-bit bigram field.
 pub const MAX_BIGRAMS: usize = (1 << 24) - 1;
 
-/// log2 of the slot count of a hash table of `entries` that is at most half full, so that a
-/// probe for an absent key stops after a slot or two.
-fn half_full_bits(entries: usize) -> u32 {
-    (2 * entries.max(1)).next_power_of_two().trailing_zeros()
-}
-
 /// Slot of the pair (`w`, `prev`) before probing (Fibonacci hashing).
 fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
-    let key = (u64::from(w) << 32) | u64::from(prev);
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    fibonacci_slot((u64::from(w) << 32) | u64::from(prev), shift)
 }
 
 /// Slot of the trigram (`prev2`, `prev`, `w`) before probing: a hash of all three words, so
@@ -91,8 +87,10 @@ fn bigram_home(w: WordId, prev: WordId, shift: u32) -> usize {
 fn trigram_home(w: WordId, prev: WordId, prev2: WordId, shift: u32) -> usize {
     // The three 24-bit ids overlap a little; the multiplication mixes every bit into the top
     // ones, which are those kept.
-    let key = (u64::from(w) << 40) ^ (u64::from(prev) << 20) ^ u64::from(prev2);
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    fibonacci_slot(
+        (u64::from(w) << 40) ^ (u64::from(prev) << 20) ^ u64::from(prev2),
+        shift,
+    )
 }
 
 /// The key of a trigram table slot, which holds `key << 16 | probability code`, that is

@@ -11,7 +11,7 @@
 //! keys may share a hash), never no: skipping a window that had a candidate would change an
 //! output.
 
-use crate::container::Array;
+use crate::container::{fibonacci_slot, half_full_bits, Array};
 
 /// Hash of the word pair `first second` (the words of a phrase split at single spaces).
 pub fn pair_key(first: &str, second: &str) -> u64 {
@@ -64,12 +64,6 @@ pub fn word_key(word: &str) -> u64 {
 pub fn words_of_long_phrase(phrase: &str) -> Option<Vec<&str>> {
     let words: Vec<&str> = phrase.split(' ').collect();
     (words.len() >= 3).then_some(words)
-}
-
-/// Slot of `key` before probing (Fibonacci hashing: the keys are hashes already, but their
-/// top bits must pick the slot).
-fn home(key: u64, shift: u32) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
 /// The first two words of `phrase` (single spaces), when it has two or more.
@@ -136,12 +130,12 @@ impl WordPairSet {
 
     /// The set of `keys` (none of them 0).
     fn of_keys(keys: Vec<u64>) -> Self {
-        let bits = (2 * keys.len().max(1)).next_power_of_two().trailing_zeros();
+        let bits = half_full_bits(keys.len());
         let mask = (1usize << bits) - 1;
         let shift = 64 - bits;
         let mut slots = vec![0u64; 1 << bits];
         for key in keys {
-            let mut at = home(key, shift);
+            let mut at = fibonacci_slot(key, shift);
             while slots[at] != 0 && slots[at] != key {
                 at = (at + 1) & mask;
             }
@@ -193,7 +187,7 @@ impl WordPairSet {
     /// Whether `key` may be in the set: false only when it is not.
     fn may_contain_key(&self, key: u64) -> bool {
         let mask = self.slots.len() - 1;
-        let mut at = home(key, self.shift);
+        let mut at = fibonacci_slot(key, self.shift);
         loop {
             match self.slots[at] {
                 0 => return false,
