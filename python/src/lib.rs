@@ -25,6 +25,8 @@ fn load_default() -> Result<Model, String> {
     let mut model = unspin_model::default_model().map_err(|e| e.to_string())?;
     let table = unspin_model::default_spinner().map_err(|e| format!("spinner table: {e}"))?;
     model.add_spinner(&table);
+    // One engine serves the process's every call (a Spark executor's batches): much text.
+    unspin_model::prepare_for_much_text(&mut model);
     Ok(model)
 }
 

@@ -10,7 +10,7 @@ use unspin_index::follow::analyse_with_index;
 use unspin_index::Index;
 
 use crate::input::{display_name, read_text};
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 use crate::Outcome;
 
 /// Arguments of `unspin check`.
@@ -58,7 +58,7 @@ fn print_check(out: &mut impl Write, name: &str, r: &CheckReport) -> Result<()> 
 /// `unspin check`: every input in turn; an unreadable one is reported and skipped.
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Result<Outcome> {
     let (inputs, json) = (&args.inputs, args.json);
-    let engine = model.engine()?;
+    let engine = model.engine(Workload::of_inputs(inputs))?;
     let index = args.index.as_deref().map(Index::open).transpose()?;
     let (mut spun, mut failed) = (false, false);
     for input in inputs {

@@ -106,7 +106,10 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     // Read first: a bad attested file should fail before the slow part.
     let (attested, attested_documents) =
         attested_table(&options.attested, &options.family, options.attested_prior)?;
-    let model = std::sync::Arc::new(load_model(model)?);
+    // Learning decodes every page many times over: much text for the language model.
+    let mut model = load_model(model)?;
+    unspin_model::prepare_for_much_text(&mut model);
+    let model = std::sync::Arc::new(model);
     let index = options
         .index
         .as_deref()

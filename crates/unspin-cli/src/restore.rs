@@ -10,7 +10,7 @@ use unspin_index::follow::{analyse_with_index, SourcedRestoration};
 use unspin_index::Index;
 
 use crate::input::read_text;
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 
 /// Arguments of `unspin restore`.
 #[derive(clap::Args)]
@@ -33,7 +33,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Result<()> {
     let text = read_text(&args.input)?;
-    let engine = model.engine()?;
+    let engine = model.engine(Workload::of_bytes(text.len() as u64))?;
     let r: SourcedRestoration = match &args.index {
         Some(dir) => {
             let index = Index::open(dir)?;

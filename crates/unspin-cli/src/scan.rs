@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use unspin_index::Index;
 use unspin_scan::{Analyser, JsonFields, Outcome as ScanOutcome};
 
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 use crate::Outcome;
 
 /// Arguments of `unspin scan`.
@@ -57,7 +57,8 @@ pub(crate) fn run(model: &ModelChoice, options: &Args) -> Result<Outcome> {
         url: options.url_field.clone(),
         ..JsonFields::default()
     };
-    let engine = model.engine()?;
+    // A crawl: the tables' move to large pages is soon won back.
+    let engine = model.engine(Workload::Long)?;
     let index = match &options.index {
         Some(dir) => Some(Index::open(dir)?),
         None => None,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::input::read_text;
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 
 /// Arguments of `unspin score`.
 #[derive(clap::Args)]
@@ -31,7 +31,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Res
     let spun = read(&args.spun)?;
     let restored = match &args.restored {
         Some(p) => read(p)?,
-        None => model.engine()?.restore(&spun).text,
+        None => {
+            model
+                .engine(Workload::of_bytes(spun.len() as u64))?
+                .restore(&spun)
+                .text
+        }
     };
     let r = unspin_core::wer::damage_report(&original, &spun, &restored);
     if args.json {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use unspin_index::Index;
 
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 
 /// Arguments of `unspin serve`.
 #[derive(clap::Args)]
@@ -27,7 +27,10 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(model: &ModelChoice, args: &Args) -> Result<()> {
-    let engine = model.engine()?;
+    // Not moved to large pages, though a server's life is much text: the copy would add its
+    // 110 MB to the pages of the program's image it read, and the server's resident memory
+    // after the load bench is held under 250 MiB (BENCHMARKS.md "Large pages").
+    let engine = model.engine(Workload::Short)?;
     let index = match &args.index {
         Some(dir) => Some(Index::open(dir)?),
         None => None,

@@ -8,7 +8,7 @@ use unspin_index::trace::{self, TraceReport};
 use unspin_index::Index;
 
 use crate::input::read_text;
-use crate::model::ModelChoice;
+use crate::model::{ModelChoice, Workload};
 
 /// Arguments of `unspin trace`.
 #[derive(clap::Args)]
@@ -34,7 +34,8 @@ pub(crate) struct Args {
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Result<()> {
     let text = read_text(&args.input)?;
     let index = Index::open(&args.index)?;
-    let engine = model.engine()?;
+    // A trace restores the copy only when the search is close: little text to score.
+    let engine = model.engine(Workload::Short)?;
     let report = trace::trace(&engine, &index, &text, usize::from(args.top), args.pairs)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -141,6 +141,14 @@ fn corrupt(what: &str) -> ModelError {
 }
 
 impl Lexicon {
+    /// Moves the phrase index and the window filters, which every window of a text probes at
+    /// random, into large pages (see [`crate::Model::move_tables_to_large_pages`]).
+    pub fn move_tables_to_large_pages(&mut self) {
+        self.index.move_to_large_pages();
+        self.pair_starts.move_to_large_pages();
+        self.tails.move_to_large_pages();
+    }
+
     /// Reads the `lex.*` sections, checks them for consistency and attaches the language
     /// model (each phrase's tokens and unigram; see [`Lexicon::log_selection`]).
     pub fn from_sections(

@@ -398,6 +398,14 @@ impl TrigramModel {
         Ok(())
     }
 
+    /// Moves the word index and the bigram and trigram hash tables, which every look-up probes
+    /// at random, into 2 MiB pages ([`Array::into_large_pages`]): for a process about to score much text.
+    pub fn move_tables_to_large_pages(&mut self) {
+        self.vocab.move_to_large_pages();
+        self.bigram_slots = std::mem::take(&mut self.bigram_slots).into_large_pages();
+        self.trigram_slots = std::mem::take(&mut self.trigram_slots).into_large_pages();
+    }
+
     /// Number of words in the vocabulary.
     pub fn vocab_len(&self) -> usize {
         self.words.len()
@@ -666,6 +674,10 @@ pub trait LanguageModel: Send + Sync {
     fn phrase_logprob(&self, words: &[Option<WordId>]) -> f32 {
         phrase_logprob(self, words)
     }
+    /// Moves the tables look-ups probe at random into large pages, for a process about to
+    /// score much text (see [`crate::Model::move_tables_to_large_pages`]). Changes no result.
+    /// The default does nothing.
+    fn move_tables_to_large_pages(&mut self) {}
     /// Number of word ids (ids run from 0 to this, exclusive).
     fn vocab_len(&self) -> usize;
     /// The spelling of a word id.
@@ -711,6 +723,9 @@ impl LanguageModel for TrigramModel {
     }
     fn ceiling(&self, w: WordId) -> f32 {
         self.word_ceilings[w as usize]
+    }
+    fn move_tables_to_large_pages(&mut self) {
+        TrigramModel::move_tables_to_large_pages(self);
     }
     fn vocab_len(&self) -> usize {
         self.words.len()

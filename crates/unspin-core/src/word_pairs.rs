@@ -83,6 +83,11 @@ pub struct WordPairSet {
 }
 
 impl WordPairSet {
+    /// Moves the slots into large pages ([`Array::into_large_pages`]).
+    pub fn move_to_large_pages(&mut self) {
+        self.slots = std::mem::take(&mut self.slots).into_large_pages();
+    }
+
     /// The set of the first two words of every phrase of two or more words, each also with
     /// its first word or its second in every form `forms_of` gives (the words whose lemma it
     /// is): the thesaurus matches a window with either word lemmatised, and a filter over the

@@ -32,6 +32,24 @@ pub fn default_model() -> Result<Model, ModelError> {
     Model::from_static(&DEFAULT_IMAGE.0)
 }
 
+/// Whether the system grants large pages to a process that asks for them: Linux with
+/// transparent huge pages not set to `never`. Where it does not, moving the model's tables
+/// ([`prepare_for_much_text`]) would only copy them.
+pub fn large_pages_granted() -> bool {
+    // The file reads like "always [madvise] never", the mode in force in brackets.
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .is_ok_and(|modes| !modes.contains("[never]"))
+}
+
+/// Makes `model` ready for a process that will check or restore much text (a crawl, a server,
+/// a large file, a batch from Python): its language model's tables are moved to large pages
+/// where the system grants them ([`Model::move_tables_to_large_pages`]). Changes no result.
+pub fn prepare_for_much_text(model: &mut Model) {
+    if large_pages_granted() {
+        model.move_tables_to_large_pages();
+    }
+}
+
 /// The default spinner table.
 pub fn default_spinner() -> Result<SpinnerTable, ModelError> {
     SpinnerTable::from_bytes(DEFAULT_SPINNER)
@@ -62,6 +80,31 @@ mod tests {
         let (a, b) = (restore(image), restore(file));
         assert_eq!(a.text, b.text);
         assert_ne!(a.text, spun, "the sentence is restored at all");
+    }
+
+    /// A model whose tables moved to large pages checks and restores as the image read in
+    /// place does: same probability and evidence, same restoration and changes.
+    #[test]
+    fn tables_in_large_pages_change_no_result() {
+        let text = include_str!("../../../examples/spun-news.txt");
+        let engine = |move_tables: bool| {
+            let mut model = default_model().expect("the image loads");
+            model.add_spinner(&default_spinner().expect("the table loads"));
+            if move_tables {
+                model.move_tables_to_large_pages();
+            }
+            unspin_core::Engine::new(std::sync::Arc::new(model))
+        };
+        let (in_place, moved) = (engine(false), engine(true));
+        let (a, b) = (in_place.analyse(text), moved.analyse(text));
+        assert_eq!(a.check.probability, b.check.probability);
+        assert_eq!(a.check.evidence, b.check.evidence);
+        assert_eq!(a.restoration.text, b.restoration.text);
+        assert_eq!(a.restoration.changes.len(), b.restoration.changes.len());
+        assert!(
+            !a.restoration.changes.is_empty(),
+            "the example is restored at all"
+        );
     }
 
     /// The one-word candidate lists stored in the image are exactly what the model file
