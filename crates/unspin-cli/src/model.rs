@@ -120,7 +120,10 @@ mod tests {
         std::fs::write(&half, vec![b'a'; LONG_INPUT_BYTES as usize / 2]).unwrap();
         let half = half.to_string_lossy().into_owned();
         let missing = dir.join("missing.txt").to_string_lossy().into_owned();
-        assert_eq!(Workload::of_inputs(std::slice::from_ref(&half)), Workload::Short);
+        assert_eq!(
+            Workload::of_inputs(std::slice::from_ref(&half)),
+            Workload::Short
+        );
         assert_eq!(
             Workload::of_inputs(&[half.clone(), "-".into(), missing]),
             Workload::Short

@@ -141,12 +141,13 @@ fn corrupt(what: &str) -> ModelError {
 }
 
 impl Lexicon {
-    /// Moves the phrase index and the window filters, which every window of a text probes at
-    /// random, into large pages (see [`crate::Model::move_tables_to_large_pages`]).
+    /// Moves the phrase index, the window filters and the morphology's index, which every
+    /// window of a text probes at random, into large pages (see [`crate::Model::move_tables_to_large_pages`]).
     pub fn move_tables_to_large_pages(&mut self) {
         self.index.move_to_large_pages();
         self.pair_starts.move_to_large_pages();
         self.tails.move_to_large_pages();
+        self.morph.move_tables_to_large_pages();
     }
 
     /// Reads the `lex.*` sections, checks them for consistency and attaches the language

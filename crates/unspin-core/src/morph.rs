@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::container::{Array, Delimited, ModelError, SectionWriter, Sections, StringTable};
+use crate::container::{
+    Array, Delimited, ModelError, SectionWriter, Sections, StringIndex, StringTable,
+};
 
 /// A grammatical form a lemma can be inflected into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,8 +52,9 @@ impl Form {
 pub struct Morphology {
     /// Every lemma and surface form, sorted and unique; an entry's id is its index.
     strings: StringTable,
-    /// String -> id.
-    index: fst::Map<Array<u8>>,
+    /// String -> id (a hash index: a look-up is one hash and nearly always one comparison,
+    /// where an fst walked a node per byte).
+    index: StringIndex,
     /// `analysis_start[s]..analysis_start[s + 1]` are the readings of string `s` as an
     /// inflected form, in the order the tables list them.
     analysis_start: Array<u32>,
@@ -198,12 +201,10 @@ impl Morphology {
             ends.push(text.len() as u32);
             text.push(b'\n');
         }
-        let index = fst::Map::from_iter(strings.iter().enumerate().map(|(i, s)| (*s, i as u64)))
-            .expect("sorted unique keys");
+        let strings = StringTable::from_parts(text, ends);
         Morphology {
-            strings: StringTable::from_parts(text, ends),
-            index: fst::Map::new(Array::from(index.into_fst().into_inner()))
-                .expect("a freshly built index reads"),
+            index: StringIndex::build(&strings),
+            strings,
             analysis_start: analysis_start.into(),
             analysis_lemma: analysis_lemma.into(),
             analysis_form: analysis_form.into(),
@@ -232,8 +233,8 @@ impl Morphology {
                 "morph.string_ends",
                 Delimited::Terminated,
             )?,
-            index: fst::Map::new(s.array("morph.index")?)
-                .map_err(|e| corrupt(&format!("index: {e}")))?,
+            index: StringIndex::from_slots(s.array("morph.index")?)
+                .ok_or_else(|| corrupt("index is not a power of two long"))?,
             analysis_start: s.array("morph.analysis_start")?,
             analysis_lemma: s.array("morph.analysis_lemma")?,
             analysis_form: s.array("morph.analysis_form")?,
@@ -241,8 +242,7 @@ impl Morphology {
             form_surface: s.array("morph.form_surface")?,
         };
         let n = m.strings.len();
-        let consistent = m.index.len() == n
-            && m.analysis_start.len() == n + 1
+        let consistent = m.analysis_start.len() == n + 1
             && m.analysis_start.windows(2).all(|w| w[0] <= w[1])
             && m.analysis_start.last().map(|&l| l as usize) == Some(m.analysis_lemma.len())
             && m.analysis_form.len() == m.analysis_lemma.len()
@@ -262,7 +262,7 @@ impl Morphology {
     /// `lex.exceptions` text), for a prepared image.
     pub fn write_derived(&self, w: &mut SectionWriter) {
         self.strings.write(w, "morph.strings", "morph.string_ends");
-        w.bytes("morph.index", self.index.as_fst().as_bytes());
+        w.u64s("morph.index", self.index.slots());
         w.u32s("morph.analysis_start", &self.analysis_start);
         w.u32s("morph.analysis_lemma", &self.analysis_lemma);
         w.bytes("morph.analysis_form", &self.analysis_form);
@@ -270,9 +270,15 @@ impl Morphology {
         w.u32s("morph.form_surface", &self.form_surface);
     }
 
+    /// Moves the string index, which every lemmatised word probes, into large pages (see
+    /// [`crate::Model::move_tables_to_large_pages`]).
+    pub fn move_tables_to_large_pages(&mut self) {
+        self.index.move_to_large_pages();
+    }
+
     /// The (lemma, form) readings of an inflected word; none for base forms and unknown words.
     pub fn analyse(&self, word: &str) -> impl Iterator<Item = (&str, Form)> + '_ {
-        let range = match self.index.get(word) {
+        let range = match self.index.get(&self.strings, word) {
             Some(id) => {
                 let id = id as usize;
                 self.analysis_start[id] as usize..self.analysis_start[id + 1] as usize
@@ -319,7 +325,7 @@ impl Morphology {
 
     /// The id of a lemma or surface form the tables list ([`Morphology::attested_by_id`]).
     pub fn id(&self, word: &str) -> Option<u32> {
-        self.index.get(word).map(|id| id as u32)
+        self.index.get(&self.strings, word)
     }
 
     /// [`Morphology::attested`] for the lemma with id `lemma`.
