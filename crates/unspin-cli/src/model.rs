@@ -8,8 +8,8 @@ use unspin_core::spinner::SpinnerTable;
 use unspin_core::{Engine, Model};
 
 /// How much text a command will score: whether moving the model's tables to large pages first
-/// pays ([`unspin_model::prepare_for_much_text`]: about 30 ms and 100 MB once, for look-ups
-/// about a sixth faster after).
+/// pays ([`unspin_model::prepare_for_much_text`]: 40-50 ms and 110 MB once, for check and
+/// restore about 1.15-1.3x faster after).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Workload {
     /// A few short texts: the move would cost more than it saves.
@@ -19,8 +19,8 @@ pub(crate) enum Workload {
 }
 
 /// Inputs of at least this many bytes in all make a [`Workload::Long`] for check and restore:
-/// about where the move's 30 ms are won back (at ~200k words/s, check saves about 0.7 us a
-/// word with the tables in large pages; restore, slower, much sooner).
+/// about where the move's 40-50 ms are won back by check (about 1.3 us saved a word on the
+/// 1 MB bench, so about 35k words or 210 KB); restore, slower a word, wins them back sooner.
 const LONG_INPUT_BYTES: u64 = 256 << 10;
 
 impl Workload {

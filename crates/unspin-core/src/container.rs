@@ -266,8 +266,8 @@ impl<T: SectionValue> Array<T> {
     /// Why: a table of a hundred megabytes probed at random (the language model's) misses the
     /// processor's address-translation cache on nearly every look-up when it lies in 4 KiB
     /// pages, the program's own read-only data among them; with 2 MiB pages the whole table
-    /// needs a few dozen translations. The copy costs time and memory once (about 20 ms per
-    /// 100 MB), so only a process that will look up much pays it (see
+    /// needs a few dozen translations. The copy costs time and memory once (40-50 ms for the
+    /// default model's 110 MB), so only a process that will look up much pays it (see
     /// [`crate::Model::move_tables_to_large_pages`]). Whether the kernel grants the pages is
     /// its choice (`/sys/kernel/mm/transparent_hugepage/enabled`); the copy reads the same
     /// either way.

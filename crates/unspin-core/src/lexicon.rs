@@ -142,7 +142,8 @@ fn corrupt(what: &str) -> ModelError {
 
 impl Lexicon {
     /// Moves the phrase index, the window filters and the morphology's index, which every
-    /// window of a text probes at random, into large pages (see [`crate::Model::move_tables_to_large_pages`]).
+    /// window of a text probes at random, into large pages (see
+    /// [`crate::Model::move_tables_to_large_pages`]).
     pub fn move_tables_to_large_pages(&mut self) {
         self.index.move_to_large_pages();
         self.pair_starts.move_to_large_pages();

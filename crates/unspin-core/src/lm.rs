@@ -399,7 +399,8 @@ impl TrigramModel {
     }
 
     /// Moves the word index and the bigram and trigram hash tables, which every look-up probes
-    /// at random, into 2 MiB pages ([`Array::into_large_pages`]): for a process about to score much text.
+    /// at random, into 2 MiB pages ([`Array::into_large_pages`]): for a process about to score
+    /// much text.
     pub fn move_tables_to_large_pages(&mut self) {
         self.vocab.move_to_large_pages();
         self.bigram_slots = std::mem::take(&mut self.bigram_slots).into_large_pages();

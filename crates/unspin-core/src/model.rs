@@ -162,13 +162,13 @@ impl Model {
     }
 
     /// Copies the tables that every word and window of a text probes at random (the language
-    /// model's word index and hash tables, the lexicon's phrase index and window filters: about
-    /// 110 MB for the default model) into 2 MiB pages where the system grants them
-    /// ([`crate::container::Array::into_large_pages`]). For a process about to check or restore
-    /// much text (a crawl, a server, a large file): it spends about 30 ms and the tables'
-    /// size in memory once, and each look-up then misses the address-translation cache far
-    /// less (check and restore ran about 1.2x faster, BENCHMARKS.md "Large pages"). A run over
-    /// one short text should not. Changes no result.
+    /// model's word index and hash tables; the lexicon's phrase index and window filters and
+    /// the morphology's index: about 110 MB for the default model) into 2 MiB pages where the
+    /// system grants them ([`crate::container::Array::into_large_pages`]). For a process about
+    /// to check or restore much text (a crawl, a large file, a learning run): it spends 40-50
+    /// ms and the tables' size in memory once, and each look-up then misses the
+    /// address-translation cache far less (check and restore ran 1.15-1.3x faster,
+    /// BENCHMARKS.md "Large pages"). A run over one short text should not. Changes no result.
     pub fn move_tables_to_large_pages(&mut self) {
         self.lm.move_tables_to_large_pages();
         self.lexicon.move_tables_to_large_pages();

@@ -414,7 +414,7 @@ fn main() -> Result<()> {
         model.add_spinner(&table);
     }
     // Every evaluation scores thousands of documents, as a crawl does: the bench measures the
-    // engine as scan and serve run it.
+    // engine as scan runs it (the move is part of the load, which the bench does not time).
     unspin_model::prepare_for_much_text(&mut model);
     let model = std::sync::Arc::new(model);
     let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
