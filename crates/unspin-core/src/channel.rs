@@ -145,7 +145,7 @@ fn prior(
 /// The candidates `channel` (number `index` among the model's channels) proposes for one span
 /// (`slice` joined by spaces is `spun`), best prior first, cut at its limit, each with its LM
 /// tokens. None equals the span or is a spelling variant of it. What the document layer
-/// ranks per channel, and what a prepared image stores for one-word spans
+/// ranks per channel, and what a prepared image stores for words and costly phrases
 /// ([`crate::precomputed`]).
 pub fn ranked_candidates(
     input: &ChannelInput<'_>,

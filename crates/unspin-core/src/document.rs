@@ -71,7 +71,7 @@ pub struct CandidateCache {
         quick_cache::sync::Cache<String, Arc<[Candidate]>, quick_cache::UnitWeighter, PhraseHasher>,
     /// The one empty list every phrase without a candidate (most windows) shares.
     none: Arc<[Candidate]>,
-    /// Whether the model's precomputed one-word lists ([`crate::precomputed`]) were ranked
+    /// Whether the model's precomputed lists ([`crate::precomputed`]) were ranked
     /// with this engine's weights, so that they may stand for computed ones.
     precomputed: bool,
 }
@@ -230,7 +230,7 @@ pub fn phrase_candidates(
     candidates_of(model, weights, slice, spun, false)
 }
 
-/// [`phrase_candidates`], reading a one-word span's thesaurus list from the model's
+/// [`phrase_candidates`], reading a span's thesaurus list from the model's
 /// precomputed lists when `precomputed` says they were ranked with `weights` (the same list,
 /// computed when the image was prepared).
 fn candidates_of(
@@ -242,9 +242,9 @@ fn candidates_of(
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (index, channel) in model.channels.iter().enumerate() {
-        // A word without a stored list was either not among those computed or has no
+        // A span without a stored list was either not among those stored or has no
         // candidate: computing settles which.
-        let stored = (precomputed && slice.len() == 1 && channel.name() == "thesaurus")
+        let stored = (precomputed && channel.name() == "thesaurus")
             .then(|| {
                 model
                     .precomputed

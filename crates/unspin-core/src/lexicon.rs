@@ -141,6 +141,35 @@ fn corrupt(what: &str) -> ModelError {
 }
 
 impl Lexicon {
+    /// Every written window of two to [`crate::candidates::MAX_SPAN`] words the thesaurus may
+    /// find originals for: each phrase of that length as it is, with its first word in every
+    /// form the morphology lists for it as a lemma, and with its last word so (the thesaurus
+    /// lemmatises a window's first word or its last). Sorted, each once.
+    pub fn multi_word_windows(&self) -> Vec<String> {
+        let forms = self.morph.forms_by_lemma();
+        let forms_of = |w: &str| forms.get(w).map_or(&[][..], Vec::as_slice);
+        let mut windows = Vec::new();
+        for id in 0..self.len() as PhraseId {
+            let phrase = self.phrase(id);
+            let mut words: Vec<&str> = phrase.split(' ').collect();
+            if !(2..=crate::candidates::MAX_SPAN).contains(&words.len()) {
+                continue;
+            }
+            windows.push(phrase.to_owned());
+            for at in [0, words.len() - 1] {
+                let lemma = words[at];
+                for &form in forms_of(lemma) {
+                    words[at] = form;
+                    windows.push(words.join(" "));
+                }
+                words[at] = lemma;
+            }
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        windows
+    }
+
     /// Moves the phrase index, the window filters and the morphology's index, which every
     /// window of a text probes at random, into large pages (see
     /// [`crate::Model::move_tables_to_large_pages`]).
@@ -206,10 +235,7 @@ impl Lexicon {
             ),
             _ => {
                 // A word's forms (the words whose lemma it is).
-                let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-                for (surface, lemma) in morph.readings() {
-                    forms.entry(lemma).or_default().push(surface);
-                }
+                let forms = morph.forms_by_lemma();
                 let forms_of = |w: &str| forms.get(w).map_or(&[][..], Vec::as_slice);
                 (
                     WordPairSet::of_phrase_starts_in_all_forms(phrases.iter(), forms_of),

@@ -293,6 +293,16 @@ impl Morphology {
         })
     }
 
+    /// Each lemma's inflected forms (the surfaces with a reading of that lemma), in the order of
+    /// [`Morphology::readings`].
+    pub fn forms_by_lemma(&self) -> std::collections::HashMap<&str, Vec<&str>> {
+        let mut forms: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for (surface, lemma) in self.readings() {
+            forms.entry(lemma).or_default().push(surface);
+        }
+        forms
+    }
+
     /// Every (surface, lemma) reading the tables list, as [`Morphology::analyse`] gives them
     /// word by word.
     pub fn readings(&self) -> impl Iterator<Item = (&str, &str)> + '_ {

@@ -1,5 +1,5 @@
-//! One-word candidate lists of the thesaurus channel, computed when the program's model image
-//! is prepared instead of the first time a process meets each word.
+//! Candidate lists of the thesaurus channel, computed when the program's model image is
+//! prepared instead of the first time a process meets each word or phrase.
 //!
 //! Finding a word's candidates walks its synonyms and its lemma's (re-inflecting each, looking
 //! each up in the language model, ranking hundreds to keep 24): about 0.1 ms a word, and a
@@ -8,8 +8,10 @@
 //! lists depend only on the model and on the weights they were ranked with, so they are
 //! stored in the prepared image (`cand.*` sections, like the other derived data) with a key of
 //! those weights; an engine with other weights (`--set`) finds its key different and computes
-//! lists as before. Multi-word phrases and other channels are always computed (they are cheap
-//! or depend on loaded spinner tables).
+//! lists as before. Of multi-word windows only those whose list the candidate limit cuts are
+//! stored ("taken up", "passed over": hundreds of re-inflected originals each, a tenth of a
+//! millisecond or more); the others are cheap to compute. Other channels are always computed
+//! (they depend on loaded spinner tables).
 
 use crate::candidates::Candidate;
 use crate::container::{Array, ModelError, SectionWriter, Sections, StringTable};
@@ -26,7 +28,7 @@ const MUTUAL: u8 = 2;
 pub struct PrecomputedCandidates {
     /// [`PrecomputedCandidates::weights_key`] of the weights the lists were ranked with.
     key: u64,
-    /// Word -> its number.
+    /// Word or phrase -> its number.
     words: fst::Map<Array<u8>>,
     /// Word `i`'s candidates are `starts[i]..starts[i + 1]`.
     starts: Array<u32>,
@@ -77,10 +79,9 @@ impl PrecomputedCandidates {
         self.key == Self::weights_key(weights)
     }
 
-    /// Computes the lists of every word the language model knows that has a candidate, with
-    /// `list(word)`: the thesaurus channel's candidates of that one-word span, as
-    /// [`crate::document::phrase_candidates`] ranks them under `weights`. Runs on every core
-    /// (rayon).
+    /// Computes the lists of `words` (words and phrases), with `list(word)`: the thesaurus
+    /// channel's candidates of that span as [`crate::document::phrase_candidates`] ranks them
+    /// under `weights`, or none to store none. Runs on every core (rayon).
     pub fn build(
         words: &[&str],
         weights: &Weights,
@@ -179,19 +180,19 @@ impl PrecomputedCandidates {
         }))
     }
 
-    /// Number of words with a list.
+    /// Number of words and phrases with a list.
     pub fn len(&self) -> usize {
         self.starts.len().saturating_sub(1)
     }
 
-    /// Whether no word has a list.
+    /// Whether no word or phrase has a list.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The thesaurus channel's candidates of the one-word span `word`, as channel number
-    /// `channel`, if the word has a list (a word without one has no candidate or was not
-    /// precomputed: the caller computes). `lexicon` is the model's, which holds the text and
+    /// The thesaurus channel's candidates of the span `word` (a word, or a phrase of words
+    /// joined by single spaces), as channel number `channel`, if it has a list (one without
+    /// has no candidate or was not stored: the caller computes). `lexicon` is the model's, which holds the text and
     /// LM tokens of every candidate that is one of its phrases.
     pub fn get(&self, word: &str, channel: u8, lexicon: &Lexicon) -> Option<Vec<Candidate>> {
         let n = self.words.get(word)? as usize;

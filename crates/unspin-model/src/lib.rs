@@ -107,9 +107,11 @@ mod tests {
         );
     }
 
-    /// The one-word candidate lists stored in the image are exactly what the model file
-    /// computes for those words (every 50th word of the vocabulary and a few a spinner
-    /// rewrites), a word without a list has no candidate, and other weights do not use them.
+    /// The candidate lists stored in the image are exactly what the model file computes for
+    /// those words and phrases (every 50th word of the vocabulary and a few a spinner rewrites;
+    /// every 100th multi-word window and a few phrasal verbs), a word without a list has no
+    /// candidate, a phrase without one has a list the limit did not cut, and other weights do
+    /// not use them.
     #[test]
     fn the_precomputed_lists_are_what_the_file_computes() {
         let image = default_model().expect("the image loads");
@@ -148,6 +150,38 @@ mod tests {
             with_list > 100,
             "{with_list} of {} sampled words",
             words.len()
+        );
+        let mut windows: Vec<String> = file
+            .lexicon
+            .multi_word_windows()
+            .into_iter()
+            .step_by(100)
+            .collect();
+        windows
+            .extend(["taken up", "passed over", "carried on", "in a single day"].map(String::from));
+        let (mut stored_phrases, mut computed_phrases) = (0, 0);
+        for phrase in &windows {
+            let slice: Vec<&str> = phrase.split(' ').collect();
+            let computed =
+                unspin_core::document::channel_candidates(&file, weights, 0, &slice, phrase);
+            match lists.get(phrase, 0, &image.lexicon) {
+                Some(stored) => {
+                    assert_eq!(stored, computed, "{phrase}");
+                    stored_phrases += 1;
+                }
+                None => {
+                    assert!(
+                        computed.len() < weights.candidate_limit,
+                        "{phrase} has no list"
+                    );
+                    computed_phrases += 1;
+                }
+            }
+        }
+        assert!(
+            stored_phrases > 50 && computed_phrases > 1000,
+            "{stored_phrases} phrases with a list, {computed_phrases} without, of {}",
+            windows.len()
         );
         let mut other = image.weights.clone();
         other.set("candidate_limit=30").unwrap();
