@@ -141,18 +141,18 @@ fn corrupt(what: &str) -> ModelError {
 }
 
 impl Lexicon {
-    /// Every written window of two to [`crate::candidates::MAX_SPAN`] words the thesaurus may
-    /// find originals for: each phrase of that length as it is, with its first word in every
-    /// form the morphology lists for it as a lemma, and with its last word so (the thesaurus
-    /// lemmatises a window's first word or its last). Sorted, each once.
-    pub fn multi_word_windows(&self) -> Vec<String> {
+    /// Every written window of two to `max_words` words the thesaurus may find originals for:
+    /// each phrase of that length as it is, with its first word in every form the morphology
+    /// lists for it as a lemma, and with its last word so (the thesaurus lemmatises a window's
+    /// first word or its last). Sorted, each once.
+    pub fn multi_word_windows(&self, max_words: usize) -> Vec<String> {
         let forms = self.morph.forms_by_lemma();
         let forms_of = |w: &str| forms.get(w).map_or(&[][..], Vec::as_slice);
         let mut windows = Vec::new();
         for id in 0..self.len() as PhraseId {
             let phrase = self.phrase(id);
             let mut words: Vec<&str> = phrase.split(' ').collect();
-            if !(2..=crate::candidates::MAX_SPAN).contains(&words.len()) {
+            if !(2..=max_words).contains(&words.len()) {
                 continue;
             }
             windows.push(phrase.to_owned());

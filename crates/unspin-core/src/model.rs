@@ -232,7 +232,7 @@ impl Model {
     /// the model's own weights (see [`crate::precomputed`]).
     pub fn precompute_candidates(&self) -> PrecomputedCandidates {
         let language = self.language.as_ref();
-        let windows = self.lexicon.multi_word_windows();
+        let windows = self.lexicon.multi_word_windows(crate::candidates::MAX_SPAN);
         let words: Vec<&str> = (0..self.lm.vocab_len())
             .map(|id| self.lm.word(id as crate::lm::WordId))
             .filter(|w| !w.is_empty() && language.normalise_word(w) == *w)

@@ -153,7 +153,7 @@ mod tests {
         );
         let mut windows: Vec<String> = file
             .lexicon
-            .multi_word_windows()
+            .multi_word_windows(unspin_core::candidates::MAX_SPAN)
             .into_iter()
             .step_by(100)
             .collect();
