@@ -281,6 +281,11 @@ impl<T: SectionValue> Array<T> {
         }
     }
 
+    /// [`Array::into_large_pages`] in place.
+    pub fn move_to_large_pages(&mut self) {
+        *self = std::mem::take(self).into_large_pages();
+    }
+
     fn copy_to_large_pages(values: &[T]) -> std::io::Result<Array<T>> {
         let bytes: &[u8] = bytemuck::cast_slice(values);
         // Room to start the copy on a large page's boundary, wherever the mapping starts.
@@ -489,14 +494,12 @@ fn string_hash(s: &str) -> u64 {
 impl StringIndex {
     /// Moves the slots into large pages ([`Array::into_large_pages`]).
     pub fn move_to_large_pages(&mut self) {
-        self.slots = std::mem::take(&mut self.slots).into_large_pages();
+        self.slots.move_to_large_pages();
     }
 
     /// The index of `table`'s entries. Of entries spelled alike, the first is found.
     pub fn build(table: &StringTable) -> Self {
-        let bits = (2 * table.len().max(1))
-            .next_power_of_two()
-            .trailing_zeros();
+        let bits = half_full_bits(table.len());
         let mut slots = vec![0u64; 1 << bits];
         let shift = 64 - bits;
         let mask = slots.len() - 1;

@@ -403,8 +403,8 @@ impl TrigramModel {
     /// much text.
     pub fn move_tables_to_large_pages(&mut self) {
         self.vocab.move_to_large_pages();
-        self.bigram_slots = std::mem::take(&mut self.bigram_slots).into_large_pages();
-        self.trigram_slots = std::mem::take(&mut self.trigram_slots).into_large_pages();
+        self.bigram_slots.move_to_large_pages();
+        self.trigram_slots.move_to_large_pages();
     }
 
     /// Number of words in the vocabulary.

@@ -108,8 +108,8 @@ pub struct Model {
     pub channels: Vec<Box<dyn Channel>>,
     /// The weights engines start from (the file's `weights` section, else the defaults).
     pub weights: Weights,
-    /// Candidate lists of words and costly phrases computed when the program's image was prepared (`None` for
-    /// any other file): see [`crate::precomputed`].
+    /// Candidate lists of words and costly phrases computed when the program's image was
+    /// prepared (`None` for any other file): see [`crate::precomputed`].
     pub precomputed: Option<PrecomputedCandidates>,
 }
 

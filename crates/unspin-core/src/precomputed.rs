@@ -192,8 +192,8 @@ impl PrecomputedCandidates {
 
     /// The thesaurus channel's candidates of the span `word` (a word, or a phrase of words
     /// joined by single spaces), as channel number `channel`, if it has a list (one without
-    /// has no candidate or was not stored: the caller computes). `lexicon` is the model's, which holds the text and
-    /// LM tokens of every candidate that is one of its phrases.
+    /// has no candidate or was not stored: the caller computes). `lexicon` is the model's,
+    /// which holds the text and LM tokens of every candidate that is one of its phrases.
     pub fn get(&self, word: &str, channel: u8, lexicon: &Lexicon) -> Option<Vec<Candidate>> {
         let n = self.words.get(word)? as usize;
         let (lo, hi) = (self.starts[n] as usize, self.starts[n + 1] as usize);

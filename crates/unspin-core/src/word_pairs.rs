@@ -85,7 +85,7 @@ pub struct WordPairSet {
 impl WordPairSet {
     /// Moves the slots into large pages ([`Array::into_large_pages`]).
     pub fn move_to_large_pages(&mut self) {
-        self.slots = std::mem::take(&mut self.slots).into_large_pages();
+        self.slots.move_to_large_pages();
     }
 
     /// The set of the first two words of every phrase of two or more words, each also with

@@ -42,8 +42,9 @@ pub fn large_pages_granted() -> bool {
 }
 
 /// Makes `model` ready for a process that will check or restore much text (a crawl, a learning
-/// run, a large file, a batch from Python): the tables its look-ups probe at random are moved to
-/// large pages where the system grants them ([`Model::move_tables_to_large_pages`]). Changes no result.
+/// run, a large file, a batch from Python): the tables its look-ups probe at random are moved
+/// to large pages where the system grants them ([`Model::move_tables_to_large_pages`]).
+/// Changes no result.
 pub fn prepare_for_much_text(model: &mut Model) {
     if large_pages_granted() {
         model.move_tables_to_large_pages();
