@@ -176,40 +176,87 @@ impl Calibration {
 
 /// Per spun phrase: first occurrence, occurrence count, summed gain per candidate.
 #[derive(Default)]
-struct PhraseEvidence {
+struct PhraseEvidence<'s> {
     first: Option<(usize, usize)>,
     occurrences: usize,
     /// Per candidate text, in the order first met: a phrase has at most
     /// [`Weights::check_candidates`] of them, so a list searched in place beats a map (and
     /// its key copies are inline, not allocated).
-    gains: Vec<(compact_str::CompactString, f32)>,
+    gains: Vec<CandidateGain<'s>>,
 }
 
-impl PhraseEvidence {
-    /// Adds `gain` to candidate `text`, the `rank`-th of its span's list. A phrase's spans
-    /// share one cached list, so the candidate is nearly always at its rank: looked for there
-    /// first, then among all.
-    fn add_gain(&mut self, rank: usize, text: &compact_str::CompactString, gain: f32) {
-        if let Some((t, sum)) = self.gains.get_mut(rank) {
-            if t == text {
-                *sum += gain;
-                return;
+/// A candidate's gain summed over its phrase's occurrences, or, where some occurrence was
+/// only bounded ([`crate::lm::WindowScore::AtMost`]), a bound on that sum.
+struct CandidateGain<'s> {
+    /// The candidate where first met (its text is what counts: another occurrence's list
+    /// may hold the same text elsewhere).
+    candidate: &'s Candidate,
+    /// Its channel score: the same at every occurrence of the phrase (a phrase has one
+    /// length), so computed once.
+    channel: f32,
+    /// Starts at -0.0, which adds nothing to any float (0.0 would turn a first -0.0 into
+    /// 0.0): the sum is bit for bit the one that starts from the first gain.
+    sum: f32,
+    /// `sum` is a bound: at or under zero, the candidate cannot be the phrase's evidence
+    /// (only a positive best gain is); above it, [`settle_bounds`] sums it exactly.
+    bounded: bool,
+}
+
+impl<'s> PhraseEvidence<'s> {
+    /// The slot of `candidate`, the `rank`-th of its span's list, made when first met, with
+    /// the channel score `channel` computes. A phrase's spans share one cached list, so the
+    /// candidate is nearly always at its rank, the very same one: looked for there first,
+    /// then by text among all. The channel score is reused only for the very same candidate.
+    fn slot(
+        &mut self,
+        rank: usize,
+        candidate: &'s Candidate,
+        channel: impl FnOnce() -> f32,
+    ) -> &mut CandidateGain<'s> {
+        let at = match self.gains.get(rank) {
+            Some(g) if std::ptr::eq(g.candidate, candidate) => return &mut self.gains[rank],
+            Some(g) if g.candidate.text == candidate.text => Some(rank),
+            _ => self
+                .gains
+                .iter()
+                .position(|g| g.candidate.text == candidate.text),
+        };
+        match at {
+            Some(i) => {
+                let g = &mut self.gains[i];
+                if !std::ptr::eq(g.candidate, candidate) {
+                    g.candidate = candidate;
+                    g.channel = channel();
+                }
+                g
+            }
+            None => {
+                self.gains.push(CandidateGain {
+                    candidate,
+                    channel: channel(),
+                    sum: -0.0,
+                    bounded: false,
+                });
+                self.gains.last_mut().expect("just pushed")
             }
         }
-        match self.gains.iter_mut().find(|(t, _)| t == text) {
-            Some((_, sum)) => *sum += gain,
-            None => self.gains.push((text.clone(), gain)),
-        }
+    }
+
+    /// Whether a bounded sum could still be the phrase's evidence.
+    fn unsettled(&self) -> bool {
+        self.gains.iter().any(|g| g.bounded && g.sum > 0.0)
     }
 }
 
 /// What check scores for one span: the history before it, the words as written, the tokens
 /// after it, and the candidates it weighs (see [`calibrated_candidates`]).
-struct SpanWindows<'s> {
+struct SpanWindows<'c, 'd> {
     before: crate::lm::State,
-    kept: &'s [Option<crate::lm::WordId>],
+    /// In the sentence's context, which lives only while the sentence is scored.
+    kept: &'c [Option<crate::lm::WordId>],
     after: crate::candidates::CandidateLm,
-    candidates: smallvec::SmallVec<[&'s Candidate; 8]>,
+    /// In the document, which outlives the evidence gathered from them.
+    candidates: smallvec::SmallVec<[&'d Candidate; 8]>,
 }
 
 /// The candidates of `span` that check scores: only those of the channels the calibration was
@@ -225,6 +272,129 @@ fn calibrated_candidates<'s>(
         .filter(|c| model.channels[c.channel as usize].calibrated())
         .take(weights.check_candidates)
         .collect()
+}
+
+/// What check learns of one candidate at one occurrence.
+enum CandidateScore {
+    /// Its language-model gain over the words as written, and its gain with the channel.
+    Exact { lm_gain: f32, gain: f32 },
+    /// Only a bound on its gain, which is at or under zero, and a language-model gain at or
+    /// under both of check's thresholds: the candidate can neither be this occurrence's
+    /// evidence nor count in [`Features::lm_low_density`].
+    AtMost { gain: f32 },
+}
+
+/// Scores candidate `c` of the span `w` describes, stopping at a bound when the bound shows
+/// the candidate cannot matter here (see [`CandidateScore`]). The gains are summed in one
+/// order of operations, bounded or not, so that a bound is never below the gain.
+fn score_candidate(
+    lm: &dyn crate::lm::LanguageModel,
+    calibration: &Calibration,
+    w: &SpanWindows<'_, '_>,
+    c: &Candidate,
+    kept_score: f32,
+    channel: f32,
+    recost: f32,
+) -> CandidateScore {
+    use crate::lm::WindowScore;
+    let lm_threshold = calibration.lm_gain_low.min(calibration.lm_gain_high);
+    let gain = |lm_gain: f32| lm_gain + channel + recost;
+    let negligible = |window: f32| {
+        let lm_gain = window - kept_score;
+        lm_gain <= lm_threshold && gain(lm_gain) <= 0.0
+    };
+    match lm.score_window_unless(w.before, &c.lm, &w.after, &negligible) {
+        WindowScore::Exact(window) => {
+            let lm_gain = window - kept_score;
+            CandidateScore::Exact {
+                lm_gain,
+                gain: gain(lm_gain),
+            }
+        }
+        WindowScore::AtMost(window) => CandidateScore::AtMost {
+            gain: gain(window - kept_score),
+        },
+    }
+}
+
+/// Replaces the bounded sums that could still be a phrase's evidence (above zero) with exact
+/// ones, scoring those candidates again at every occurrence of their phrase, in the order of
+/// the first pass. Rare: on the 1 MB bench, a few dozen candidate occurrences of the
+/// million scored.
+fn settle_bounds(
+    model: &Model,
+    weights: &Weights,
+    doc: &Document<'_>,
+    phrases: &mut HashMap<&str, PhraseEvidence, foldhash::fast::RandomState>,
+) {
+    let unsettled: Vec<&str> = phrases
+        .iter()
+        .filter(|(_, e)| e.unsettled())
+        .map(|(&k, _)| k)
+        .collect();
+    if unsettled.is_empty() {
+        return;
+    }
+    let (lm, params) = (model.lm.as_ref(), &weights.restore);
+    let recost = params.change_cost - weights.check.feature_change_cost;
+    // Per unsettled phrase, its candidates to sum again and their exact sums so far.
+    let mut sums: HashMap<
+        &str,
+        Vec<(compact_str::CompactString, Option<f32>)>,
+        foldhash::fast::RandomState,
+    > = unsettled
+        .iter()
+        .map(|&k| {
+            let redo = phrases[k]
+                .gains
+                .iter()
+                .filter(|g| g.bounded && g.sum > 0.0)
+                .map(|g| (g.candidate.text.clone(), None))
+                .collect();
+            (k, redo)
+        })
+        .collect();
+    for s in &doc.sentences {
+        if !s
+            .spans
+            .iter()
+            .any(|span| sums.contains_key(span.spun.as_str()))
+        {
+            continue;
+        }
+        let ctx = WrittenContext::new(lm, s);
+        let written = ctx.written_scores(lm);
+        for span in &s.spans {
+            let Some(redo) = sums.get_mut(span.spun.as_str()) else {
+                continue;
+            };
+            let end = span.first + span.len;
+            let kept_score = ctx.kept_score(&written, span.first, end);
+            let (before, after) = (ctx.states[span.first], ctx.after(lm, end));
+            for c in calibrated_candidates(model, weights, span) {
+                let Some((_, sum)) = redo.iter_mut().find(|(t, _)| *t == c.text) else {
+                    continue;
+                };
+                let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
+                let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
+                *sum = Some(sum.map_or(gain, |s| s + gain));
+            }
+        }
+    }
+    for (k, redo) in sums {
+        let entry = phrases
+            .get_mut(k)
+            .expect("an unsettled phrase is in the map");
+        for (text, sum) in redo {
+            if let (Some(g), Some(sum)) = (
+                entry.gains.iter_mut().find(|g| g.candidate.text == text),
+                sum,
+            ) {
+                g.sum = sum;
+                g.bounded = false;
+            }
+        }
+    }
 }
 
 /// Checks a prepared document with `weights` (its channel, its calibration).
@@ -265,7 +435,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         // Each span's windows, worked out once: read to ask for their look-ups one span ahead
         // (independent look-ups overlap their cache misses when asked for together), then to
         // score them.
-        let windows: Vec<SpanWindows<'_>> = s
+        let windows: Vec<SpanWindows<'_, '_>> = s
             .spans
             .iter()
             .map(|span| {
@@ -278,7 +448,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 }
             })
             .collect();
-        let prefetch = |w: &SpanWindows<'_>| {
+        let prefetch = |w: &SpanWindows<'_, '_>| {
             for c in &w.candidates {
                 prefetch_window(lm, w.before, &c.lm, &w.after);
             }
@@ -291,7 +461,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
                 prefetch(next);
             }
             let end = span.first + span.len;
-            let (before, kept, after) = (w.before, w.kept, &w.after);
+            let kept = w.kept;
             let entry = phrases.entry(span.spun.as_str()).or_default();
             entry.occurrences += 1;
             entry.first.get_or_insert_with(|| {
@@ -324,15 +494,25 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             // The words as written are scored once per sentence, not once per span.
             let kept_score = ctx.kept_score(&written, span.first, end);
             for (rank, &c) in w.candidates.iter().enumerate() {
-                let lm_gain = lm.score_window(before, &c.lm, after) - kept_score;
-                best_lm = best_lm.max(lm_gain);
-                let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
-                entry.add_gain(rank, &c.text, gain);
+                let slot = entry.slot(rank, c, || channel_score(model, c, span.len, params));
+                match score_candidate(lm, calibration, w, c, kept_score, slot.channel, recost) {
+                    CandidateScore::Exact { lm_gain, gain } => {
+                        best_lm = best_lm.max(lm_gain);
+                        slot.sum += gain;
+                    }
+                    // Under both thresholds: `best_lm` would not cross one for it.
+                    CandidateScore::AtMost { gain } => {
+                        slot.sum += gain;
+                        slot.bounded = true;
+                    }
+                }
             }
             lm_low += usize::from(best_lm > calibration.lm_gain_low);
             lm_high += usize::from(best_lm > calibration.lm_gain_high);
         }
     }
+
+    settle_bounds(model, weights, doc, &mut phrases);
 
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut gain_sum = 0.0f32;
@@ -342,18 +522,21 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let mut ordered: Vec<&PhraseEvidence> = phrases.values().collect();
     ordered.sort_by_key(|e| e.first);
     for e in ordered {
+        // A bound left is at or under zero (`settle_bounds`): it is the maximum only when
+        // nothing is above zero, and then the phrase is no evidence either way.
         let Some((original, gain)) = e
             .gains
             .iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|g| (&g.candidate.text, g.sum))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
         else {
             continue;
         };
-        if *gain <= 0.0 {
+        if gain <= 0.0 {
             continue;
         }
         gain_sum += gain;
-        if *gain > calibration.strong_gain {
+        if gain > calibration.strong_gain {
             strong += 1;
         }
         let (start, end) = e.first.unwrap_or((0, 0));
@@ -362,7 +545,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
             end,
             spun: doc.input[start..end].to_owned(),
             original: original.to_string(),
-            gain: *gain,
+            gain,
             occurrences: e.occurrences,
         });
     }

@@ -646,6 +646,23 @@ pub trait LanguageModel: Send + Sync {
     ) -> f32 {
         window_score(self, before, middle, after)
     }
+    /// [`LanguageModel::score_window`], or only a bound on it when the bound already says the
+    /// window does not matter to the caller: `middle` is scored exactly, then the tokens
+    /// `after` it one by one, each one not yet scored counted at its
+    /// [`LanguageModel::ceiling`], until `negligible` holds of that bound (then
+    /// [`WindowScore::AtMost`]) or every token is scored ([`WindowScore::Exact`], the same
+    /// value to the bit as `score_window`). `negligible` must hold of every value below one
+    /// it holds of. A model that overrides `score_window` must override this to agree with it;
+    /// the default agrees with the default.
+    fn score_window_unless(
+        &self,
+        before: State,
+        middle: &[Option<WordId>],
+        after: &[Option<WordId>],
+        negligible: &dyn Fn(f32) -> bool,
+    ) -> WindowScore {
+        window_score_unless(self, before, middle, after, negligible)
+    }
     /// The largest [`LanguageModel::logprob`] of `w` after any history: the decoder skips
     /// extensions that could not reach the beam even with it. The default, zero, holds for
     /// any model, since no log-probability is positive.
@@ -811,6 +828,45 @@ pub fn window_score<L: LanguageModel + ?Sized>(
     let (a, s) = score_words(lm, before, middle);
     let (b, _) = score_words(lm, s, after);
     a + b
+}
+
+/// What [`LanguageModel::score_window_unless`] found out about a window's score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WindowScore {
+    /// The score itself, as [`LanguageModel::score_window`] gives it.
+    Exact(f32),
+    /// A bound the score does not exceed, of which the caller's test held.
+    AtMost(f32),
+}
+
+/// [`LanguageModel::score_window_unless`] from [`LanguageModel::logprob`] and
+/// [`LanguageModel::ceiling`]. Check spends a third of its language-model look-ups on the
+/// tokens after a candidate, and for a third of its candidates the candidate's own words
+/// already score so low that no continuation could make it worth a change.
+pub fn window_score_unless<L: LanguageModel + ?Sized>(
+    lm: &L,
+    before: State,
+    middle: &[Option<WordId>],
+    after: &[Option<WordId>],
+    negligible: &dyn Fn(f32) -> bool,
+) -> WindowScore {
+    let (a, mut state) = score_words(lm, before, middle);
+    // A model's ceilings hold up to the rounding of sums made in another order (see
+    // `TrigramModel::word_ceilings`): a thousandth of a nat covers it many times over.
+    let ceiling = |w: &Option<WordId>| w.map_or(OOV_LOGPROB, |id| lm.ceiling(id) + 1e-3);
+    // `scored` is summed in the order `score_words` sums, and a bound adds the ceilings after
+    // it in the same order: rounding is monotone, so the bound never falls below the score.
+    let mut scored = 0.0f32;
+    for (k, w) in after.iter().enumerate() {
+        let bound = a + after[k..].iter().fold(scored, |sum, w| sum + ceiling(w));
+        if negligible(bound) {
+            return WindowScore::AtMost(bound);
+        }
+        let (logprob, next) = score_words(lm, state, std::slice::from_ref(w));
+        scored += logprob;
+        state = next;
+    }
+    WindowScore::Exact(a + scored)
 }
 
 /// The history after `words` from `state`, without scoring them.
@@ -1099,5 +1155,47 @@ pub(crate) mod tests {
             }
         }
         assert!(checked > 100_000, "{checked}");
+    }
+
+    /// Irregular log-probabilities from a hash of the trigram, in about [-13.6, 0].
+    fn hashed_logprob(prev2: Option<WordId>, prev: Option<WordId>, w: WordId) -> f32 {
+        let key = (u64::from(prev2.map_or(99, |x| x)) * 131 + u64::from(prev.map_or(99, |x| x)))
+            * 131
+            + u64::from(w);
+        -((key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as f32) / 1_234_567.0
+    }
+
+    proptest::proptest! {
+        /// A window is either scored exactly, to the bit as `score_window` scores it, or
+        /// bounded from above by a value the caller's test holds of, with exact ceilings and
+        /// with the loosest (zero).
+        #[test]
+        fn a_window_is_only_ever_bounded_from_above(
+            before in (proptest::option::of(0u32..6), proptest::option::of(0u32..6)),
+            middle in proptest::collection::vec(proptest::option::weighted(0.9, 0u32..6), 0..3),
+            after in proptest::collection::vec(proptest::option::weighted(0.9, 0u32..6), 0..4),
+            threshold in -45.0f32..0.0,
+            exact_ceilings in proptest::bool::ANY,
+        ) {
+            let lm = testing::FnLm { words: 6, logprob: hashed_logprob, exact_ceilings };
+            let score = lm.score_window(before, &middle, &after);
+            match lm.score_window_unless(before, &middle, &after, &|x| x <= threshold) {
+                WindowScore::Exact(exact) => {
+                    proptest::prop_assert_eq!(exact.to_bits(), score.to_bits());
+                    // Scored to the end only when the first bound did not settle it.
+                    if !after.is_empty() {
+                        let ceilings = after.iter().fold(0.0, |sum, w| {
+                            sum + w.map_or(OOV_LOGPROB, |id| lm.ceiling(id) + 1e-3)
+                        });
+                        let first_bound = score_words(&lm, before, &middle).0 + ceilings;
+                        proptest::prop_assert!(first_bound > threshold);
+                    }
+                }
+                WindowScore::AtMost(bound) => {
+                    proptest::prop_assert!(bound <= threshold);
+                    proptest::prop_assert!(score <= bound, "{score} > {bound}");
+                }
+            }
+        }
     }
 }
