@@ -542,17 +542,16 @@ impl TrigramModel {
     }
 
     /// [`TrigramModel::prefetch_words`] less the slot of `state`'s own backoff, which
-    /// [`LanguageModel::prefetch_continuations`] asks for once for all continuations.
+    /// [`LanguageModel::prefetch_continuations`] asks for once for all continuations. The
+    /// backoff of a later word's history `q p` is the slot of the bigram `q p`, asked for
+    /// already as the word before's own bigram.
     fn prefetch_after_history(&self, mut state: State, words: &[Option<WordId>]) {
-        for (i, w) in words.iter().enumerate() {
+        for w in words {
             match *w {
                 Some(id) => {
                     if let Some(p) = state.1 {
                         self.prefetch_slot(id, p);
                         if let Some(q) = state.0 {
-                            if i > 0 {
-                                self.prefetch_slot(p, q);
-                            }
                             self.prefetch_trigram(id, p, q);
                         }
                     }
@@ -887,8 +886,19 @@ pub fn prefetch_window(
     middle: &[Option<WordId>],
     after: &[Option<WordId>],
 ) {
-    lm.prefetch(before, middle);
-    lm.prefetch(advance(before, middle), after);
+    // As one run of words: the backoff of the history `after` starts from is the bigram that
+    // ends `middle`, asked for already. Copied to the stack (a collect cost as much as the
+    // look-ups it saved).
+    let n = middle.len() + after.len();
+    if n <= 8 {
+        let mut words = [None; 8];
+        words[..middle.len()].copy_from_slice(middle);
+        words[middle.len()..n].copy_from_slice(after);
+        lm.prefetch(before, &words[..n]);
+    } else {
+        lm.prefetch(before, middle);
+        lm.prefetch(advance(before, middle), after);
+    }
 }
 
 /// Log-probability of a phrase on its own (chain rule with no history): its frequency as a
