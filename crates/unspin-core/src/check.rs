@@ -213,13 +213,10 @@ impl<'s> PhraseEvidence<'s> {
         candidate: &'s Candidate,
         channel: impl FnOnce() -> f32,
     ) -> &mut CandidateGain<'s> {
+        let same_text = |g: &CandidateGain<'_>| g.candidate.text == candidate.text;
         let at = match self.gains.get(rank) {
-            Some(g) if std::ptr::eq(g.candidate, candidate) => return &mut self.gains[rank],
-            Some(g) if g.candidate.text == candidate.text => Some(rank),
-            _ => self
-                .gains
-                .iter()
-                .position(|g| g.candidate.text == candidate.text),
+            Some(g) if std::ptr::eq(g.candidate, candidate) || same_text(g) => Some(rank),
+            _ => self.gains.iter().position(same_text),
         };
         match at {
             Some(i) => {
@@ -298,7 +295,7 @@ fn score_candidate(
 ) -> CandidateScore {
     use crate::lm::WindowScore;
     let lm_threshold = calibration.lm_gain_low.min(calibration.lm_gain_high);
-    let gain = |lm_gain: f32| lm_gain + channel + recost;
+    let gain = |lm_gain: f32| candidate_gain(lm_gain, channel, recost);
     let negligible = |window: f32| {
         let lm_gain = window - kept_score;
         lm_gain <= lm_threshold && gain(lm_gain) <= 0.0
@@ -317,6 +314,18 @@ fn score_candidate(
     }
 }
 
+/// A candidate's gain at one occurrence, in the one order of operations check uses: a bound
+/// and the exact gain go through the same sums, so the bound is never below it.
+fn candidate_gain(lm_gain: f32, channel: f32, recost: f32) -> f32 {
+    lm_gain + channel + recost
+}
+
+/// What check adds to restore's channel scores so that its features are measured at the
+/// calibration's change cost, whatever restore's own is.
+fn recost(weights: &Weights) -> f32 {
+    weights.restore.change_cost - weights.check.feature_change_cost
+}
+
 /// Replaces the bounded sums that could still be a phrase's evidence (above zero) with exact
 /// ones, scoring those candidates again at every occurrence of their phrase, in the order of
 /// the first pass. Rare: on the 1 MB bench, a few dozen candidate occurrences of the
@@ -327,25 +336,16 @@ fn settle_bounds(
     doc: &Document<'_>,
     phrases: &mut HashMap<&str, PhraseEvidence, foldhash::fast::RandomState>,
 ) {
-    let unsettled: Vec<&str> = phrases
-        .iter()
-        .filter(|(_, e)| e.unsettled())
-        .map(|(&k, _)| k)
-        .collect();
-    if unsettled.is_empty() {
-        return;
-    }
-    let (lm, params) = (model.lm.as_ref(), &weights.restore);
-    let recost = params.change_cost - weights.check.feature_change_cost;
     // Per unsettled phrase, its candidates to sum again and their exact sums so far.
     let mut sums: HashMap<
         &str,
         Vec<(compact_str::CompactString, Option<f32>)>,
         foldhash::fast::RandomState,
-    > = unsettled
+    > = phrases
         .iter()
-        .map(|&k| {
-            let redo = phrases[k]
+        .filter(|(_, e)| e.unsettled())
+        .map(|(&k, e)| {
+            let redo = e
                 .gains
                 .iter()
                 .filter(|g| g.bounded && g.sum > 0.0)
@@ -354,6 +354,10 @@ fn settle_bounds(
             (k, redo)
         })
         .collect();
+    if sums.is_empty() {
+        return;
+    }
+    let (lm, params, recost) = (model.lm.as_ref(), &weights.restore, recost(weights));
     for s in &doc.sentences {
         if !s
             .spans
@@ -376,7 +380,8 @@ fn settle_bounds(
                     continue;
                 };
                 let lm_gain = lm.score_window(before, &c.lm, &after) - kept_score;
-                let gain = lm_gain + channel_score(model, c, span.len, params) + recost;
+                let channel = channel_score(model, c, span.len, params);
+                let gain = candidate_gain(lm_gain, channel, recost);
                 *sum = Some(sum.map_or(gain, |s| s + gain));
             }
         }
@@ -410,8 +415,7 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
     let (mut lm_low, mut lm_high) = (0usize, 0usize);
     let (mut attested, mut attested_tells) = (0.0f32, 0.0f32);
     let (mut replaced, mut attested_replaced) = (0usize, 0usize);
-    // Restore's change cost may differ; the features are measured at the calibration's.
-    let recost = params.change_cost - calibration.feature_change_cost;
+    let recost = recost(weights);
     for s in &doc.sentences {
         words += s.units.len();
         spintax += s.units.iter().filter(|u| u.spintax).count();
