@@ -232,7 +232,8 @@ struct Args {
     learn_from: Option<usize>,
     /// With --learn-from: also learn a table from pairs, each spun copy aligned with its own
     /// original (what `unspin learn --index` harvests from copies whose sources are indexed),
-    /// and report it beside the EM's table.
+    /// and report it beside the EM's table, with the damaged runs it holds and does not hold
+    /// and how many of each were put back (`by_coverage`).
     #[arg(long)]
     learn_pairs: bool,
     /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
@@ -665,6 +666,7 @@ fn main() -> Result<()> {
             serde_json::json!({
                 "table_pairs": table.pairs(),
                 "restoration": restoration_report(&engine, &spinner, &docs, &args),
+                "by_coverage": changes::by_table_coverage(&engine, &spinner, &docs, &table),
             })
         } else {
             serde_json::Value::Null
