@@ -358,24 +358,26 @@ pub fn differing_pairs(
     source: &[Word],
     passages: &[Passage],
 ) -> Vec<(String, String)> {
-    let join = |words: &[Word]| {
-        words
-            .iter()
-            .map(|w| w.norm.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     passages
         .iter()
         .flat_map(|p| differing_runs(copy, source, p))
         .filter(|e| e.copy_end > e.copy_first && e.source_end > e.source_first)
         .map(|e| {
             (
-                join(&source[e.source_first..e.source_end]),
-                join(&copy[e.copy_first..e.copy_end]),
+                phrase(&source[e.source_first..e.source_end]),
+                phrase(&copy[e.copy_first..e.copy_end]),
             )
         })
         .collect()
+}
+
+/// The words' normalised forms joined by single spaces: a phrase as a spinner table keys it.
+pub fn phrase(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.norm.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

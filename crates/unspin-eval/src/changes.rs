@@ -149,13 +149,6 @@ impl TableCoverage {
             source_end: original.len(),
             seeds: 0,
         };
-        let join = |words: &[Word]| {
-            words
-                .iter()
-                .map(|w| w.norm.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         for run in fingerprint::differing_runs(&copy, &original, &whole) {
             let (written, from) = (
                 &copy[run.copy_first..run.copy_end],
@@ -163,10 +156,14 @@ impl TableCoverage {
             );
             let tally = if written.is_empty() || from.is_empty() {
                 &mut self.inserted
-            } else if table.entries.get(&join(written)).is_some_and(|e| {
-                let from = join(from);
-                e.originals.iter().any(|o| o.original == from)
-            }) {
+            } else if table
+                .entries
+                .get(&fingerprint::phrase(written))
+                .is_some_and(|e| {
+                    let from = fingerprint::phrase(from);
+                    e.originals.iter().any(|o| o.original == from)
+                })
+            {
                 &mut self.held
             } else {
                 &mut self.unheld
