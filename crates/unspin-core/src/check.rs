@@ -241,7 +241,15 @@ impl<'s> PhraseEvidence<'s> {
 
     /// Whether a bounded sum could still be the phrase's evidence.
     fn unsettled(&self) -> bool {
-        self.gains.iter().any(|g| g.bounded && g.sum > 0.0)
+        self.gains.iter().any(CandidateGain::unsettled)
+    }
+}
+
+impl CandidateGain<'_> {
+    /// A bounded sum above zero: it could still be the phrase's evidence, so
+    /// [`settle_bounds`] sums it exactly.
+    fn unsettled(&self) -> bool {
+        self.bounded && self.sum > 0.0
     }
 }
 
@@ -348,7 +356,7 @@ fn settle_bounds(
             let redo = e
                 .gains
                 .iter()
-                .filter(|g| g.bounded && g.sum > 0.0)
+                .filter(|g| g.unsettled())
                 .map(|g| (g.candidate.text.clone(), None))
                 .collect();
             (k, redo)
