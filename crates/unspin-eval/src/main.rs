@@ -52,6 +52,11 @@ struct Args {
     /// spinners' tables are written; see `Dictionary::from_mythes_groups`).
     #[arg(long, default_value = "senses")]
     style: String,
+    /// Keep the simulated spinner's table by lemma, as deployed spinners do: inflected forms
+    /// of its one-word keys spun with the key's choice, re-inflected ("sold" -> "promoted"
+    /// when "sell" -> "promote"). Off by default, so earlier figures rerun unchanged.
+    #[arg(long)]
+    inflect: bool,
     /// Most articles to use.
     #[arg(long, default_value_t = 200)]
     limit: usize,
@@ -501,6 +506,9 @@ fn main() -> Result<()> {
         "groups" => Dictionary::from_mythes_groups(&mythes, 8, log_freq),
         other => anyhow::bail!("unknown --style {other:?}: senses or groups"),
     };
+    if args.inflect {
+        dict.inflect(&model.lexicon.morph);
+    }
     dict.weigh(log_freq);
     let mut spinner = Spinner::new(&dict, args.rate, args.seed);
     spinner.readable = args.readable;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use unspin_core::morph::{Form, Morphology};
 use unspin_core::text::{self, Case, TokenKind};
 
 /// Synonym groups: lowercase phrase -> replacements.
@@ -16,6 +17,11 @@ pub struct Dictionary {
     /// Natural-log frequency of each member, when known (see [`Dictionary::weigh`]).
     log_freq: HashMap<String, f64>,
     longest: usize,
+    /// Inflected forms of one-word group keys, with their key and form
+    /// ([`Dictionary::inflect`]): a table kept by lemma spins "sold" as it spins "sell".
+    inflected_keys: HashMap<String, (String, Form)>,
+    /// Members put into a form: `(member, form) -> surface`.
+    member_forms: HashMap<(String, Form), String>,
 }
 
 impl Dictionary {
@@ -128,6 +134,42 @@ impl Dictionary {
 }
 
 impl Dictionary {
+    /// Makes the table one kept by lemma, as deployed spinners' are: an inflected form of a
+    /// one-word key is spun with the key's choice, put into the same form ("sold" ->
+    /// "promoted" when "sell" -> "promote"; plurals inflect a member's last word, the other
+    /// forms its first). A member that has no such form leaves the word as written. Forms
+    /// that are keys in their own right keep their own group.
+    pub fn inflect(&mut self, morph: &Morphology) {
+        for (key, members) in &self.groups {
+            for form in Form::ALL {
+                for m in members {
+                    let words: Vec<&str> = m.split(' ').collect();
+                    let at = if form == Form::Plural {
+                        words.len() - 1
+                    } else {
+                        0
+                    };
+                    if let Some(w) = morph.attested(words[at], form) {
+                        let mut out = words.clone();
+                        out[at] = w;
+                        self.member_forms.insert((m.clone(), form), out.join(" "));
+                    }
+                }
+                if key.contains(' ') {
+                    continue;
+                }
+                let Some(surface) = morph.attested(key, form) else {
+                    continue;
+                };
+                if surface != key && !self.groups.contains_key(surface) {
+                    self.inflected_keys
+                        .entry(surface.to_owned())
+                        .or_insert_with(|| (key.clone(), form));
+                }
+            }
+        }
+    }
+
     /// Records the natural-log frequency of every member, for spinners that prefer readable
     /// (common) replacements.
     pub fn weigh(&mut self, log_freq: impl Fn(&str) -> f64) {
@@ -185,6 +227,13 @@ impl<'d> Spinner<'d> {
     }
 
     fn choose(&self, key: &str) -> Option<String> {
+        if !self.dict.groups.contains_key(key) {
+            // A form of a key: the lemma's choice, in the form (see `Dictionary::inflect`).
+            let (lemma, form) = self.dict.inflected_keys.get(key)?;
+            // A leftover template would show the lemma, not the form: left as written.
+            let chosen = self.choose(lemma).filter(|c| !c.starts_with('{'))?;
+            return self.dict.member_forms.get(&(chosen, *form)).cloned();
+        }
         let pick = |k: &str| -> Option<&'d str> {
             let members = self.dict.groups.get(k)?;
             if self.readable == 0.0 {
@@ -310,5 +359,26 @@ mod tests {
         s.chain = 0.0;
         s.spintax = 1.0;
         assert_eq!(s.spin("he said").0, "he {stated|said}");
+    }
+
+    #[test]
+    fn a_table_kept_by_lemma_spins_every_form_alike() {
+        let mut d = Dictionary::from_mythes("UTF-8\nsell|1\n(verb)|promote\n");
+        let morph = Morphology::parse(
+            "sell,verb,sold,sold,selling,sells\npromote,verb,promoted,promoted,promoting,promotes\n",
+            "",
+        );
+        let s = Spinner::new(&d, 1.0, 7);
+        assert_eq!(
+            s.spin("they sold it").0,
+            "they sold it",
+            "forms are not keys yet"
+        );
+        d.inflect(&morph);
+        let s = Spinner::new(&d, 1.0, 7);
+        assert_eq!(
+            s.spin("Selling, they sold; he sells").0,
+            "Promoting, they promoted; he promotes"
+        );
     }
 }
