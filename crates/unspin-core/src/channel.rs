@@ -20,7 +20,7 @@ use crate::candidates::{Candidate, ChangeKind};
 use crate::language::Language;
 use crate::lexicon::{source, Lexicon, PhraseId};
 use crate::lm::{lm_words, LanguageModel};
-use crate::morph::Form;
+use crate::morph::{Form, Morphology};
 use crate::spinner::{SpinnerIndex, SpinnerTable};
 use crate::weights::{Params, Weights};
 
@@ -406,16 +406,19 @@ pub struct LearnedChannel {
 }
 
 impl LearnedChannel {
-    /// A channel over one table.
-    pub fn new(table: &SpinnerTable) -> Self {
+    /// A channel over one table, with its pairs' other forms (see
+    /// [`SpinnerIndex::add_inflections`]).
+    pub fn new(table: &SpinnerTable, morph: &Morphology, verb_particles: &[&str]) -> Self {
         let mut channel = LearnedChannel::default();
-        channel.add(table);
+        channel.add(table, morph, verb_particles);
         channel
     }
 
-    /// Adds a table (merged with those already loaded; see [`SpinnerIndex::add`]).
-    pub fn add(&mut self, table: &SpinnerTable) {
+    /// Adds a table (merged with those already loaded; see [`SpinnerIndex::add`]) and its
+    /// pairs' other forms.
+    pub fn add(&mut self, table: &SpinnerTable, morph: &Morphology, verb_particles: &[&str]) {
         self.tables.add(table);
+        self.tables.add_inflections(table, morph, verb_particles);
     }
 
     /// The loaded tables.
@@ -457,6 +460,7 @@ impl Channel for LearnedChannel {
             out.push(Candidate {
                 lm: words,
                 learned: Some(ratio),
+                inflected: l.inflected,
                 ..bare_candidate(l.original.clone(), input.lexicon.id(&l.original), sources)
             });
         }
@@ -475,7 +479,12 @@ impl Channel for LearnedChannel {
             w.spin_evidence
         } * w.family_share;
         let unearned = w.spun_relax * (1.0 - earned);
-        ratio - w.learned_cost - unearned - w.family_cost * (1.0 - w.family_share)
+        let inflected = if c.inflected {
+            w.learned_inflected_cost
+        } else {
+            0.0
+        };
+        ratio - w.learned_cost - inflected - unearned - w.family_cost * (1.0 - w.family_share)
     }
 
     fn kind(&self, _c: &Candidate) -> ChangeKind {

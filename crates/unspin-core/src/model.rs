@@ -154,10 +154,17 @@ impl Model {
             .first_mut()
             .and_then(|c| (c.as_mut() as &mut dyn std::any::Any).downcast_mut::<LearnedChannel>());
         match first {
-            Some(learned) => learned.add(table),
-            None => self
-                .channels
-                .insert(0, Box::new(LearnedChannel::new(table))),
+            Some(learned) => {
+                learned.add(table, &self.lexicon.morph, self.language.verb_particles())
+            }
+            None => self.channels.insert(
+                0,
+                Box::new(LearnedChannel::new(
+                    table,
+                    &self.lexicon.morph,
+                    self.language.verb_particles(),
+                )),
+            ),
         }
     }
 

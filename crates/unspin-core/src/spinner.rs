@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::container::ModelError;
 use crate::container::{SectionWriter, Sections};
+use crate::morph::{Form, Morphology};
 
 /// Version of the `spin.*` section layout.
 pub const SPINNER_FORMAT: u32 = 1;
@@ -223,6 +224,9 @@ pub struct LearnedCandidate {
     pub log_ratio: f32,
     /// Whether a table's entry for it was attested by people ([`PhraseEntry::attested`]).
     pub attested: bool,
+    /// Whether the pair is another form of a pair a table holds ("promoted" <- "sold" from
+    /// "promoting" <- "selling"), not one the table saw.
+    pub inflected: bool,
 }
 
 /// A map asked for every word and window of every text (a fast hasher, seeded per process;
@@ -234,6 +238,8 @@ type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 /// The loaded spinner tables, merged, for look-up by written phrase.
 #[derive(Default)]
 pub struct SpinnerIndex {
+    /// Originals by written phrase: the pairs the tables hold, and for phrases they do not
+    /// hold as written, the other forms of their pairs ([`SpinnerIndex::add_inflections`]).
     by_spun: FastMap<String, Vec<LearnedCandidate>>,
     /// Written phrases the tables attest as the spinner's outputs, with the share of their
     /// occurrences that were rewritten (`1 - kept`).
@@ -306,6 +312,8 @@ impl SpinnerIndex {
                 self.tails.insert(key);
             }
             let list = self.by_spun.entry(spun.clone()).or_default();
+            // A pair seen as written outranks the forms of other pairs.
+            list.retain(|c| !c.inflected);
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
                 let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
                 match list.iter_mut().find(|c| c.original == o.original) {
@@ -317,13 +325,77 @@ impl SpinnerIndex {
                         original: o.original.clone(),
                         log_ratio,
                         attested: e.attested,
+                        inflected: false,
                     }),
                 }
             }
         }
     }
 
-    /// The learned originals of a written phrase (empty when no table knows it).
+    /// Adds the other forms of `table`'s pairs. A deployed spinner's table is kept by lemma
+    /// and re-inflected: the pages that taught "promoting" <- "selling" and "merchants" <-
+    /// "traders" say that it also writes "promoted" for "sold" and "merchant" for "trader",
+    /// forms a few hundred pages need not show. Each pair people attested or seen in at least
+    /// [`TELL_MIN_DOCUMENTS`] documents is read as a pair of lemmas in every form both sides
+    /// share (plurals inflect a phrase's last word, the other forms its first; see
+    /// [`other_forms`]), and put into every other form the morphology attests for both
+    /// lemmas. The forms keep the pair's ratio; restore charges them
+    /// [`crate::weights::Params::learned_inflected_cost`]. They tell check nothing: its
+    /// features read the pairs as seen.
+    pub fn add_inflections(
+        &mut self,
+        table: &SpinnerTable,
+        morph: &Morphology,
+        verb_particles: &[&str],
+    ) {
+        for (spun, e) in &table.entries {
+            let kept = e.kept.max(0.01);
+            // Only pairs people attested or seen in a few documents: the EM's rarer guesses
+            // are its noise, and in every form they would be more of it.
+            let strong = |o: &&LearnedOriginal| {
+                o.share >= MIN_SHARE && (e.attested || o.documents >= TELL_MIN_DOCUMENTS)
+            };
+            for o in e.originals.iter().filter(strong) {
+                let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
+                for (form_spun, form_original) in
+                    other_forms(spun, &o.original, morph, verb_particles)
+                {
+                    let seen = self
+                        .by_spun
+                        .get(&form_spun)
+                        .is_some_and(|list| list.iter().any(|c| !c.inflected));
+                    if form_spun == form_original || seen {
+                        continue;
+                    }
+                    if let Some((first, second)) = crate::word_pairs::first_two_words(&form_spun) {
+                        self.pair_starts
+                            .insert(crate::word_pairs::pair_key(first, second));
+                    }
+                    if let Some(key) = crate::word_pairs::words_of_long_phrase(&form_spun)
+                        .and_then(|words| crate::word_pairs::tail_key(&words))
+                    {
+                        self.tails.insert(key);
+                    }
+                    let list = self.by_spun.entry(form_spun).or_default();
+                    match list.iter_mut().find(|c| c.original == form_original) {
+                        Some(c) => {
+                            c.log_ratio = c.log_ratio.max(log_ratio);
+                            c.attested |= e.attested;
+                        }
+                        None => list.push(LearnedCandidate {
+                            original: form_original,
+                            log_ratio,
+                            attested: e.attested,
+                            inflected: true,
+                        }),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The learned originals of a written phrase: the pairs a table holds for it, else the
+    /// other forms of its pairs ([`SpinnerIndex::add_inflections`]); empty when neither.
     pub fn learned(&self, spun: &str) -> &[LearnedCandidate] {
         self.by_spun.get(spun).map_or(&[], Vec::as_slice)
     }
@@ -373,6 +445,100 @@ impl SpinnerIndex {
     pub fn families(&self) -> &[String] {
         &self.families
     }
+}
+
+/// Which word of an `n`-word phrase carries `form`: the last for a plural ("press
+/// releases"), the first otherwise ("made an attempt").
+fn inflected_word(n: usize, form: Form) -> usize {
+    if form == Form::Plural {
+        n - 1
+    } else {
+        0
+    }
+}
+
+/// `words` with the word that carries `form` replaced by `word`, joined by spaces.
+fn with_word(words: &[&str], at: usize, word: &str) -> String {
+    let mut out: Vec<&str> = words.to_vec();
+    out[at] = word;
+    out.join(" ")
+}
+
+/// The pair `spun` <- `original` in the other forms its lemmas share (see
+/// [`SpinnerIndex::add_inflections`]), the pair itself left out. A phrase of several words
+/// takes a verb's form only when its second word is one of `verb_particles` ("set off" ->
+/// "sets off"; never "have been" -> "has been", whose "have" is no verb of its own).
+fn other_forms(
+    spun: &str,
+    original: &str,
+    morph: &Morphology,
+    verb_particles: &[&str],
+) -> Vec<(String, String)> {
+    let spun_words: Vec<&str> = spun.split(' ').collect();
+    let original_words: Vec<&str> = original.split(' ').collect();
+    // The pair read as lemmas: as written (base forms), and in each form both sides are
+    // written in, with the lemma of each side's inflected word. (A verb's forms and a noun's
+    // cannot be kept apart: "reserves" is the plural and the third person alike.)
+    let mut lemma_pairs: Vec<(String, String)> = vec![(spun.to_owned(), original.to_owned())];
+    for form in Form::ALL {
+        let lemma_of = |word: &str| {
+            morph
+                .analyse(word)
+                .find(|&(_, f)| f == form)
+                .map(|(lemma, _)| lemma.to_owned())
+        };
+        lemma_pairs.extend(swap_inflected(
+            &spun_words,
+            &original_words,
+            form,
+            verb_particles,
+            lemma_of,
+        ));
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut push = |pair: (String, String)| {
+        if (pair.0 != spun || pair.1 != original) && !out.contains(&pair) {
+            out.push(pair);
+        }
+    };
+    for (s_lemma, o_lemma) in &lemma_pairs {
+        push((s_lemma.clone(), o_lemma.clone()));
+        let s_words: Vec<&str> = s_lemma.split(' ').collect();
+        let o_words: Vec<&str> = o_lemma.split(' ').collect();
+        for form in Form::ALL {
+            let inflect = |word: &str| morph.attested(word, form).map(str::to_owned);
+            if let Some(pair) = swap_inflected(&s_words, &o_words, form, verb_particles, inflect) {
+                push(pair);
+            }
+        }
+    }
+    out
+}
+
+/// The pair `spun` <- `original` (as words) with the word that carries `form` on each side
+/// replaced by `change` of it; `None` when `change` has no answer for a side, or a side of
+/// several words cannot take a verb's form (its second word is not one of `verb_particles`).
+fn swap_inflected(
+    spun: &[&str],
+    original: &[&str],
+    form: Form,
+    verb_particles: &[&str],
+    change: impl Fn(&str) -> Option<String>,
+) -> Option<(String, String)> {
+    let takes = |words: &[&str]| {
+        form == Form::Plural || words.len() == 1 || verb_particles.contains(&words[1])
+    };
+    if !takes(spun) || !takes(original) {
+        return None;
+    }
+    let (s_at, o_at) = (
+        inflected_word(spun.len(), form),
+        inflected_word(original.len(), form),
+    );
+    Some((
+        with_word(spun, s_at, &change(spun[s_at])?),
+        with_word(original, o_at, &change(original[o_at])?),
+    ))
 }
 
 #[cfg(test)]
@@ -449,6 +615,55 @@ mod tests {
         assert_eq!(learned.len(), 1);
         assert_eq!(learned[0].log_ratio, MAX_LEARNED_RATIO);
         assert!(index.learned("stage").is_empty());
+    }
+
+    #[test]
+    fn a_pair_is_offered_in_the_other_forms_of_its_lemmas() {
+        let morph = Morphology::parse(
+            "promote,verb,promoted,promoted,promoting,promotes\n\
+             sell,verb,sold,sold,selling,sells\n\
+             merchant,noun,merchants\ntrader,noun,traders\n\
+             set,verb,set,set,setting,sets\ntrigger,verb,triggered,triggered,triggering,triggers\n\
+             have,verb,had,had,having,has\nbe,verb,was,been,being,is\n",
+            "",
+        );
+        let t = table(
+            "a",
+            &[
+                ("promoting", 10.0, 0.1, "selling", 9.0),
+                ("merchants", 10.0, 0.1, "traders", 9.0),
+                ("setting off", 10.0, 0.1, "triggering", 9.0),
+                ("has been", 10.0, 0.1, "is", 9.0),
+                // Seen as written: its own entry wins over the form of another pair.
+                ("promoted", 10.0, 0.5, "advertised", 5.0),
+            ],
+        );
+        let mut index = SpinnerIndex::default();
+        index.add(&t);
+        index.add_inflections(&t, &morph, &["off", "up"]);
+        let originals = |spun: &str| -> Vec<(String, bool)> {
+            index
+                .learned(spun)
+                .iter()
+                .map(|c| (c.original.clone(), c.inflected))
+                .collect()
+        };
+        assert_eq!(originals("promotes"), [("sells".to_owned(), true)]);
+        assert_eq!(originals("promote"), [("sell".to_owned(), true)]);
+        assert_eq!(originals("merchant"), [("trader".to_owned(), true)]);
+        // "set" is its own past: both readings are offered, the language model chooses.
+        assert!(originals("set off").contains(&("triggered".to_owned(), true)));
+        assert!(originals("sets off").contains(&("triggers".to_owned(), true)));
+        // A phrase whose second word is no particle takes no verb's form.
+        assert!(originals("have been").is_empty() && originals("had been").is_empty());
+        assert_eq!(originals("promoted"), [("advertised".to_owned(), false)]);
+        assert_eq!(originals("promoting"), [("selling".to_owned(), false)]);
+        // Forms tell check nothing, and longer forms are found by the window filters.
+        assert_eq!(index.tell("promotes"), 0.0);
+        assert!(index.may_start("sets", "off"));
+        // The same ratio as the pair seen.
+        let seen = index.learned("merchants")[0].log_ratio;
+        assert_eq!(index.learned("merchant")[0].log_ratio, seen);
     }
 
     #[test]

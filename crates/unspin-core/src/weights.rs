@@ -163,6 +163,10 @@ pub struct Params {
     /// Cost (nats) of a pair a learned spinner table attests, on top of its learned ratio:
     /// the table was learned from spun documents, where spinning is the rule.
     pub learned_cost: f32,
+    /// Extra cost (nats) of a learned pair in a form the table did not see, put into it from
+    /// a form it did ("promoted" <- "sold" from "promoting" <- "selling"): the spinner's
+    /// table is kept by lemma, but a form's reading can be wrong ("found" as "find").
+    pub learned_inflected_cost: f32,
     /// Share of [`Params::spun_relax`] this document has earned (spin probability x extent,
     /// see [`Params::for_spin_probability`]; 0 until `check` has judged it). A learned pair
     /// pays the rest, so that a clean document's "worth" is not taken for the spinner's
@@ -225,6 +229,7 @@ impl Default for Params {
             common_word_logprob: -5.0,
             full_relax_density: 2.0,
             learned_cost: 1.0,
+            learned_inflected_cost: 0.5,
             spin_evidence: 0.0,
             spin_probability: 0.0,
             family_share: 1.0,
