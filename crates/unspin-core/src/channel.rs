@@ -345,15 +345,8 @@ fn reinflect(input: &ChannelInput<'_>, original: PhraseId, form: Form) -> Option
         return lex.attested_form(original, form).map(str::to_owned);
     }
     let words: Vec<&str> = text.split(' ').collect();
-    let at = match form {
-        Form::Plural => words.len() - 1,
-        _ => 0,
-    };
-    let verbal = matches!(
-        form,
-        Form::Past | Form::Participle | Form::Gerund | Form::ThirdPerson
-    );
-    if verbal && words.len() > 1 && !input.language.verb_particles().contains(&words[1]) {
+    let at = form.carrier(words.len());
+    if form.is_verbal() && words.len() > 1 && !input.language.verb_particles().contains(&words[1]) {
         return None;
     }
     let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
@@ -371,12 +364,7 @@ fn via_lemma(input: &ChannelInput<'_>, words: &[&str], out: &mut Vec<Candidate>)
     };
     for &at in positions {
         for (lemma, form) in lex.morph.analyse(words[at]) {
-            let wanted = if form == Form::Plural {
-                at == words.len() - 1
-            } else {
-                at == 0
-            };
-            if !wanted {
+            if at != form.carrier(words.len()) {
                 continue;
             }
             let mut base: Vec<&str> = words.to_vec();

@@ -38,6 +38,24 @@ impl Form {
         Form::Superlative,
     ];
 
+    /// Which word of an `n`-word phrase carries this form: the last for a plural ("press
+    /// releases"), the first otherwise ("succeeded in", "made an attempt").
+    pub fn carrier(self, n: usize) -> usize {
+        if self == Form::Plural {
+            n - 1
+        } else {
+            0
+        }
+    }
+
+    /// Whether this is one of a verb's forms.
+    pub fn is_verbal(self) -> bool {
+        matches!(
+            self,
+            Form::Past | Form::Participle | Form::Gerund | Form::ThirdPerson
+        )
+    }
+
     fn code(self) -> u8 {
         self as u8
     }

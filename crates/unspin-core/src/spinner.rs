@@ -282,8 +282,6 @@ impl SpinnerIndex {
     pub fn add(&mut self, table: &SpinnerTable) {
         self.families.push(table.family.clone());
         for (spun, e) in &table.entries {
-            // A kept share of 0 in a small sample means "rarely", not "never".
-            let kept = e.kept.max(0.01);
             let strong: Vec<&LearnedOriginal> = e
                 .originals
                 .iter()
@@ -302,33 +300,35 @@ impl SpinnerIndex {
                     }
                 }
             }
-            if let Some((first, second)) = crate::word_pairs::first_two_words(spun) {
-                self.pair_starts
-                    .insert(crate::word_pairs::pair_key(first, second));
-            }
-            if let Some(key) = crate::word_pairs::words_of_long_phrase(spun)
-                .and_then(|words| crate::word_pairs::tail_key(&words))
-            {
-                self.tails.insert(key);
-            }
+            self.note_windows(spun);
             let list = self.by_spun.entry(spun.clone()).or_default();
             // A pair seen as written outranks the forms of other pairs.
             list.retain(|c| !c.inflected);
             for o in e.originals.iter().filter(|o| o.share >= MIN_SHARE) {
-                let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
-                match list.iter_mut().find(|c| c.original == o.original) {
-                    Some(c) => {
-                        c.log_ratio = c.log_ratio.max(log_ratio);
-                        c.attested |= e.attested;
-                    }
-                    None => list.push(LearnedCandidate {
+                offer(
+                    list,
+                    LearnedCandidate {
                         original: o.original.clone(),
-                        log_ratio,
+                        log_ratio: log_ratio(e, o),
                         attested: e.attested,
                         inflected: false,
-                    }),
-                }
+                    },
+                );
             }
+        }
+    }
+
+    /// Lets the window filters ([`SpinnerIndex::may_start`], [`SpinnerIndex::may_span`])
+    /// pass the written phrase `spun`.
+    fn note_windows(&mut self, spun: &str) {
+        if let Some((first, second)) = crate::word_pairs::first_two_words(spun) {
+            self.pair_starts
+                .insert(crate::word_pairs::pair_key(first, second));
+        }
+        if let Some(key) = crate::word_pairs::words_of_long_phrase(spun)
+            .and_then(|words| crate::word_pairs::tail_key(&words))
+        {
+            self.tails.insert(key);
         }
     }
 
@@ -349,14 +349,12 @@ impl SpinnerIndex {
         verb_particles: &[&str],
     ) {
         for (spun, e) in &table.entries {
-            let kept = e.kept.max(0.01);
             // Only pairs people attested or seen in a few documents: the EM's rarer guesses
             // are its noise, and in every form they would be more of it.
             let strong = |o: &&LearnedOriginal| {
                 o.share >= MIN_SHARE && (e.attested || o.documents >= TELL_MIN_DOCUMENTS)
             };
             for o in e.originals.iter().filter(strong) {
-                let log_ratio = (o.share / kept).ln().min(MAX_LEARNED_RATIO);
                 for (form_spun, form_original) in
                     other_forms(spun, &o.original, morph, verb_particles)
                 {
@@ -367,28 +365,16 @@ impl SpinnerIndex {
                     if form_spun == form_original || seen {
                         continue;
                     }
-                    if let Some((first, second)) = crate::word_pairs::first_two_words(&form_spun) {
-                        self.pair_starts
-                            .insert(crate::word_pairs::pair_key(first, second));
-                    }
-                    if let Some(key) = crate::word_pairs::words_of_long_phrase(&form_spun)
-                        .and_then(|words| crate::word_pairs::tail_key(&words))
-                    {
-                        self.tails.insert(key);
-                    }
-                    let list = self.by_spun.entry(form_spun).or_default();
-                    match list.iter_mut().find(|c| c.original == form_original) {
-                        Some(c) => {
-                            c.log_ratio = c.log_ratio.max(log_ratio);
-                            c.attested |= e.attested;
-                        }
-                        None => list.push(LearnedCandidate {
+                    self.note_windows(&form_spun);
+                    offer(
+                        self.by_spun.entry(form_spun).or_default(),
+                        LearnedCandidate {
                             original: form_original,
-                            log_ratio,
+                            log_ratio: log_ratio(e, o),
                             attested: e.attested,
                             inflected: true,
-                        }),
-                    }
+                        },
+                    );
                 }
             }
         }
@@ -447,13 +433,23 @@ impl SpinnerIndex {
     }
 }
 
-/// Which word of an `n`-word phrase carries `form`: the last for a plural ("press
-/// releases"), the first otherwise ("made an attempt").
-fn inflected_word(n: usize, form: Form) -> usize {
-    if form == Form::Plural {
-        n - 1
-    } else {
-        0
+/// `ln share(o) - ln kept` of the entry `e`, capped at [`MAX_LEARNED_RATIO`] (see
+/// [`LearnedCandidate::log_ratio`]).
+fn log_ratio(e: &PhraseEntry, o: &LearnedOriginal) -> f32 {
+    // A kept share of 0 in a small sample means "rarely", not "never".
+    let kept = e.kept.max(0.01);
+    (o.share / kept).ln().min(MAX_LEARNED_RATIO)
+}
+
+/// Puts `candidate` into a phrase's `list`; where the list has its original already (from
+/// another table, or another pair's form), the stronger ratio is kept and either's attestation.
+fn offer(list: &mut Vec<LearnedCandidate>, candidate: LearnedCandidate) {
+    match list.iter_mut().find(|c| c.original == candidate.original) {
+        Some(c) => {
+            c.log_ratio = c.log_ratio.max(candidate.log_ratio);
+            c.attested |= candidate.attested;
+        }
+        None => list.push(candidate),
     }
 }
 
@@ -531,10 +527,7 @@ fn swap_inflected(
     if !takes(spun) || !takes(original) {
         return None;
     }
-    let (s_at, o_at) = (
-        inflected_word(spun.len(), form),
-        inflected_word(original.len(), form),
-    );
+    let (s_at, o_at) = (form.carrier(spun.len()), form.carrier(original.len()));
     Some((
         with_word(spun, s_at, &change(spun[s_at])?),
         with_word(original, o_at, &change(original[o_at])?),
