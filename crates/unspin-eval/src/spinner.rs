@@ -140,24 +140,20 @@ impl Dictionary {
     /// forms its first). A member that has no such form leaves the word as written. Forms
     /// that are keys in their own right keep their own group.
     pub fn inflect(&mut self, morph: &Morphology) {
-        for (key, members) in &self.groups {
-            for form in Form::ALL {
-                for m in members {
-                    let words: Vec<&str> = m.split(' ').collect();
-                    let at = if form == Form::Plural {
-                        words.len() - 1
-                    } else {
-                        0
-                    };
-                    if let Some(w) = morph.attested(words[at], form) {
-                        let mut out = words.clone();
-                        out[at] = w;
-                        self.member_forms.insert((m.clone(), form), out.join(" "));
-                    }
+        for form in Form::ALL {
+            for m in self.groups.values().flatten() {
+                let mut words: Vec<&str> = m.split(' ').collect();
+                let at = form.carrier(words.len());
+                if let Some(w) = morph.attested(words[at], form) {
+                    words[at] = w;
+                    self.member_forms.insert((m.clone(), form), words.join(" "));
                 }
-                if key.contains(' ') {
-                    continue;
-                }
+            }
+            // In key order: where two keys share a form ("lay" of "lie" and "lay"), the first
+            // claims it, the same in every run.
+            let mut keys: Vec<&String> = self.groups.keys().filter(|k| !k.contains(' ')).collect();
+            keys.sort();
+            for key in keys {
                 let Some(surface) = morph.attested(key, form) else {
                     continue;
                 };
