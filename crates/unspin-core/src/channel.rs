@@ -346,7 +346,7 @@ fn reinflect(input: &ChannelInput<'_>, original: PhraseId, form: Form) -> Option
     }
     let words: Vec<&str> = text.split(' ').collect();
     let at = form.carrier(words.len());
-    if form.is_verbal() && words.len() > 1 && !input.language.verb_particles().contains(&words[1]) {
+    if !form.fits(&words, input.language.verb_particles()) {
         return None;
     }
     let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();

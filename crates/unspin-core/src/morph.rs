@@ -49,11 +49,18 @@ impl Form {
     }
 
     /// Whether this is one of a verb's forms.
-    pub fn is_verbal(self) -> bool {
+    fn is_verbal(self) -> bool {
         matches!(
             self,
             Form::Past | Form::Participle | Form::Gerund | Form::ThirdPerson
         )
+    }
+
+    /// Whether the phrase `words` can take this form: a phrase of several words takes a
+    /// verb's form only when its second word is one of `verb_particles` ("succeed in" ->
+    /// "succeeded in"; never "press release" -> "pressed release", "have been" -> "has been").
+    pub fn fits(self, words: &[&str], verb_particles: &[&str]) -> bool {
+        !self.is_verbal() || words.len() == 1 || verb_particles.contains(&words[1])
     }
 
     fn code(self) -> u8 {

@@ -512,8 +512,8 @@ fn other_forms(
 }
 
 /// The pair `spun` <- `original` (as words) with the word that carries `form` on each side
-/// replaced by `change` of it; `None` when `change` has no answer for a side, or a side of
-/// several words cannot take a verb's form (its second word is not one of `verb_particles`).
+/// replaced by `change` of it; `None` when `change` has no answer for a side, or a side cannot
+/// take the form ([`Form::fits`]).
 fn swap_inflected(
     spun: &[&str],
     original: &[&str],
@@ -521,10 +521,7 @@ fn swap_inflected(
     verb_particles: &[&str],
     change: impl Fn(&str) -> Option<String>,
 ) -> Option<(String, String)> {
-    let takes = |words: &[&str]| {
-        form == Form::Plural || words.len() == 1 || verb_particles.contains(&words[1])
-    };
-    if !takes(spun) || !takes(original) {
+    if !form.fits(spun, verb_particles) || !form.fits(original, verb_particles) {
         return None;
     }
     let (s_at, o_at) = (form.carrier(spun.len()), form.carrier(original.len()));
