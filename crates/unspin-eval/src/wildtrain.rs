@@ -168,6 +168,37 @@ impl Score {
 /// Per attested pair (lowercase): occurrences and how many were put back.
 type PairTally = HashMap<(String, String), (usize, usize)>;
 
+/// Occurrences and how many were put back, per [`coverage`] of their pair.
+type CoverageTally = std::collections::BTreeMap<&'static str, (usize, usize)>;
+
+/// A [`CoverageTally`] as JSON: per class, occurrences, put back and their share.
+fn coverage_report(tally: &CoverageTally) -> serde_json::Value {
+    tally
+        .iter()
+        .map(|(class, (n, r))| {
+            let share = *r as f64 / (*n).max(1) as f64;
+            (
+                (*class).to_owned(),
+                serde_json::json!({"occurrences": n, "put_back": r, "share": share}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Where the engine's candidates for an attested pair's differing words come from: `table`
+/// when a loaded spinner table offers the original, `thesaurus` when only the generic channel
+/// does, `none` when no candidate is the original. Separates what restore could not choose
+/// from what it was never offered.
+fn coverage(engine: &Engine, spun: &str, original: &str) -> &'static str {
+    let (s, o) = differing_words(&spun.to_lowercase(), &original.to_lowercase());
+    match engine.candidates(&s).iter().find(|c| *c.text == o) {
+        Some(c) if c.learned.is_some() => "table",
+        Some(_) => "thesaurus",
+        None => "none",
+    }
+}
+
 /// The words where an attested pair differs ("coinbase premium hole" <- "coinbase premium gap":
 /// "hole" <- "gap"): common leading and trailing words cut.
 fn differing_words(spun: &str, original: &str) -> (String, String) {
@@ -181,6 +212,7 @@ fn score(
     restorer: &Engine,
     page: &Page,
     tally: &mut PairTally,
+    by_coverage: &mut CoverageTally,
     scored: &mut Vec<crate::detect::Scored>,
 ) -> Score {
     let analysis = restorer.analyse(&page.text);
@@ -198,11 +230,15 @@ fn score(
         ..Default::default()
     };
     for (spun, original) in &page.evidence {
+        let class = coverage(restorer, spun, original);
         for (a, b) in occurrences(&page.text, spun) {
             s.occurrences += 1;
             let region = restored_region(&page.text, &r.changes, a, b);
             let put_back = region.to_lowercase().contains(&original.to_lowercase());
             s.restored += usize::from(put_back);
+            let c = by_coverage.entry(class).or_default();
+            c.0 += 1;
+            c.1 += usize::from(put_back);
             let t = tally
                 .entry((spun.to_lowercase(), original.to_lowercase()))
                 .or_default();
@@ -353,6 +389,11 @@ pub fn report(
     let mut folds = Vec::new();
     let (mut base_all, mut learned_all) = (Score::default(), Score::default());
     let (mut base_tally, mut tally) = (PairTally::new(), PairTally::new());
+    let (mut base_coverage, mut learned_coverage, mut rescored_coverage) = (
+        CoverageTally::new(),
+        CoverageTally::new(),
+        CoverageTally::new(),
+    );
     let mut with_candidate: HashMap<(String, String), bool> = HashMap::new();
     // Per fold and engine, the pages' and the clean texts' probabilities, for the AUC.
     let (mut base_scored, mut learned_scored) = (Vec::new(), Vec::new());
@@ -368,10 +409,28 @@ pub fn report(
         let rescored = rescorer.map(|r| learned.with_rescorer(r.clone()));
         let (mut b, mut l, mut r) = (Score::default(), Score::default(), Score::default());
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
-            b.add(score(&base, p, &mut base_tally, &mut base_scored));
-            l.add(score(&learned, p, &mut tally, &mut learned_scored));
+            b.add(score(
+                &base,
+                p,
+                &mut base_tally,
+                &mut base_coverage,
+                &mut base_scored,
+            ));
+            l.add(score(
+                &learned,
+                p,
+                &mut tally,
+                &mut learned_coverage,
+                &mut learned_scored,
+            ));
             if let Some(e) = &rescored {
-                r.add(score(e, p, &mut rescored_tally, &mut rescored_scored));
+                r.add(score(
+                    e,
+                    p,
+                    &mut rescored_tally,
+                    &mut rescored_coverage,
+                    &mut rescored_scored,
+                ));
             }
             for (spun, original) in &p.evidence {
                 let (s, o) = differing_words(&spun.to_lowercase(), &original.to_lowercase());
@@ -449,6 +508,8 @@ pub fn report(
         "style": style,
         "rescored_share": rescored_share,
         "occurrences_with_candidate": occurrences_with_candidate,
+        "by_coverage": {"generic": coverage_report(&base_coverage),
+            "learned": coverage_report(&learned_coverage)},
         "most_missed": missed,
         "generic_flagged": base_all.flagged,
         "learned_flagged": learned_all.flagged,
