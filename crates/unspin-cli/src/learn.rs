@@ -150,11 +150,16 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
                 match &index {
                     Some(index) => match analyse_with_index(&engine, index, &d.text) {
                         Ok(a) if a.copy_of.is_some() && a.check.verdict == Verdict::Spun => {
-                            let pairs: Vec<(String, String)> =
-                                a.pairs.into_iter().map(|p| (p.source, p.copy)).collect();
+                            let (mut pairs, mut widened) = (Vec::new(), Vec::new());
+                            for p in a.pairs {
+                                match p.harvested() {
+                                    Ok(pair) => pairs.push(pair),
+                                    Err(run) => widened.push(run),
+                                }
+                            }
                             let words = fingerprint::words(&d.text);
                             let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
-                            harvest.add_copy(&pairs, &norms);
+                            harvest.add_copy_widened(&pairs, &widened, &norms);
                         }
                         Ok(_) => learner.add_document(&d.text),
                         Err(e) => {

@@ -193,6 +193,57 @@ fn with_an_index_a_copy_teaches_the_pairs_it_swapped_against_its_source() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
 }
 
+/// A filler the copy inserted ("the most" -> "essentially the most") aligns as no
+/// substitution; it is learned with the aligned word beside it.
+#[test]
+fn with_an_index_a_filler_the_copy_inserted_is_learned_with_its_neighbour() {
+    let dir = scratch("filler");
+    let source = "City officials said on Tuesday that the council will open an inquiry into the \
+                  developer, the most important case of the year. The mayor's office declined to \
+                  comment, but a spokesperson said the war over housing in the town had gone on \
+                  for too long.\n\nResidents who have protested against the plan for weeks have \
+                  now written to the White House. \"We want a fair deal,\" one said.";
+    let copy = "City officers stated on Tuesday that the council will open an inquiry into the \
+                developer, essentially the most important case of the year. The mayor's workplace \
+                declined to remark, but a spokesperson stated the warfare over housing in the town \
+                had gone on for too lengthy.\n\nResidents who have protested in opposition to the \
+                plan for weeks have now written to the White Home. \"We want a fair deal,\" one \
+                stated.";
+    let sources = dir.join("sources.jsonl");
+    let line = serde_json::json!({"id": "inquiry", "text": source});
+    std::fs::write(&sources, format!("{line}\n")).unwrap();
+    let copy_file = dir.join("copy.txt");
+    std::fs::write(&copy_file, copy).unwrap();
+    let index = dir.join("index");
+    let added = unspin(&[
+        "index",
+        "add",
+        "--index",
+        index.to_str().unwrap(),
+        sources.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{added:?}");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--index",
+        index.to_str().unwrap(),
+        "--out",
+        dir.join("t.spinner").to_str().unwrap(),
+        copy_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["copies_aligned_with_their_source"], 1, "{report}");
+    let top = report["top_pairs"].as_array().unwrap();
+    let has = |spun: &str, original: &str| {
+        top.iter()
+            .any(|p| p["spun"] == spun && p["original"] == original)
+    };
+    assert!(has("essentially the", "the"), "{report}");
+    assert!(has("officers stated", "officials said"), "{report}");
+}
+
 #[test]
 fn attested_pairs_alone_make_a_table_that_restores_their_phrases() {
     let dir = scratch("attested");

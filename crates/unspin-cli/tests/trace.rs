@@ -301,3 +301,45 @@ fn asking_for_no_sources_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1..=100"), "{err}");
 }
+
+/// A word the copy inserted ("the most" -> "essentially the most") is listed among the pairs
+/// with the aligned word after it, and, in JSON, with the one before it too.
+#[test]
+fn pairs_list_a_word_the_copy_inserted_with_its_neighbours() {
+    let dir = scratch("inserted");
+    let index = dir.join("idx");
+    let source = "The council said on Tuesday that the inquiry into the developer is the most \
+                  important case of the year, and that the talks with residents would go on \
+                  until the end of the summer.";
+    let copy = "The council stated on Tuesday that the inquiry into the developer is essentially \
+                the most important case of the year, and that the talks with residents would go \
+                on until the end of the summer.";
+    let sources = dir.join("sources.jsonl");
+    let line = serde_json::json!({"id": "inquiry", "text": source});
+    std::fs::write(&sources, format!("{line}\n")).unwrap();
+    let copy_file = dir.join("copy.txt");
+    std::fs::write(&copy_file, copy).unwrap();
+    let idx = index.to_str().unwrap();
+    assert!(
+        unspin(&["index", "add", sources.to_str().unwrap(), "--index", idx])
+            .status
+            .success()
+    );
+    let out = unspin(&[
+        "trace",
+        "--json",
+        "--pairs",
+        "--index",
+        idx,
+        copy_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs = v["sources"][0]["pairs"].as_array().unwrap();
+    let inserted = serde_json::json!({"source": "the", "copy": "essentially the",
+        "widened_left": ["is", "is essentially"]});
+    assert!(pairs.contains(&inserted), "{pairs:?}");
+    // A substitution has no widened side.
+    let said = serde_json::json!({"source": "said", "copy": "stated"});
+    assert!(pairs.contains(&said), "{pairs:?}");
+}

@@ -352,7 +352,8 @@ pub fn differing_runs(copy: &[Word], source: &[Word], p: &Passage) -> Vec<Edit> 
 
 /// Word pairs that differ inside aligned passages: (source words, copy words), from a
 /// word-level edit alignment of each passage. These are the substitutions a spinner made (or
-/// that restoration could not undo); insertions and deletions are left out.
+/// that restoration could not undo); insertions and deletions are left out (see
+/// [`widened_runs`]).
 pub fn differing_pairs(
     copy: &[Word],
     source: &[Word],
@@ -367,6 +368,72 @@ pub fn differing_pairs(
                 phrase(&source[e.source_first..e.source_end]),
                 phrase(&copy[e.copy_first..e.copy_end]),
             )
+        })
+        .collect()
+}
+
+/// A run one side of an aligned passage left empty (words the copy inserted, or left out),
+/// as pairs a spinner's table could key it by: the run with the aligned word on its right, and
+/// with the one on its left, each `(source words, copy words)`. A table writes "the most" as
+/// "essentially the most", which aligns as "essentially" inserted before "the": the pair
+/// widened right ("the" -> "essentially the") restores it, the one widened left ("is" -> "is
+/// essentially") only where "is" came before; "summer" -> "summer time" is the other way
+/// round. Which side a table keys shows only across copies
+/// ([`crate::spinner::PairHarvest::add_copy_widened`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WidenedRun {
+    /// The run with the aligned word after it.
+    pub right: (String, String),
+    /// The run with the aligned word before it.
+    pub left: (String, String),
+}
+
+/// The [`WidenedRun`] of `e` inside `p`, when one side of `e` is empty and both sides of it
+/// have an aligned word inside the passage (a one-sided run at a passage's edge is where the
+/// passage was cut, not an edit).
+pub fn widened_run(copy: &[Word], source: &[Word], p: &Passage, e: &Edit) -> Option<WidenedRun> {
+    let inside = e.copy_first > p.copy_first
+        && e.source_first > p.source_first
+        && e.copy_end < p.copy_end
+        && e.source_end < p.source_end;
+    inside.then(|| widen(copy, source, e)).flatten()
+}
+
+/// The [`WidenedRun`] of `e` when one side of it is empty and both texts have a word before
+/// and after it; the caller knows those words are aligned (`e` lies inside a passage, as
+/// [`widened_run`] checks).
+pub fn widen(copy: &[Word], source: &[Word], e: &Edit) -> Option<WidenedRun> {
+    let one_sided = (e.copy_first == e.copy_end) != (e.source_first == e.source_end);
+    let beside = e.copy_first > 0
+        && e.source_first > 0
+        && e.copy_end < copy.len()
+        && e.source_end < source.len();
+    if !one_sided || !beside {
+        return None;
+    }
+    let pair = |s: std::ops::Range<usize>, c: std::ops::Range<usize>| {
+        (phrase(&source[s]), phrase(&copy[c]))
+    };
+    Some(WidenedRun {
+        right: pair(
+            e.source_first..e.source_end + 1,
+            e.copy_first..e.copy_end + 1,
+        ),
+        left: pair(
+            e.source_first - 1..e.source_end,
+            e.copy_first - 1..e.copy_end,
+        ),
+    })
+}
+
+/// The [`WidenedRun`]s inside aligned passages, in order: what [`differing_pairs`] leaves out.
+pub fn widened_runs(copy: &[Word], source: &[Word], passages: &[Passage]) -> Vec<WidenedRun> {
+    passages
+        .iter()
+        .flat_map(|p| {
+            differing_runs(copy, source, p)
+                .into_iter()
+                .filter_map(move |e| widened_run(copy, source, p, &e))
         })
         .collect()
 }
@@ -422,6 +489,42 @@ mod tests {
             pairs,
             vec![pair("officials", "officers"), pair("end", "finish")]
         );
+    }
+
+    /// A spinner's filler ("most" -> "essentially the most") aligns as a word inserted before
+    /// "the": it is offered widened both ways, and a run cut at a passage's edge is not.
+    #[test]
+    fn an_inserted_word_is_offered_with_its_neighbour_on_each_side() {
+        let source = words(
+            "officials said it is the most important vote of the year and the talks would go on",
+        );
+        let copy = words(
+            "officers said it is essentially the most important vote of the year and the talks \
+             would go on",
+        );
+        let passages = align(&copy, &source);
+        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        assert_eq!(
+            widened_runs(&copy, &source, &passages),
+            vec![WidenedRun {
+                right: pair("the", "essentially the"),
+                left: pair("is", "is essentially"),
+            }]
+        );
+        // The substitutions are as before: the insertion is no substitution.
+        assert_eq!(
+            differing_pairs(&copy, &source, &passages),
+            vec![pair("officials", "officers")]
+        );
+        // The same run at the passage's first word has no aligned word before it.
+        let p = &passages[0];
+        let at_edge = Edit {
+            copy_first: p.copy_first,
+            copy_end: p.copy_first + 1,
+            source_first: p.source_first,
+            source_end: p.source_first,
+        };
+        assert_eq!(widened_run(&copy, &source, p, &at_edge), None);
     }
 
     /// Every other word swapped leaves no shared shingle for a whole sentence: `align` splits

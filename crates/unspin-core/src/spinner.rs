@@ -687,9 +687,18 @@ pub const MAX_HARVESTED_WORDS: usize = 4;
 /// Per written phrase it counts its occurrences in the copies that show it spun at least once
 /// and, per original, the occurrences and copies where it stood for that original; the rest of
 /// its occurrences in those copies were the author's own words (the table's `kept`).
+///
+/// Words a copy inserted ("essentially" in "essentially the most") come as a
+/// [`WidenedRun`](crate::fingerprint::WidenedRun): the run with the word on its right or on
+/// its left. Each run is counted as the one of its two sides that more copies show (the right
+/// one on a tie): a table that keys "the" -> "essentially the" shows it in every copy, while
+/// the word before the run varies. Memory grows with the distinct phrases and runs, not with
+/// the copies.
 #[derive(Clone, Debug, Default)]
 pub struct PairHarvest {
     phrases: BTreeMap<String, HarvestedPhrase>,
+    /// Per widened run, `[right, left]` each `(original, written)`.
+    widened: BTreeMap<[(String, String); 2], WidenedTally>,
     copies: usize,
 }
 
@@ -701,38 +710,90 @@ struct HarvestedPhrase {
     originals: BTreeMap<String, (u32, u32)>,
 }
 
+/// What the copies showed of one widened run.
+#[derive(Clone, Copy, Debug, Default)]
+struct WidenedTally {
+    /// Copies that showed it.
+    copies: u32,
+    /// Its occurrences in them.
+    spun: u32,
+    /// Occurrences of each side's written phrase in those copies, `[right, left]`.
+    written: [u32; 2],
+}
+
+/// Whether a harvested pair is short enough to be a spinner's table entry.
+fn harvestable((original, written): &(String, String)) -> bool {
+    let long = |p: &str| p.split(' ').count() > MAX_HARVESTED_WORDS;
+    !original.is_empty() && !written.is_empty() && !long(original) && !long(written)
+}
+
+impl HarvestedPhrase {
+    /// Counts one copy in which the phrase stood for `originals` (occurrences each) and was
+    /// written `written` times in all.
+    fn add_copy<'a>(&mut self, originals: impl IntoIterator<Item = (&'a str, u32)>, written: u32) {
+        let mut spun = 0;
+        for (original, n) in originals {
+            let slot = self.originals.entry(original.to_owned()).or_default();
+            slot.0 += 1;
+            slot.1 += n;
+            spun += n;
+        }
+        self.documents += 1;
+        // At least the spun occurrences, even if tokenisation counted fewer.
+        self.occurrences += written.max(spun);
+    }
+}
+
 impl PairHarvest {
     /// Adds one copy's pairs, `(original, written)` (lowercase, single spaces), with the
     /// copy's normalised words (`words`, to count every occurrence of a written phrase).
     /// Pairs longer than [`MAX_HARVESTED_WORDS`] on either side are left out.
     pub fn add_copy(&mut self, pairs: &[(String, String)], words: &[&str]) {
+        self.add_copy_widened(pairs, &[], words);
+    }
+
+    /// [`PairHarvest::add_copy`] with the copy's runs that one side left empty
+    /// ([`crate::fingerprint::widened_runs`]; each side `(source, copy)`, the original first,
+    /// as in `pairs`).
+    pub fn add_copy_widened(
+        &mut self,
+        pairs: &[(String, String)],
+        widened: &[crate::fingerprint::WidenedRun],
+        words: &[&str],
+    ) {
         let mut seen: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
-        for (original, written) in pairs {
-            let long = |p: &str| p.split(' ').count() > MAX_HARVESTED_WORDS;
-            if original.is_empty() || written.is_empty() || long(original) || long(written) {
-                continue;
-            }
+        for (original, written) in pairs.iter().filter(|p| harvestable(p)) {
             *seen
                 .entry(written)
                 .or_default()
                 .entry(original)
                 .or_default() += 1;
         }
-        if seen.is_empty() {
+        let mut runs: BTreeMap<[&(String, String); 2], u32> = BTreeMap::new();
+        for w in widened {
+            if harvestable(&w.right) && harvestable(&w.left) {
+                *runs.entry([&w.right, &w.left]).or_default() += 1;
+            }
+        }
+        if seen.is_empty() && runs.is_empty() {
             return;
         }
         self.copies += 1;
         for (written, originals) in seen {
-            let spun: u32 = originals.values().sum();
-            let phrase = self.phrases.entry(written.to_owned()).or_default();
-            phrase.documents += 1;
-            // At least the spun occurrences, even if tokenisation counted fewer.
-            phrase.occurrences += occurrences(words, written).max(spun);
-            for (original, n) in originals {
-                let slot = phrase.originals.entry(original.to_owned()).or_default();
-                slot.0 += 1;
-                slot.1 += n;
-            }
+            self.phrases
+                .entry(written.to_owned())
+                .or_default()
+                .add_copy(originals, occurrences(words, written));
+        }
+        for ([right, left], n) in runs {
+            let tally = self
+                .widened
+                .entry([right.clone(), left.clone()])
+                .or_default();
+            tally.copies += 1;
+            tally.spun += n;
+            tally.written[0] += occurrences(words, &right.1);
+            tally.written[1] += occurrences(words, &left.1);
         }
     }
 
@@ -744,11 +805,46 @@ impl PairHarvest {
     /// The table: every pair seen in at least `min_documents` copies, its share the share of
     /// the written phrase's occurrences that stood for it.
     pub fn into_table(self, family: &str, min_documents: u32) -> SpinnerTable {
+        let PairHarvest {
+            mut phrases,
+            widened,
+            ..
+        } = self;
+        // Copies showing each pair, as a substitution or as either side of a widened run (a
+        // copy that shows it both ways counts twice: a tie-break, not a table figure).
+        let mut support: BTreeMap<(String, String), u32> = BTreeMap::new();
+        for (written, p) in &phrases {
+            for (original, (docs, _)) in &p.originals {
+                *support
+                    .entry((original.clone(), written.clone()))
+                    .or_default() += docs;
+            }
+        }
+        for (sides, tally) in &widened {
+            for side in sides {
+                *support.entry(side.clone()).or_default() += tally.copies;
+            }
+        }
+        let support_of = |p: &(String, String)| support.get(p).copied().unwrap_or(0);
+        for ([right, left], tally) in widened {
+            let (side, written) = if support_of(&left) > support_of(&right) {
+                (left, tally.written[1])
+            } else {
+                (right, tally.written[0])
+            };
+            let (original, phrase) = side;
+            // All of the run's copies at once: the sums of what each would add (each copy
+            // writes the phrase at least as often as it showed it spun).
+            let p = phrases.entry(phrase).or_default();
+            p.add_copy([(original.as_str(), tally.spun)], written);
+            p.documents += tally.copies - 1;
+            p.originals.get_mut(&original).expect("just added").0 += tally.copies - 1;
+        }
         let mut table = SpinnerTable {
             family: family.to_owned(),
             ..Default::default()
         };
-        for (written, p) in self.phrases {
+        for (written, p) in phrases {
             let total = p.occurrences.max(1) as f32;
             let mut originals: Vec<LearnedOriginal> = p
                 .originals

@@ -369,6 +369,63 @@ fn harvested_pairs_become_a_table_whose_kept_share_counts_the_authors_own_uses()
     assert_eq!(one.into_table("t", 2).pairs(), 0);
 }
 
+/// A filler a copy inserted is counted on the side of it that the copies agree on: the
+/// word after "essentially" is always "the", the word before it varies; "time" always
+/// follows "summer".
+#[test]
+fn an_inserted_run_is_harvested_on_the_side_the_copies_agree_on() {
+    use unspin_core::fingerprint::WidenedRun;
+    use unspin_core::spinner::PairHarvest;
+    let pair = |o: &str, s: &str| (o.to_owned(), s.to_owned());
+    let run = |right: (String, String), left: (String, String)| WidenedRun { right, left };
+    let mut harvest = PairHarvest::default();
+    for before in ["is", "was", "are"] {
+        let widened = [
+            run(
+                pair("the", "essentially the"),
+                pair(before, &format!("{before} essentially")),
+            ),
+            run(
+                pair(before, &format!("time {before}")),
+                pair("summer", "summer time"),
+            ),
+        ];
+        let words = [
+            before,
+            "essentially",
+            "the",
+            "most",
+            "summer",
+            "time",
+            before,
+        ];
+        harvest.add_copy_widened(&[pair("price", "worth")], &widened, &words);
+    }
+    assert_eq!(harvest.copies(), 3);
+    let table = harvest.into_table("t", 2);
+    let original = |written: &str| {
+        table.entries.get(written).map(|e| {
+            assert_eq!(e.documents, 3.0, "{e:?}");
+            e.originals[0].original.clone()
+        })
+    };
+    assert_eq!(original("essentially the").as_deref(), Some("the"));
+    assert_eq!(original("summer time").as_deref(), Some("summer"));
+    assert_eq!(original("worth").as_deref(), Some("price"));
+    // The sides the copies do not agree on are not entries.
+    assert_eq!(table.pairs(), 3, "{table:?}");
+    // One copy alone: a tie, taken on the right.
+    let mut one = PairHarvest::default();
+    one.add_copy_widened(
+        &[],
+        &[run(pair("new", "brand new"), pair("a", "a brand"))],
+        &["a", "brand", "new"],
+    );
+    let table = one.into_table("t", 1);
+    assert!(table.entries.contains_key("brand new"), "{table:?}");
+    assert_eq!(table.pairs(), 1);
+}
+
 #[test]
 fn attested_pairs_parse_like_a_readers_notes_and_leave_out_what_is_not_a_pair() {
     use unspin_core::spinner::parse_attested_pair;

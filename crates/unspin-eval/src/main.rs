@@ -663,8 +663,9 @@ fn main() -> Result<()> {
                 );
                 let passages = unspin_core::fingerprint::align(&c, &o);
                 let pairs = unspin_core::fingerprint::differing_pairs(&c, &o, &passages);
+                let widened = unspin_core::fingerprint::widened_runs(&c, &o, &passages);
                 let norms: Vec<&str> = c.iter().map(|w| w.norm.as_str()).collect();
-                harvest.add_copy(&pairs, &norms);
+                harvest.add_copy_widened(&pairs, &widened, &norms);
             }
             let table = harvest.into_table("simulated", 1);
             let mut with_pairs = Model::open(&args.model)?;

@@ -336,19 +336,10 @@ pub fn follow(
                 .any(|m| kept(m) && m.start >= from && m.end <= to)
     };
     let edits: Vec<Edit> = edits.into_iter().filter(|e| !template_in_gap(e)).collect();
-    let join = |w: &[Word]| {
-        w.iter()
-            .map(|w| w.norm.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    // `runs` left out the one-sided runs at a passage's edge, so every run here is an edit.
     let pairs: Vec<WordPair> = edits
         .iter()
-        .filter(|e| e.copy_end > e.copy_first && e.source_end > e.source_first)
-        .map(|e| WordPair {
-            source: join(&best.candidate.words[e.source_first..e.source_end]),
-            copy: join(&words[e.copy_first..e.copy_end]),
-        })
+        .filter_map(|e| WordPair::of_edit(words, &best.candidate.words, e))
         .collect();
     let copy = copy_of(best, &edits, longer);
     let short = edits.iter().filter(|e| spinner_sized(e)).count();

@@ -4,7 +4,7 @@
 //! the best candidates passage by passage.
 
 use serde::Serialize;
-use unspin_core::fingerprint::{self, Passage, Word};
+use unspin_core::fingerprint::{self, Edit, Passage, Word};
 use unspin_core::restore::{Change, Restoration};
 use unspin_core::Engine;
 
@@ -36,6 +36,47 @@ pub struct WordPair {
     pub source: String,
     /// Copy words.
     pub copy: String,
+    /// Where one side has no words here (the copy inserted "essentially" before "the most"):
+    /// `source` and `copy` are the run with the aligned word after it ("the" -> "essentially
+    /// the"), and this is the run with the aligned word before it, `(source, copy)` ("is" ->
+    /// "is essentially"). Which of the two a spinner's table keys shows across copies (see
+    /// [`fingerprint::WidenedRun`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widened_left: Option<(String, String)>,
+}
+
+impl WordPair {
+    /// The pair of an edit inside an aligned passage: the two runs of a substitution, or a
+    /// one-sided run widened by its aligned neighbours (see [`fingerprint::widen`]; the
+    /// caller knows the edit is inside its passage). `None` for a one-sided run with no word
+    /// on one of its sides.
+    pub fn of_edit(copy: &[Word], source: &[Word], e: &Edit) -> Option<WordPair> {
+        if e.copy_end > e.copy_first && e.source_end > e.source_first {
+            return Some(WordPair {
+                source: fingerprint::phrase(&source[e.source_first..e.source_end]),
+                copy: fingerprint::phrase(&copy[e.copy_first..e.copy_end]),
+                widened_left: None,
+            });
+        }
+        let run = fingerprint::widen(copy, source, e)?;
+        Some(WordPair {
+            source: run.right.0,
+            copy: run.right.1,
+            widened_left: Some(run.left),
+        })
+    }
+
+    /// The pair as a spinner table harvest takes it: `(original, written)`, or the widened
+    /// run ([`unspin_core::spinner::PairHarvest::add_copy_widened`]).
+    pub fn harvested(self) -> Result<(String, String), fingerprint::WidenedRun> {
+        match self.widened_left {
+            None => Ok((self.source, self.copy)),
+            Some(left) => Err(fingerprint::WidenedRun {
+                right: (self.source, self.copy),
+                left,
+            }),
+        }
+    }
 }
 
 /// One candidate source.
@@ -589,14 +630,21 @@ fn align_candidates(
                 ..p.clone()
             };
             if pairs {
+                let (copy, passage) = (&input_words, &input_passage);
+                // A one-sided run at the passage's edge is where it was cut, not an edit. Words
+                // the copy seems to lack are left out too: where search alone found the source,
+                // there is no restoration to show a template (`{who have}`, whose words are not
+                // fingerprinted) between them, and a spinner's fillers are words it adds.
+                let cut = |e: &Edit| {
+                    e.copy_end == e.copy_first
+                        || (e.source_end == e.source_first
+                            && fingerprint::widened_run(copy, source_words, passage, e).is_none())
+                };
                 word_pairs.extend(
-                    fingerprint::differing_pairs(
-                        &input_words,
-                        source_words,
-                        std::slice::from_ref(&input_passage),
-                    )
-                    .into_iter()
-                    .map(|(source, copy)| WordPair { source, copy }),
+                    fingerprint::differing_runs(copy, source_words, passage)
+                        .iter()
+                        .filter(|e| !cut(e))
+                        .filter_map(|e| WordPair::of_edit(copy, source_words, e)),
                 );
             }
             input_passages.push(input_passage);
