@@ -556,6 +556,93 @@ mod tests {
         t
     }
 
+    /// Written phrases and originals drawn from words the test morphology below inflects,
+    /// a particle and a word it does not know, one to three words long.
+    fn phrase() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let word = prop::sample::select(vec![
+            "sell",
+            "sold",
+            "selling",
+            "sells",
+            "promote",
+            "promoting",
+            "promotes",
+            "trader",
+            "traders",
+            "merchant",
+            "merchants",
+            "set",
+            "sets",
+            "off",
+            "be",
+            "is",
+            "been",
+            "xyz",
+        ]);
+        prop::collection::vec(word, 1..=3).prop_map(|w| w.join(" "))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever a table holds, its forms never outrank a pair it holds as written, never
+        /// claim more than the largest ratio, and tell check nothing.
+        #[test]
+        fn the_forms_of_any_table_keep_the_index_invariants(
+            rows in proptest::collection::vec(
+                (phrase(), 0.0f32..20.0, 0.0f32..1.0, phrase(), 0.0f32..1.0, proptest::bool::ANY),
+                0..12,
+            ),
+        ) {
+            let morph = Morphology::parse(
+                "promote,verb,promoted,promoted,promoting,promotes\n\
+                 sell,verb,sold,sold,selling,sells\n\
+                 merchant,noun,merchants\ntrader,noun,traders\n\
+                 set,verb,set,set,setting,sets\nbe,verb,was,been,being,is\n",
+                "",
+            );
+            let mut t = SpinnerTable::default();
+            for (spun, docs, kept, original, share, attested) in rows {
+                let e = t.entries.entry(spun).or_insert(PhraseEntry {
+                    documents: docs,
+                    kept,
+                    originals: Vec::new(),
+                    attested,
+                });
+                e.originals.push(LearnedOriginal { original, documents: docs * share, share });
+            }
+            let mut index = SpinnerIndex::default();
+            index.add(&t);
+            let probes: Vec<String> = t
+                .entries
+                .keys()
+                .cloned()
+                .chain(["sold", "sells", "merchant", "set off", "sets off", "is", "been"].map(String::from))
+                .collect();
+            let tells: Vec<(f32, f32, bool)> = probes
+                .iter()
+                .map(|p| (index.tell(p), index.tell_attested(p), index.replaces(p)))
+                .collect();
+            index.add_inflections(&t, &morph, &["off"]);
+            for (p, before) in probes.iter().zip(&tells) {
+                let after = (index.tell(p), index.tell_attested(p), index.replaces(p));
+                proptest::prop_assert_eq!(&after, before, "{}", p);
+                for c in index.learned(p) {
+                    proptest::prop_assert!(c.log_ratio.is_finite() && c.log_ratio <= MAX_LEARNED_RATIO);
+                }
+            }
+            for (spun, e) in &t.entries {
+                if e.originals.iter().any(|o| o.share >= MIN_SHARE) {
+                    proptest::prop_assert!(
+                        index.learned(spun).iter().all(|c| !c.inflected),
+                        "{} {:?}", spun, index.learned(spun)
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_table_survives_its_file_and_a_flipped_byte_is_refused() {
         let t = table(
