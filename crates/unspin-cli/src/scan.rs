@@ -31,7 +31,8 @@ pub(crate) struct Args {
     summary: Option<PathBuf>,
     /// With --index: write, for each copy restored from its source, the word pairs it swapped
     /// against the source (JSON Lines: the record, the source's id, the pairs as source ->
-    /// copy): a spinner's table as a crawl shows it.
+    /// copy; words the copy inserted come with the aligned word after them, and in
+    /// `widened_left` with the one before): a spinner's table as a crawl shows it.
     #[arg(long, requires = "index")]
     pairs_out: Option<PathBuf>,
     /// JSON Lines field holding the text.
@@ -108,13 +109,8 @@ pub(crate) fn run(model: &ModelChoice, options: &Args) -> Result<Outcome> {
         out.write_all(b"\n")?;
         if let (Some(w), ScanOutcome::Report(r)) = (pairs_out.as_mut(), o) {
             if let (Some(source), false) = (&r.source, r.pairs.is_empty()) {
-                let pairs: Vec<serde_json::Value> = r
-                    .pairs
-                    .iter()
-                    .map(|(s, c)| serde_json::json!({"source": s, "copy": c}))
-                    .collect();
                 let line = serde_json::json!({"record": r.at, "id": r.id, "url": r.url,
-                    "source": source.id, "pairs": pairs});
+                    "source": source.id, "pairs": r.pairs});
                 serde_json::to_writer(&mut *w, &line)?;
                 w.write_all(b"\n")?;
             }

@@ -81,10 +81,10 @@ pub struct DocumentReport {
     /// Bottom-k sketch of the restored text, for families (spun documents only).
     #[serde(skip)]
     pub sketch: Vec<u64>,
-    /// Word pairs (source, copy) the document swapped against the source it follows (with
-    /// an index; `scan --pairs-out`).
+    /// Word pairs the document swapped against the source it follows (with an index; `scan
+    /// --pairs-out`), words it inserted widened as [`unspin_index::trace::WordPair`] says.
     #[serde(skip)]
-    pub pairs: Vec<(String, String)>,
+    pub pairs: Vec<unspin_index::trace::WordPair>,
 }
 
 impl DocumentReport {
@@ -289,11 +289,7 @@ impl<'a> Analyser<'a> {
                                 coverage: round3(s.coverage),
                                 rewritten_share: share,
                             });
-                        report.pairs = followed
-                            .pairs
-                            .into_iter()
-                            .map(|p| (p.source, p.copy))
-                            .collect();
+                        report.pairs = followed.pairs;
                         followed.restoration.text
                     }
                     Err(e) => {
