@@ -61,14 +61,10 @@ pub(crate) struct Args {
     attested_prior: f32,
 }
 
-/// The table of the attested pairs in `paths` (see [`Args::attested`]) and how many documents
-/// gave at least one pair.
-fn attested_table(paths: &[PathBuf], family: &str, prior: f32) -> Result<(SpinnerTable, usize)> {
-    let mut pairs = AttestedPairs::new(AttestedSplit {
-        prior_documents: prior,
-        ..AttestedSplit::default()
-    });
-    let mut documents = 0;
+/// The attested pairs in `paths` (see [`Args::attested`]), one list per document that gave
+/// at least one pair.
+fn read_attested(paths: &[PathBuf]) -> Result<Vec<Vec<(String, String)>>> {
+    let mut documents = Vec::new();
     for path in paths {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read attested pairs {}", path.display()))?;
@@ -78,12 +74,11 @@ fn attested_table(paths: &[PathBuf], family: &str, prior: f32) -> Result<(Spinne
             }
             let parsed = parse_attested_line(line);
             if !parsed.is_empty() {
-                documents += 1;
-                pairs.add_document(&parsed);
+                documents.push(parsed);
             }
         }
     }
-    if !paths.is_empty() && documents == 0 {
+    if !paths.is_empty() && documents.is_empty() {
         bail!(
             "no `spun<-original` pair in the attested files ({})",
             paths
@@ -93,7 +88,26 @@ fn attested_table(paths: &[PathBuf], family: &str, prior: f32) -> Result<(Spinne
                 .join(", ")
         );
     }
-    Ok((pairs.into_table(family), documents))
+    Ok(documents)
+}
+
+/// The table of attested `documents`; the word-by-word split leaves out pairs of two words
+/// the model finds very common (see [`AttestedPairs::add_document_with`]).
+fn attested_table(
+    documents: &[Vec<(String, String)>],
+    model: &unspin_core::Model,
+    family: &str,
+    prior: f32,
+) -> SpinnerTable {
+    let mut pairs = AttestedPairs::new(AttestedSplit {
+        prior_documents: prior,
+        ..AttestedSplit::default()
+    });
+    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
+    for document in documents {
+        pairs.add_document_with(document, |w| model.is_common(w, floor));
+    }
+    pairs.into_table(family)
 }
 
 /// Learns a table from the inputs and writes it.
@@ -104,11 +118,17 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     // Read first: a bad attested file should fail before the slow part.
-    let (attested, attested_documents) =
-        attested_table(&options.attested, &options.family, options.attested_prior)?;
+    let attested_pairs = read_attested(&options.attested)?;
+    let attested_documents = attested_pairs.len();
     // Learning decodes every page many times over: much text for the language model.
     let mut model = load_model(model)?;
     unspin_model::prepare_for_much_text(&mut model);
+    let attested = attested_table(
+        &attested_pairs,
+        &model,
+        &options.family,
+        options.attested_prior,
+    );
     let model = std::sync::Arc::new(model);
     let index = options
         .index

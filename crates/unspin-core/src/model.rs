@@ -190,6 +190,15 @@ impl Model {
         }
     }
 
+    /// Whether every word of a normalised phrase is known to the language model at least
+    /// this likely (unigram natural-log probability, as
+    /// [`crate::weights::Params::common_word_logprob`]): "in", "to", "more".
+    pub fn is_common(&self, phrase: &str, floor: f32) -> bool {
+        self.lm_words(phrase)
+            .iter()
+            .all(|w| w.is_some_and(|id| self.lm.unigram(id) >= floor))
+    }
+
     /// LM tokens of a normalised phrase.
     pub fn lm_words(&self, phrase: &str) -> LmWords {
         crate::lm::lm_words(self.lm.as_ref(), self.language.as_ref(), phrase)

@@ -1022,6 +1022,12 @@ pub struct AttestedPairs {
     split: AttestedSplit,
 }
 
+/// Unigram natural-log probability at and above which [`AttestedPairs::add_document_with`]'s
+/// callers call a word very common: in the default model's trigram, the prepositions and
+/// pronouns ("on" -5.1, "as" -5.5, "from" -5.8, "by" -6.2) are above it and content words ("new"
+/// and "year" -6.8, "price" -8.8) below. Set by reading those unigrams, not by a measurement.
+pub const SPLIT_COMMON_LOGPROB: f32 = -6.5;
+
 /// One `spun<-original` attestation, lowercase with single spaces, or `None` when it is not a
 /// plain pair of phrases (alternatives such as `price/value`, notes in brackets, spintax,
 /// identical sides or sides longer than [`MAX_HARVESTED_WORDS`]).
@@ -1057,6 +1063,15 @@ impl AttestedPairs {
     /// Adds one document's attested pairs, `(spun, original)` as [`parse_attested_pair`]
     /// gives them; a pair named twice in one document counts once.
     pub fn add_document(&mut self, pairs: &[(String, String)]) {
+        self.add_document_with(pairs, |_| false);
+    }
+
+    /// [`AttestedPairs::add_document`], where the word-by-word split leaves out a pair of two
+    /// words that `common` says are very common ([`crate::Model::is_common`] at
+    /// [`SPLIT_COMMON_LOGPROB`]): "based on" <-
+    /// "according to" and "equivalent to" <- "such as" are the spinner's idioms, but "on" <-
+    /// "to" and "to" <- "as" are no pairs of its table, and in every text they would be noise.
+    pub fn add_document_with(&mut self, pairs: &[(String, String)], common: impl Fn(&str) -> bool) {
         let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
         for (spun, original) in pairs {
             seen.insert((spun.clone(), original.clone()));
@@ -1067,7 +1082,8 @@ impl AttestedPairs {
             seen.insert((s.to_owned(), o.to_owned()));
             let (sw, ow): (Vec<&str>, Vec<&str>) = (s.split(' ').collect(), o.split(' ').collect());
             if self.split.word_by_word && sw.len() == ow.len() && sw.len() > 1 {
-                for (a, b) in sw.iter().zip(&ow).filter(|(a, b)| a != b) {
+                let pairs = sw.iter().zip(&ow);
+                for (a, b) in pairs.filter(|(a, b)| a != b && !(common(a) && common(b))) {
                     seen.insert(((*a).to_owned(), (*b).to_owned()));
                 }
             }

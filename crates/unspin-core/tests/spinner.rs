@@ -450,6 +450,38 @@ fn attested_pairs_parse_like_a_readers_notes_and_leave_out_what_is_not_a_pair() 
     }
 }
 
+/// An idiom attested whole ("based on" <- "according to") is split word by word only where a
+/// word is not very common: "based" <- "according", never "on" <- "to".
+#[test]
+fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
+    use unspin_core::spinner::{AttestedPairs, AttestedSplit};
+    let pair = |s: &str, o: &str| (s.to_owned(), o.to_owned());
+    let model = unspin_core::Model::open(&unspin_testkit::default_model_path()).unwrap();
+    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
+    assert!(model.is_common("on to", floor) && !model.is_common("according", floor));
+    let document = [
+        pair("based on", "according to"),
+        pair("equivalent to", "such as"),
+    ];
+    let mut pairs = AttestedPairs::new(AttestedSplit::default());
+    pairs.add_document_with(&document, |w| model.is_common(w, floor));
+    let table = pairs.into_table("t");
+    let has = |s: &str, o: &str| {
+        table
+            .entries
+            .get(s)
+            .is_some_and(|e| e.originals.iter().any(|x| x.original == o))
+    };
+    assert!(has("based on", "according to") && has("equivalent to", "such as"));
+    assert!(has("based", "according") && has("equivalent", "such"));
+    assert!(!has("on", "to") && !has("to", "as"), "{table:?}");
+    // Without the predicate the split is as before.
+    let mut all = AttestedPairs::new(AttestedSplit::default());
+    all.add_document(&document);
+    let table = all.into_table("t");
+    assert!(table.entries.contains_key("on") && table.entries.contains_key("to"));
+}
+
 #[test]
 fn attested_pairs_teach_their_words_and_trust_a_pair_more_the_more_documents_attest_it() {
     use unspin_core::spinner::{AttestedPairs, AttestedSplit, SpinnerTable};

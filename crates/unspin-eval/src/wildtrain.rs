@@ -360,8 +360,9 @@ fn fold_model(
     let mut table = learn(generic, &train, learn_options(style, learning.set)?);
     if let Some(split) = learning.attested {
         let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
+        let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
         for p in pages.iter().filter(|p| p.fold != fold && p.style == style) {
-            pairs.add_document(&p.attested);
+            pairs.add_document_with(&p.attested, |w| generic.is_common(w, floor));
         }
         table.overlay(&pairs.into_table(style));
     }
