@@ -17,6 +17,44 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// `unspin index add` of `sources` (JSON Lines) into `dir/index`, then `unspin learn --json
+/// --index` of `copy`: the learn report.
+fn learn_with_index(
+    dir: &std::path::Path,
+    sources: &std::path::Path,
+    copy: &std::path::Path,
+) -> serde_json::Value {
+    let index = dir.join("index");
+    let added = unspin(&[
+        "index",
+        "add",
+        "--index",
+        index.to_str().unwrap(),
+        sources.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{added:?}");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--index",
+        index.to_str().unwrap(),
+        "--out",
+        dir.join("t.spinner").to_str().unwrap(),
+        copy.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether a learn report's top pairs hold `spun` <- `original`.
+fn has_pair(report: &serde_json::Value, spun: &str, original: &str) -> bool {
+    report["top_pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["spun"] == spun && p["original"] == original)
+}
+
 /// Spun copies of our own sentences: the spinner always writes "buying and selling" for
 /// "trading".
 fn write_spun_pages(dir: &std::path::Path) {
@@ -139,36 +177,19 @@ fn learning_from_nothing_readable_is_an_error() {
 fn with_an_index_a_copy_teaches_the_pairs_it_swapped_against_its_source() {
     let dir = scratch("index");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let index = dir.join("index");
-    let added = unspin(&[
-        "index",
-        "add",
-        "--index",
-        index.to_str().unwrap(),
-        root.join("examples/originals.jsonl").to_str().unwrap(),
-    ]);
-    assert!(added.status.success(), "{added:?}");
     let table = dir.join("t.spinner");
-    let out = unspin(&[
-        "learn",
-        "--json",
-        "--index",
-        index.to_str().unwrap(),
-        "--out",
-        table.to_str().unwrap(),
-        root.join("examples/spun-news.txt").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{out:?}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = learn_with_index(
+        &dir,
+        &root.join("examples/originals.jsonl"),
+        &root.join("examples/spun-news.txt"),
+    );
     assert_eq!(report["copies_aligned_with_their_source"], 1, "{report}");
-    let top = report["top_pairs"].as_array().unwrap();
-    let has = |spun: &str, original: &str| {
-        top.iter()
-            .any(|p| p["spun"] == spun && p["original"] == original)
-    };
     // Pairs only a source can tell: no thesaurus proposes "house" for "home" here.
-    assert!(has("officers stated", "officials said"), "{report}");
-    assert!(has("home", "house"), "{report}");
+    assert!(
+        has_pair(&report, "officers stated", "officials said"),
+        "{report}"
+    );
+    assert!(has_pair(&report, "home", "house"), "{report}");
     // Without an index the same copy is learned from its text alone: the aligned pairs are
     // not there.
     let plain = unspin(&[
@@ -214,34 +235,13 @@ fn with_an_index_a_filler_the_copy_inserted_is_learned_with_its_neighbour() {
     std::fs::write(&sources, format!("{line}\n")).unwrap();
     let copy_file = dir.join("copy.txt");
     std::fs::write(&copy_file, copy).unwrap();
-    let index = dir.join("index");
-    let added = unspin(&[
-        "index",
-        "add",
-        "--index",
-        index.to_str().unwrap(),
-        sources.to_str().unwrap(),
-    ]);
-    assert!(added.status.success(), "{added:?}");
-    let out = unspin(&[
-        "learn",
-        "--json",
-        "--index",
-        index.to_str().unwrap(),
-        "--out",
-        dir.join("t.spinner").to_str().unwrap(),
-        copy_file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{out:?}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = learn_with_index(&dir, &sources, &copy_file);
     assert_eq!(report["copies_aligned_with_their_source"], 1, "{report}");
-    let top = report["top_pairs"].as_array().unwrap();
-    let has = |spun: &str, original: &str| {
-        top.iter()
-            .any(|p| p["spun"] == spun && p["original"] == original)
-    };
-    assert!(has("essentially the", "the"), "{report}");
-    assert!(has("officers stated", "officials said"), "{report}");
+    assert!(has_pair(&report, "essentially the", "the"), "{report}");
+    assert!(
+        has_pair(&report, "officers stated", "officials said"),
+        "{report}"
+    );
 }
 
 #[test]

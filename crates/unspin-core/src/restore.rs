@@ -505,15 +505,9 @@ impl Restore<'_> {
                 .values()
                 .flat_map(|gains| gains.keys().map(String::as_str))
                 .collect();
-            let common = |text: &str| {
-                self.model
-                    .lm_words(text)
-                    .iter()
-                    .all(|w| w.is_some_and(|id| lm.unigram(id) >= params.common_word_logprob))
-            };
             let excluded: Set<String> = kept_phrases(sentences, &first.outputs, &wanted)
                 .into_iter()
-                .filter(|text| !common(text))
+                .filter(|text| !self.model.is_common(text, params.common_word_logprob))
                 .map(str::to_owned)
                 .collect();
             for gains in evidence.values_mut() {
