@@ -815,17 +815,22 @@ fn harvestable((original, written): &(String, String)) -> bool {
 }
 
 impl HarvestedPhrase {
-    /// Counts one copy in which the phrase stood for `originals` (occurrences each) and was
-    /// written `written` times in all.
-    fn add_copy<'a>(&mut self, originals: impl IntoIterator<Item = (&'a str, u32)>, written: u32) {
+    /// Counts `copies` copies in which the phrase stood for `originals` (occurrences each, in
+    /// all of them) and was written `written` times in all.
+    fn add_copies<'a>(
+        &mut self,
+        copies: u32,
+        originals: impl IntoIterator<Item = (&'a str, u32)>,
+        written: u32,
+    ) {
         let mut spun = 0;
         for (original, n) in originals {
             let slot = self.originals.entry(original.to_owned()).or_default();
-            slot.0 += 1;
+            slot.0 += copies;
             slot.1 += n;
             spun += n;
         }
-        self.documents += 1;
+        self.documents += copies;
         // At least the spun occurrences, even if tokenisation counted fewer.
         self.occurrences += written.max(spun);
     }
@@ -870,7 +875,7 @@ impl PairHarvest {
             self.phrases
                 .entry(written.to_owned())
                 .or_default()
-                .add_copy(originals, occurrences(words, written));
+                .add_copies(1, originals, occurrences(words, written));
         }
         for ([right, left], n) in runs {
             let tally = self
@@ -922,10 +927,11 @@ impl PairHarvest {
             let (original, phrase) = side;
             // All of the run's copies at once: the sums of what each would add (each copy
             // writes the phrase at least as often as it showed it spun).
-            let p = phrases.entry(phrase).or_default();
-            p.add_copy([(original.as_str(), tally.spun)], written);
-            p.documents += tally.copies - 1;
-            p.originals.get_mut(&original).expect("just added").0 += tally.copies - 1;
+            phrases.entry(phrase).or_default().add_copies(
+                tally.copies,
+                [(original.as_str(), tally.spun)],
+                written,
+            );
         }
         let mut table = SpinnerTable {
             family: family.to_owned(),
@@ -1068,9 +1074,9 @@ impl AttestedPairs {
 
     /// [`AttestedPairs::add_document`], where the word-by-word split leaves out a pair of two
     /// words that `common` says are very common ([`crate::Model::is_common`] at
-    /// [`SPLIT_COMMON_LOGPROB`]): "based on" <-
-    /// "according to" and "equivalent to" <- "such as" are the spinner's idioms, but "on" <-
-    /// "to" and "to" <- "as" are no pairs of its table, and in every text they would be noise.
+    /// [`SPLIT_COMMON_LOGPROB`]): "based on" <- "according to" and "equivalent to" <- "such
+    /// as" are the spinner's idioms, but "on" <- "to" and "to" <- "as" are no pairs of its
+    /// table, and in every text they would be noise.
     pub fn add_document_with(&mut self, pairs: &[(String, String)], common: impl Fn(&str) -> bool) {
         let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
         for (spun, original) in pairs {
