@@ -168,12 +168,20 @@ impl Score {
 /// Per attested pair (lowercase): occurrences and how many were put back.
 type PairTally = HashMap<(String, String), (usize, usize)>;
 
-/// Occurrences and how many were put back, per [`coverage`] of their pair.
-type CoverageTally = std::collections::BTreeMap<&'static str, (usize, usize)>;
+/// What an engine offered for the attested pairs ([`coverage`]).
+#[derive(Default)]
+struct CoverageTally {
+    /// Per class: occurrences and how many were put back.
+    by_class: std::collections::BTreeMap<&'static str, (usize, usize)>,
+    /// Per attested pair (lowercase): whether the original was among the candidates on some
+    /// page.
+    offered: HashMap<(String, String), bool>,
+}
 
-/// A [`CoverageTally`] as JSON: per class, occurrences, put back and their share.
+/// A [`CoverageTally`]'s classes as JSON: per class, occurrences, put back and their share.
 fn coverage_report(tally: &CoverageTally) -> serde_json::Value {
     tally
+        .by_class
         .iter()
         .map(|(class, (n, r))| {
             let share = *r as f64 / (*n).max(1) as f64;
@@ -231,12 +239,16 @@ fn score(
     };
     for (spun, original) in &page.evidence {
         let class = coverage(restorer, spun, original);
+        *by_coverage
+            .offered
+            .entry((spun.to_lowercase(), original.to_lowercase()))
+            .or_default() |= class != "none";
         for (a, b) in occurrences(&page.text, spun) {
             s.occurrences += 1;
             let region = restored_region(&page.text, &r.changes, a, b);
             let put_back = region.to_lowercase().contains(&original.to_lowercase());
             s.restored += usize::from(put_back);
-            let c = by_coverage.entry(class).or_default();
+            let c = by_coverage.by_class.entry(class).or_default();
             c.0 += 1;
             c.1 += usize::from(put_back);
             let t = tally
@@ -391,11 +403,10 @@ pub fn report(
     let (mut base_all, mut learned_all) = (Score::default(), Score::default());
     let (mut base_tally, mut tally) = (PairTally::new(), PairTally::new());
     let (mut base_coverage, mut learned_coverage, mut rescored_coverage) = (
-        CoverageTally::new(),
-        CoverageTally::new(),
-        CoverageTally::new(),
+        CoverageTally::default(),
+        CoverageTally::default(),
+        CoverageTally::default(),
     );
-    let mut with_candidate: HashMap<(String, String), bool> = HashMap::new();
     // Per fold and engine, the pages' and the clean texts' probabilities, for the AUC.
     let (mut base_scored, mut learned_scored) = (Vec::new(), Vec::new());
     // With a second language model: the learned engine again, deciding its close calls with
@@ -432,13 +443,6 @@ pub fn report(
                     &mut rescored_coverage,
                     &mut rescored_scored,
                 ));
-            }
-            for (spun, original) in &p.evidence {
-                let (s, o) = differing_words(&spun.to_lowercase(), &original.to_lowercase());
-                let known = learned.candidate_set(&s).contains(&o);
-                *with_candidate
-                    .entry((spun.to_lowercase(), original.to_lowercase()))
-                    .or_default() |= known;
             }
         }
         base_all.add(b);
@@ -482,6 +486,8 @@ pub fn report(
         .map(|f| f["learned"]["clean"]["flagged"].as_u64().unwrap_or(0))
         .max()
         .unwrap_or(0);
+    let offered =
+        |pair: &(String, String)| learned_coverage.offered.get(pair).copied().unwrap_or(false);
     // The pairs most often left as written, and whether the learned engine even offers
     // their original (a diagnostic: these pairs are never learned from).
     let mut missed: Vec<_> = tally.iter().filter(|(_, (n, r))| n > r).collect();
@@ -495,13 +501,13 @@ pub fn report(
                 "occurrences": n,
                 "put_back": r,
                 "generic_put_back": base_tally.get(&(s.clone(), o.clone())).map_or(0, |t| t.1),
-                "candidate": with_candidate.get(&(s.clone(), o.clone())).copied().unwrap_or(false),
+                "candidate": offered(&(s.clone(), o.clone())),
             })
         })
         .collect();
     let occurrences_with_candidate: usize = tally
         .iter()
-        .filter(|(k, _)| with_candidate.get(*k).copied().unwrap_or(false))
+        .filter(|(k, _)| offered(k))
         .map(|(_, (n, _))| n)
         .sum();
     let rescored_share = rescorer.map(|_| rescored_all.share());
