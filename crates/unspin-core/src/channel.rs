@@ -21,7 +21,7 @@ use crate::language::Language;
 use crate::lexicon::{source, Lexicon, PhraseId};
 use crate::lm::{lm_words, LanguageModel};
 use crate::morph::{Form, Morphology};
-use crate::spinner::{SpinnerIndex, SpinnerTable};
+use crate::spinner::{SpinnerIndex, SpinnerTable, SPINNER_CHOICE_LOG_RATIO};
 use crate::weights::{Params, Weights};
 
 /// What a channel may read when proposing: the model's shared data.
@@ -439,7 +439,18 @@ impl Channel for LearnedChannel {
         let spun_logprob = lm.phrase_logprob(&lm_words(lm, language, spun));
         for l in found {
             let words = lm_words(lm, language, &l.original);
-            let ratio = l.log_ratio + spun_logprob - lm.phrase_logprob(&words);
+            let mut ratio = l.log_ratio + spun_logprob - lm.phrase_logprob(&words);
+            // Dividing out the originals' frequencies holds when the table's kept share is
+            // right; for the spinner's own choices it is not. A deterministic spinner writes
+            // "earlier than" for every "before", yet the table, learned from few pages,
+            // keeps a share of contexts where the phrase reads as written ("earlier than
+            // expected"), and "before", some 200 times the commoner phrase, then cost the
+            // pair more than the paraphrase table's generic edge for the same words. For
+            // those pairs the table's word is taken: the spinner writes `spun` for the
+            // original at least as surely as it leaves `spun` alone.
+            if l.log_ratio >= SPINNER_CHOICE_LOG_RATIO {
+                ratio = ratio.max(0.0);
+            }
             let sources = if l.attested {
                 source::LEARNED | source::ATTESTED
             } else {

@@ -28,6 +28,13 @@ pub const SPINNER_FORMAT: u32 = 1;
 /// small sample is not infinitely sure.
 pub const MAX_LEARNED_RATIO: f32 = 4.0;
 
+/// Log-ratio (`ln share(o) - ln kept`, [`LearnedCandidate::log_ratio`]) at and above which a
+/// table reads a pair as the spinner's own choice: the written phrase stood for the original
+/// at least three times as often as it was the author's word. The channel does not put such
+/// a pair's `P(spun | original)` below `P(spun | spun)` (see
+/// [`crate::channel::LearnedChannel`]).
+pub const SPINNER_CHOICE_LOG_RATIO: f32 = 1.098_612_3; // ln 3
+
 /// One original a written phrase stood for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearnedOriginal {

@@ -558,3 +558,57 @@ fn attested_pairs_teach_their_words_and_trust_a_pair_more_the_more_documents_att
     whole.add_document(&[pair("coinbase premium hole", "coinbase premium gap")]);
     assert_eq!(whole.into_table("t").pairs(), 1);
 }
+
+/// A one-pair table: `spun` stood for `original` in `share` of its documents and was the
+/// author's own word in `kept` of them.
+fn one_pair(spun: &str, original: &str, share: f32, kept: f32) -> SpinnerTable {
+    let mut t = SpinnerTable {
+        family: "test".into(),
+        ..Default::default()
+    };
+    t.entries.insert(
+        spun.into(),
+        PhraseEntry {
+            documents: 20.0,
+            kept,
+            originals: vec![LearnedOriginal {
+                original: original.into(),
+                documents: 20.0 * share,
+                share,
+            }],
+            attested: false,
+        },
+    );
+    t
+}
+
+/// The learned candidate `original` of `spun` under `table`: its `ln P(spun | original) - ln
+/// P(spun | spun)`.
+fn learned_ratio(table: &SpinnerTable, spun: &str, original: &str) -> f32 {
+    with(table)
+        .candidates(spun)
+        .iter()
+        .find(|c| c.is_learned() && c.text == original)
+        .and_then(|c| c.learned)
+        .expect("the table's pair is a candidate")
+}
+
+#[test]
+fn the_spinners_own_choice_is_not_charged_for_its_original_being_common() {
+    // "before" is far commoner than "earlier than": dividing out the two phrases'
+    // frequencies would put the pair well below keeping the words as written.
+    let choice = learned_ratio(
+        &one_pair("earlier than", "before", 0.8, 0.2),
+        "earlier than",
+        "before",
+    );
+    assert!(choice >= 0.0, "the spinner's choice: {choice}");
+    // A phrase the table finds as often kept as spun is still an uncertain pair: there the
+    // frequencies are divided out as ever.
+    let unsure = learned_ratio(
+        &one_pair("earlier than", "before", 0.45, 0.45),
+        "earlier than",
+        "before",
+    );
+    assert!(unsure < -2.0, "an unsure pair: {unsure}");
+}
