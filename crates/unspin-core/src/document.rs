@@ -1,5 +1,5 @@
 //! A document prepared once for check and restore: its tokens, its sentences of words (each
-//! with its LM tokens and case) and every span's candidate originals, ranked.
+//! with its LM tokens) and every span's candidate originals, ranked.
 //!
 //! Candidates depend on the phrase alone, and a crawl repeats its vocabulary, so they are
 //! computed once per phrase and kept in a [`CandidateCache`] that an engine shares across
@@ -22,7 +22,6 @@ pub(crate) struct Unit {
     pub(crate) norm: compact_str::CompactString,
     /// LM tokens of the word as written (inline for one or two).
     pub(crate) lm: crate::candidates::CandidateLm,
-    pub(crate) case: Case,
     /// A leftover spinner template, read as its first choice.
     pub(crate) spintax: bool,
     /// Never part of a candidate span (see [`candidates::spans`]).
@@ -187,7 +186,6 @@ fn sentences(model: &Model, input: &str, tokens: &[text::Token]) -> Vec<Sentence
                     end: t.end,
                     norm: norm.into(),
                     lm: lm_tokens,
-                    case,
                     spintax,
                     fixed: spintax || matches!(case, Case::Upper | Case::Mixed),
                     number: t.kind == TokenKind::Number,
@@ -381,7 +379,6 @@ mod tests {
                     end: 0,
                     norm: compact_str::CompactString::default(),
                     lm: lm.iter().copied().collect(),
-                    case: Case::Lower,
                     spintax: false,
                     fixed: false,
                     number: false,

@@ -21,7 +21,7 @@ use crate::decode::{self, Arc, Lattice, Step};
 use crate::document::{channel_score, Document, Sentence};
 use crate::lm::{LanguageModel, LmWords, State};
 use crate::rescore::{ContinuationRequest, ContinuationScorer};
-use crate::text::{self, Case};
+use crate::text;
 use crate::weights::{Params, Weights};
 use crate::Model;
 
@@ -383,11 +383,13 @@ impl Restore<'_> {
                     .last()
                     .map_or(end, |u| u.end);
                 let right = &input[end..right_end];
-                let every_word = span.len > 1 && units.iter().all(|u| u.case == Case::Title);
+                let written: Vec<&str> = units.iter().map(|u| &input[u.start..u.end]).collect();
                 let mut continuations = vec![format!(" {}{right}", &input[start..end])];
-                continuations.extend(originals.iter().map(|o| {
-                    format!(" {}{right}", text::apply_case(o, units[0].case, every_word))
-                }));
+                continuations.extend(
+                    originals
+                        .iter()
+                        .map(|o| format!(" {}{right}", text::case_like(o, &written))),
+                );
                 let context = input[context_start.min(start)..start].trim_end();
                 requests.push(ContinuationRequest {
                     context: context.to_owned(),
@@ -548,8 +550,8 @@ impl Restore<'_> {
         let units = &s.units[span.first..span.first + span.len];
         let start = units[0].start;
         let end = units[span.len - 1].end;
-        let every_word = span.len > 1 && units.iter().all(|u| u.case == Case::Title);
-        let cased = |t: &str| text::apply_case(t, units[0].case, every_word);
+        let written: Vec<&str> = units.iter().map(|u| &input[u.start..u.end]).collect();
+        let cased = |t: &str| text::case_like(t, &written);
         let c = &span.candidates[ci];
         let mut alternatives: Vec<(&String, f32)> = gains
             .iter()

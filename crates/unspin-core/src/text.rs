@@ -148,6 +148,50 @@ pub fn apply_case(phrase: &str, case: Case, every_word: bool) -> String {
     }
 }
 
+/// `phrase` (lowercase) written in the case of the spun words it replaces, `spun` as written:
+/// - every word Title when every spun word is (two or more: "White Home" -> "White House");
+/// - all upper when every spun word is;
+/// - otherwise word by word: a word the spun phrase also has is written as the spun phrase
+///   writes it ("Day by day Dive" -> "Daily Dive", "the US economic system" -> "the US
+///   economy"); the others take the case of the spun word in the same place when both have
+///   as many words ("the White Home" -> "the White House"), else the first takes the first
+///   spun word's case and the rest stay lowercase.
+pub fn case_like(phrase: &str, spun: &[&str]) -> String {
+    let cases: Vec<Case> = spun.iter().map(|w| case_of(w)).collect();
+    let Some(&first) = cases.first() else {
+        return phrase.to_owned();
+    };
+    if cases.len() > 1 && cases.iter().all(|&c| c == Case::Title) {
+        return apply_case(phrase, Case::Title, true);
+    }
+    if cases.iter().all(|&c| c == Case::Upper) {
+        return phrase.to_uppercase();
+    }
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let same_length = words.len() == spun.len();
+    let mut used = vec![false; spun.len()];
+    let mut out = String::with_capacity(phrase.len());
+    for (j, word) in words.iter().enumerate() {
+        if j > 0 {
+            out.push(' ');
+        }
+        // The same word in the spun phrase, nearest its place first.
+        let same = (0..spun.len())
+            .filter(|&i| !used[i] && normalise_word(spun[i]) == *word)
+            .min_by_key(|&i| i.abs_diff(j));
+        match same {
+            Some(i) => {
+                used[i] = true;
+                out.push_str(spun[i]);
+            }
+            None if same_length => out.push_str(&apply_case(word, cases[j], false)),
+            None if j == 0 => out.push_str(&apply_case(word, first, false)),
+            None => out.push_str(word),
+        }
+    }
+    out
+}
+
 /// Lowercase form used for look-ups: curly apostrophes become straight ones.
 pub fn normalise_word(word: &str) -> String {
     // Most words are ASCII: one copy, and no curly apostrophe to replace.
@@ -166,6 +210,28 @@ mod tests {
             .into_iter()
             .map(|t| (t.kind, &text[t.start..t.end]))
             .collect()
+    }
+
+    #[test]
+    fn a_restored_phrase_takes_the_case_of_the_words_it_replaces() {
+        let like =
+            |phrase: &str, spun: &str| case_like(phrase, &spun.split(' ').collect::<Vec<_>>());
+        assert_eq!(like("white house", "White Home"), "White House");
+        assert_eq!(like("daily dive", "Day by day Dive"), "Daily Dive");
+        assert_eq!(like("the white house", "the White Home"), "the White House");
+        assert_eq!(
+            like("the us economy", "the US economic system"),
+            "the US economy"
+        );
+        assert_eq!(like("before", "Earlier than"), "Before");
+        assert_eq!(like("today", "As we speak"), "Today");
+        assert_eq!(like("said", "STATED"), "SAID");
+        assert_eq!(
+            like("us officials said", "US officers stated"),
+            "US officials said"
+        );
+        assert_eq!(like("officials", "officers"), "officials");
+        assert_eq!(like("more than", "greater than"), "more than");
     }
 
     #[test]
