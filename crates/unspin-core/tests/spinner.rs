@@ -20,19 +20,25 @@ fn with(table: &SpinnerTable) -> Engine {
 
 /// A table that says the spinner writes "buying and selling" for "trading".
 fn trading_table() -> SpinnerTable {
+    one_pair("buying and selling", "trading", 50.0, 0.94, 0.05)
+}
+
+/// A one-pair table: `spun`, seen in `documents` documents, stood for `original` in `share`
+/// of them and was the author's own word in `kept` of them.
+fn one_pair(spun: &str, original: &str, documents: f32, share: f32, kept: f32) -> SpinnerTable {
     let mut t = SpinnerTable {
         family: "test".into(),
         ..Default::default()
     };
     t.entries.insert(
-        "buying and selling".into(),
+        spun.into(),
         PhraseEntry {
-            documents: 50.0,
-            kept: 0.05,
+            documents,
+            kept,
             originals: vec![LearnedOriginal {
-                original: "trading".into(),
-                documents: 47.0,
-                share: 0.94,
+                original: original.into(),
+                documents: documents * share,
+                share,
             }],
             attested: false,
         },
@@ -559,29 +565,6 @@ fn attested_pairs_teach_their_words_and_trust_a_pair_more_the_more_documents_att
     assert_eq!(whole.into_table("t").pairs(), 1);
 }
 
-/// A one-pair table: `spun` stood for `original` in `share` of its documents and was the
-/// author's own word in `kept` of them.
-fn one_pair(spun: &str, original: &str, share: f32, kept: f32) -> SpinnerTable {
-    let mut t = SpinnerTable {
-        family: "test".into(),
-        ..Default::default()
-    };
-    t.entries.insert(
-        spun.into(),
-        PhraseEntry {
-            documents: 20.0,
-            kept,
-            originals: vec![LearnedOriginal {
-                original: original.into(),
-                documents: 20.0 * share,
-                share,
-            }],
-            attested: false,
-        },
-    );
-    t
-}
-
 /// The learned candidate `original` of `spun` under `table`: its `ln P(spun | original) - ln
 /// P(spun | spun)`.
 fn learned_ratio(table: &SpinnerTable, spun: &str, original: &str) -> f32 {
@@ -598,7 +581,7 @@ fn the_spinners_own_choice_is_not_charged_for_its_original_being_common() {
     // "before" is far commoner than "earlier than": dividing out the two phrases'
     // frequencies would put the pair well below keeping the words as written.
     let choice = learned_ratio(
-        &one_pair("earlier than", "before", 0.8, 0.2),
+        &one_pair("earlier than", "before", 20.0, 0.8, 0.2),
         "earlier than",
         "before",
     );
@@ -606,7 +589,7 @@ fn the_spinners_own_choice_is_not_charged_for_its_original_being_common() {
     // A phrase the table finds as often kept as spun is still an uncertain pair: there the
     // frequencies are divided out as ever.
     let unsure = learned_ratio(
-        &one_pair("earlier than", "before", 0.45, 0.45),
+        &one_pair("earlier than", "before", 20.0, 0.45, 0.45),
         "earlier than",
         "before",
     );
