@@ -214,24 +214,27 @@ mod tests {
 
     #[test]
     fn a_restored_phrase_takes_the_case_of_the_words_it_replaces() {
-        let like =
-            |phrase: &str, spun: &str| case_like(phrase, &spun.split(' ').collect::<Vec<_>>());
-        assert_eq!(like("white house", "White Home"), "White House");
-        assert_eq!(like("daily dive", "Day by day Dive"), "Daily Dive");
-        assert_eq!(like("the white house", "the White Home"), "the White House");
-        assert_eq!(
-            like("the us economy", "the US economic system"),
-            "the US economy"
-        );
-        assert_eq!(like("before", "Earlier than"), "Before");
-        assert_eq!(like("today", "As we speak"), "Today");
-        assert_eq!(like("said", "STATED"), "SAID");
-        assert_eq!(
-            like("us officials said", "US officers stated"),
-            "US officials said"
-        );
-        assert_eq!(like("officials", "officers"), "officials");
-        assert_eq!(like("more than", "greater than"), "more than");
+        // (restored phrase, spun words as written, the phrase as it is written back)
+        let cases = [
+            ("white house", "White Home", "White House"),
+            ("daily dive", "Day by day Dive", "Daily Dive"),
+            ("the white house", "the White Home", "the White House"),
+            ("the us economy", "the US economic system", "the US economy"),
+            ("before", "Earlier than", "Before"),
+            ("today", "As we speak", "Today"),
+            ("said", "STATED", "SAID"),
+            (
+                "us officials said",
+                "US officers stated",
+                "US officials said",
+            ),
+            ("officials", "officers", "officials"),
+            ("more than", "greater than", "more than"),
+        ];
+        for (phrase, spun, expected) in cases {
+            let spun: Vec<&str> = spun.split(' ').collect();
+            assert_eq!(case_like(phrase, &spun), expected, "{phrase} for {spun:?}");
+        }
     }
 
     #[test]
