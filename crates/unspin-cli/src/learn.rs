@@ -91,8 +91,9 @@ fn read_attested(paths: &[PathBuf]) -> Result<Vec<Vec<(String, String)>>> {
     Ok(documents)
 }
 
-/// The table of attested `documents`; the word-by-word split leaves out pairs of two words
-/// the model finds very common (see [`AttestedPairs::add_document_with`]).
+/// The table of attested `documents`; the word-by-word split leaves out pairs of words the
+/// model finds very common, and pairs are cut at the shared words it does not (see
+/// [`AttestedPairs::add_document_with`]).
 fn attested_table(
     documents: &[Vec<(String, String)>],
     model: &unspin_core::Model,

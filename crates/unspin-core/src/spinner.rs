@@ -1041,9 +1041,15 @@ pub struct AttestedPairs {
 /// and "year" -6.8, "price" -8.8) below. Set by reading those unigrams, not by a measurement.
 pub const SPLIT_COMMON_LOGPROB: f32 = -6.5;
 
+/// Words a side of an attested pair may have ([`parse_attested_pair`]). Longer than an entry
+/// of a table ([`MAX_HARVESTED_WORDS`]): a reader notes a phrase in its context ("merchandise
+/// are topic to the securities legal guidelines"), and [`AttestedPairs`] cuts it into entries
+/// at the words both sides share. Longer notes are sentences, not pairs.
+pub const MAX_ATTESTED_WORDS: usize = 12;
+
 /// One `spun<-original` attestation, lowercase with single spaces, or `None` when it is not a
 /// plain pair of phrases (alternatives such as `price/value`, notes in brackets, spintax,
-/// identical sides or sides longer than [`MAX_HARVESTED_WORDS`]).
+/// identical sides or sides longer than [`MAX_ATTESTED_WORDS`]).
 pub fn parse_attested_pair(text: &str) -> Option<(String, String)> {
     let (spun, original) = text.split_once("<-")?;
     let norm = |s: &str| -> Option<String> {
@@ -1051,7 +1057,7 @@ pub fn parse_attested_pair(text: &str) -> Option<(String, String)> {
             return None;
         }
         let words: Vec<String> = s.split_whitespace().map(str::to_lowercase).collect();
-        (!words.is_empty() && words.len() <= MAX_HARVESTED_WORDS).then(|| words.join(" "))
+        (!words.is_empty() && words.len() <= MAX_ATTESTED_WORDS).then(|| words.join(" "))
     };
     let (spun, original) = (norm(spun)?, norm(original)?);
     (spun != original).then_some((spun, original))
@@ -1083,21 +1089,61 @@ impl AttestedPairs {
     /// words that `common` says are very common ([`crate::Model::is_common`] at
     /// [`SPLIT_COMMON_LOGPROB`]): "based on" <- "according to" and "equivalent to" <- "such
     /// as" are the spinner's idioms, but "on" <- "to" and "to" <- "as" are no pairs of its
-    /// table, and in every text they would be noise.
+    /// table, and in every text they would be noise. In a piece of three words or more with no
+    /// word in the same place on both sides, a pair with one very common word is left out too:
+    /// "prior to now" <- "in the past" gives no "prior" <- "in", since idioms as long as each
+    /// other need not match word for word, while "officers stated" <- "officials said" still
+    /// gives "stated" <- "said" and "danger of extra" <- "risk of more" "extra" <- "more".
+    ///
+    /// With [`AttestedSplit::word_by_word`], a pair is also cut at the words both sides share
+    /// that are not very common ("lengthy-time period holder provide" <- "long-term holder
+    /// supply" teaches "lengthy-time period" <- "long-term" and "provide" <- "supply"), and each
+    /// piece is entered as a pair of its own. Shared common words ("the", "of") are no place to
+    /// cut: "in the intervening time" <- "at the moment" is one idiom, not two pairs. Only
+    /// pieces of at most [`MAX_HARVESTED_WORDS`] a side become entries.
     pub fn add_document_with(&mut self, pairs: &[(String, String)], common: impl Fn(&str) -> bool) {
         let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
+        let mut enter = |s: &str, o: &str| {
+            let fits = |p: &str| p.split(' ').count() <= MAX_HARVESTED_WORDS;
+            if !s.is_empty() && !o.is_empty() && s != o && fits(s) && fits(o) {
+                seen.insert((s.to_owned(), o.to_owned()));
+            }
+        };
         for (spun, original) in pairs {
-            seen.insert((spun.clone(), original.clone()));
+            enter(spun, original);
             let (s, o) = trim_shared(spun, original);
             if !self.split.trim_shared || s.is_empty() || o.is_empty() {
                 continue;
             }
-            seen.insert((s.to_owned(), o.to_owned()));
+            enter(s, o);
+            if !self.split.word_by_word {
+                continue;
+            }
             let (sw, ow): (Vec<&str>, Vec<&str>) = (s.split(' ').collect(), o.split(' ').collect());
-            if self.split.word_by_word && sw.len() == ow.len() && sw.len() > 1 {
-                let pairs = sw.iter().zip(&ow);
-                for (a, b) in pairs.filter(|(a, b)| a != b && !(common(a) && common(b))) {
-                    seen.insert(((*a).to_owned(), (*b).to_owned()));
+            let mut pieces = pieces_between_shared(&sw, &ow, |w| !common(w));
+            pieces.push((sw, ow));
+            for (sw, ow) in pieces {
+                let (s, o) = (sw.join(" "), ow.join(" "));
+                let (s, o) = trim_shared(&s, &o);
+                enter(s, o);
+                let (sw, ow): (Vec<&str>, Vec<&str>) =
+                    (s.split(' ').collect(), o.split(' ').collect());
+                if sw.len() == ow.len() && sw.len() > 1 {
+                    // Two words a side match word for word ("officers stated" <- "officials
+                    // said"), and so do longer pieces with a word in the same place on both
+                    // sides ("danger of extra" <- "risk of more"); other idioms need not ("prior
+                    // to now" <- "in the past"), and a very common word is where they do not.
+                    let word_for_word = sw.len() == 2 || sw.iter().zip(&ow).any(|(a, b)| a == b);
+                    let apart = |a: &str, b: &str| {
+                        if word_for_word {
+                            !(common(a) && common(b))
+                        } else {
+                            !(common(a) || common(b))
+                        }
+                    };
+                    for (a, b) in sw.iter().zip(&ow).filter(|(a, b)| apart(a, b)) {
+                        enter(a, b);
+                    }
                 }
             }
         }
@@ -1146,6 +1192,52 @@ impl AttestedPairs {
         }
         table
     }
+}
+
+/// The pieces of a pair between the words both sides share, in order: the two word lists
+/// aligned by their longest common subsequence, cut at each aligned word that `anchor`
+/// accepts, the pieces where both sides have words kept (a piece with one side empty is an
+/// insertion, which says nothing on its own). Empty when no aligned word is an anchor.
+fn pieces_between_shared<'a>(
+    spun: &[&'a str],
+    original: &[&'a str],
+    anchor: impl Fn(&str) -> bool,
+) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
+    let (n, m) = (spun.len(), original.len());
+    // lcs[i][j]: the longest common subsequence of spun[i..] and original[j..].
+    let mut lcs = vec![vec![0u16; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if spun[i] == original[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut pieces, mut cut) = (Vec::new(), false);
+    let (mut i, mut j, mut from) = (0, 0, (0, 0));
+    while i < n && j < m {
+        if spun[i] == original[j] && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
+            if anchor(spun[i]) {
+                pieces.push((spun[from.0..i].to_vec(), original[from.1..j].to_vec()));
+                from = (i + 1, j + 1);
+                cut = true;
+            }
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    if !cut {
+        return Vec::new();
+    }
+    pieces.push((spun[from.0..].to_vec(), original[from.1..].to_vec()));
+    pieces.retain(|(s, o)| !s.is_empty() && !o.is_empty());
+    pieces
 }
 
 /// `spun` and `original` with the words they share at both ends cut (lowercase phrases with

@@ -450,14 +450,16 @@ fn attested_pairs_parse_like_a_readers_notes_and_leave_out_what_is_not_a_pair() 
         "no arrow here",
         "<-price",
         "same<-Same",
-        "a b c d e<-v w x y z",
+        "a b c d e f g h i j k l m<-n o p q r s t u v w x y z",
     ] {
         assert_eq!(parse_attested_pair(bad), None, "{bad}");
     }
 }
 
 /// An idiom attested whole ("based on" <- "according to") is split word by word only where a
-/// word is not very common: "based" <- "according", never "on" <- "to".
+/// word is not very common: "based" <- "according", never "on" <- "to", nor "prior" <- "in"
+/// from "prior to now" <- "in the past", where no word stands in the same place on both sides
+/// ("danger of extra" <- "risk of more" has "of", and gives "extra" <- "more").
 #[test]
 fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
     use unspin_core::spinner::{AttestedPairs, AttestedSplit};
@@ -465,9 +467,12 @@ fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
     let model = unspin_core::Model::open(&unspin_testkit::default_model_path()).unwrap();
     let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
     assert!(model.is_common("on to", floor) && !model.is_common("according", floor));
+    assert!(model.is_common("in", floor) && !model.is_common("prior", floor));
     let document = [
         pair("based on", "according to"),
         pair("equivalent to", "such as"),
+        pair("prior to now", "in the past"),
+        pair("danger of extra losses", "risk of more losses"),
     ];
     let mut pairs = AttestedPairs::new(AttestedSplit::default());
     pairs.add_document_with(&document, |w| model.is_common(w, floor));
@@ -481,11 +486,75 @@ fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
     assert!(has("based on", "according to") && has("equivalent to", "such as"));
     assert!(has("based", "according") && has("equivalent", "such"));
     assert!(!has("on", "to") && !has("to", "as"), "{table:?}");
+    assert!(
+        has("prior to now", "in the past") && !has("prior", "in"),
+        "{table:?}"
+    );
+    assert!(
+        model.is_common("more", floor) && has("extra", "more"),
+        "{table:?}"
+    );
     // Without the predicate the split is as before.
     let mut all = AttestedPairs::new(AttestedSplit::default());
     all.add_document(&document);
     let table = all.into_table("t");
     assert!(table.entries.contains_key("on") && table.entries.contains_key("to"));
+}
+
+/// A note longer than a table's entry is cut at the words both sides share, where they are
+/// not very common: each piece between them is a pair of its own. A shared common word ("the")
+/// is no place to cut.
+#[test]
+fn an_attested_pair_is_cut_at_the_uncommon_words_both_sides_share() {
+    use unspin_core::spinner::{AttestedPairs, AttestedSplit, MAX_HARVESTED_WORDS};
+    let pair = |s: &str, o: &str| (s.to_owned(), o.to_owned());
+    let model = unspin_core::Model::open(&unspin_testkit::default_model_path()).unwrap();
+    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
+    let document = [
+        pair(
+            "lengthy-time period holder provide",
+            "long-term holder supply",
+        ),
+        pair(
+            "merchandise are topic to the securities legal guidelines",
+            "products are subject to the securities laws",
+        ),
+        pair("in the intervening time", "at the moment"),
+    ];
+    let mut pairs = AttestedPairs::new(AttestedSplit::default());
+    pairs.add_document_with(&document, |w| model.is_common(w, floor));
+    let table = pairs.into_table("t");
+    let has = |s: &str, o: &str| {
+        table
+            .entries
+            .get(s)
+            .is_some_and(|e| e.originals.iter().any(|x| x.original == o))
+    };
+    for (s, o) in [
+        (
+            "lengthy-time period holder provide",
+            "long-term holder supply",
+        ),
+        ("lengthy-time period", "long-term"),
+        ("provide", "supply"),
+        ("merchandise", "products"),
+        ("topic", "subject"),
+        ("legal guidelines", "laws"),
+        ("in the intervening time", "at the moment"),
+    ] {
+        assert!(has(s, o), "{s} <- {o}: {table:?}");
+    }
+    assert!(
+        !has("in", "at") && !has("intervening time", "moment"),
+        "{table:?}"
+    );
+    assert!(
+        table
+            .entries
+            .keys()
+            .all(|s| s.split(' ').count() <= MAX_HARVESTED_WORDS),
+        "{table:?}"
+    );
 }
 
 #[test]
