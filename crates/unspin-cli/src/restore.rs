@@ -49,6 +49,14 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, args: &Args) -> Res
         }
         None => engine.restore(&text).into(),
     };
+    if let Some(name) = engine.rescorer_name() {
+        // How much of the work the slow model did: the share of decisions sent to it.
+        let c = engine.counts();
+        eprintln!(
+            "unspin: {name} decided {} of {} phrase decisions ({} occurrences scored, {} failed)",
+            c.rescored_phrases, c.rescore_decisions, c.rescored_occurrences, c.rescore_failures
+        );
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &r)?;
         writeln!(out)?;

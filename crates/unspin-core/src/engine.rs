@@ -43,6 +43,9 @@ pub struct AnalysisCounts {
     pub checked: u64,
     /// Restorations computed.
     pub restored: u64,
+    /// Phrases whose document-level decision restore made with a second language model at
+    /// hand: the decisions it could have been sent (see [`crate::rescore`]).
+    pub rescore_decisions: u64,
     /// Spun phrases whose decision a second language model made (see [`crate::rescore`]).
     pub rescored_phrases: u64,
     /// Their occurrences it scored.
@@ -56,6 +59,7 @@ struct Counters {
     prepared: AtomicU64,
     checked: AtomicU64,
     restored: AtomicU64,
+    rescore_decisions: AtomicU64,
     rescored_phrases: AtomicU64,
     rescored_occurrences: AtomicU64,
     rescore_failures: AtomicU64,
@@ -111,6 +115,16 @@ impl Engine {
         }
     }
 
+    /// A new engine with this one's model, weights and second language model, and its own
+    /// empty candidate cache and zeroed counts: what a benchmark's round starts from.
+    pub fn fresh(&self) -> Engine {
+        let engine = Engine::with_weights(self.shared.model.clone(), self.shared.weights.clone());
+        match &self.shared.rescorer {
+            Some(scorer) => engine.with_rescorer(scorer.clone()),
+            None => engine,
+        }
+    }
+
     /// The second language model's name, if one decides close calls.
     pub fn rescorer_name(&self) -> Option<&str> {
         self.shared.rescorer.as_deref().map(|r| r.name())
@@ -154,6 +168,8 @@ impl Engine {
         let (restoration, rescored) =
             restore::restore_rescored(&s.model, &s.weights, doc, check, rescorer);
         let c = &s.counts;
+        c.rescore_decisions
+            .fetch_add(rescored.decisions as u64, Ordering::Relaxed);
         c.rescored_phrases
             .fetch_add(rescored.phrases as u64, Ordering::Relaxed);
         c.rescored_occurrences
@@ -217,6 +233,7 @@ impl Engine {
             prepared: c.prepared.load(Ordering::Relaxed),
             checked: c.checked.load(Ordering::Relaxed),
             restored: c.restored.load(Ordering::Relaxed),
+            rescore_decisions: c.rescore_decisions.load(Ordering::Relaxed),
             rescored_phrases: c.rescored_phrases.load(Ordering::Relaxed),
             rescored_occurrences: c.rescored_occurrences.load(Ordering::Relaxed),
             rescore_failures: c.rescore_failures.load(Ordering::Relaxed),

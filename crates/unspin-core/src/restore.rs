@@ -112,6 +112,9 @@ struct Gain {
 /// What the second language model did for one document.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rescored {
+    /// Phrases whose document-level decision restore made (some first-pass path changed
+    /// them): the decisions the second model could have been sent.
+    pub decisions: usize,
     /// Spun phrases whose decision it made.
     pub phrases: usize,
     /// Occurrences it scored.
@@ -351,7 +354,10 @@ impl Restore<'_> {
                 close.insert(spun.clone(), top.map(|(t, _)| (*t).clone()).collect());
             }
         }
-        let mut report = Rescored::default();
+        let mut report = Rescored {
+            decisions: evidence.len(),
+            ..Rescored::default()
+        };
         if close.is_empty() {
             return report;
         }

@@ -819,8 +819,8 @@ impl Drop for ReportRescoring<'_> {
         if let Some(name) = self.0.rescorer_name() {
             let c = self.0.counts();
             eprintln!(
-                "{name}: {} phrases decided ({} occurrences scored, {} failures) in {} restorations",
-                c.rescored_phrases, c.rescored_occurrences, c.rescore_failures, c.restored
+                "{name}: {} of {} phrase decisions made ({} occurrences scored, {} failures) in {} restorations",
+                c.rescored_phrases, c.rescore_decisions, c.rescored_occurrences, c.rescore_failures, c.restored
             );
         }
     }
@@ -924,7 +924,8 @@ fn bench(
                 .count()
         })
         .sum();
-    let fresh = || Engine::with_weights(restorer.model_arc().clone(), restorer.weights().clone());
+    let fresh = || restorer.fresh();
+    let mut rescore_counts = None;
     let (mut tokenize, mut perplexity, mut restore, mut check) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut tokens, mut changes, mut spun_verdicts) = (0usize, 0usize, 0usize);
@@ -951,6 +952,7 @@ fn bench(
                 changes += std::hint::black_box(engine.restore(d)).changes.len();
             }
             restore.push(t.elapsed().as_secs_f64());
+            rescore_counts = engine.rescorer_name().map(|_| engine.counts());
         }
         // A fresh engine, so that check does not profit from the candidates restore cached
         // for these very documents.
@@ -987,6 +989,12 @@ fn bench(
         report["restore_words_per_s_rounds"] = restore_rounds.into();
         report["restore_vs_tokenize_time_ratio"] = (median(&tokenize) / restore_median).into();
         report["restore_vs_perplexity_time_ratio"] = (median(&perplexity) / restore_median).into();
+    }
+    if let Some(c) = rescore_counts {
+        // The share of restore's phrase decisions the second language model made (last round).
+        report["rescore_decisions"] = c.rescore_decisions.into();
+        report["rescored_phrases"] = c.rescored_phrases.into();
+        report["rescored_occurrences"] = c.rescored_occurrences.into();
     }
     println!("{report}");
     Ok(())

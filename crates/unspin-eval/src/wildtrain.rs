@@ -461,6 +461,7 @@ pub fn report(
             let counts = e.counts();
             row["rescored"] = serde_json::json!({"share": r.share(), "score": r,
                 "clean": clean_rescored, "phrases_decided": counts.rescored_phrases,
+                "decisions": counts.rescore_decisions,
                 "occurrences_scored": counts.rescored_occurrences,
                 "failures": counts.rescore_failures, "restorations": counts.restored});
             rescored_all.add(r);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Restore's speed with the neural language model (`--lm smollm2`) beside the trigram alone, in
+# one run on one machine (issue: neural LM, "Speed"). Two texts:
+#   1 MB bench  the first 1,000,000 bytes of the concatenated BBC articles (clean news, as in
+#               BENCHMARKS.md's 1 MB figures): `unspin restore --json`, one process each, model
+#               load included, ROUNDS times alternating. Prints CPU seconds (user + system),
+#               wall, peak memory, words per CPU second, and how many of restore's phrase
+#               decisions smollm2 made (restore's own report on standard error).
+#   spun        copies of held-out BBC articles spun by the simulated closed-group spinner
+#               (`unspin-eval --bench`, one thread, model load not timed), with and without
+#               `--neural-lm`: restore words per second and the decisions sent.
+# Needs the weights (scripts/fetch-neural-lm.sh) and work-data/bbc (scripts/fetch-eval-data.sh).
+#
+#   scripts/bench-neural.sh [ROUNDS] [SPUN_ARTICLES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-2}
+articles=${2:-20}
+[ -d work-data/bbc ] || scripts/fetch-eval-data.sh
+scripts/fetch-neural-lm.sh > /dev/null
+cargo build --release -q -p unspin-cli -p unspin-eval
+cache=${UNSPIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/unspin}
+weights=$cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+text=$(mktemp --suffix=.txt)
+trap 'rm -f "$text"' EXIT
+# `head` closes the pipe early, which pipefail would count as a failure; the size is checked.
+cat work-data/bbc/*/*.txt | iconv -f utf-8 -t utf-8 -c | head -c 1000000 > "$text" || true
+[ "$(stat -c %s "$text")" -eq 1000000 ] || { echo "bench-neural: work-data/bbc gave less than 1 MB" >&2; exit 1; }
+
+python3 - "$text" "$rounds" <<'PY'
+import json, re, statistics, subprocess, sys
+text, rounds = sys.argv[1], int(sys.argv[2])
+words = len(re.findall(r"\w+", open(text, encoding="utf-8").read()))
+runs = {"trigram": [], "smollm2": []}
+outputs = {}
+for _ in range(rounds):
+    for lm in runs:
+        argv = ["/usr/bin/time", "-f", "TIME %U %S %e %M", "target/release/unspin", "--lm", lm,
+                "restore", "--json", text]
+        p = subprocess.run(argv, check=True, capture_output=True, text=True)
+        user, sys_, wall, kb = p.stderr.split("TIME ")[-1].split()
+        cpu = float(user) + float(sys_)
+        decided = re.search(r"decided (\d+) of (\d+) phrase decisions", p.stderr)
+        runs[lm].append((cpu, float(wall), int(kb) / 1024, decided.groups() if decided else None))
+        outputs[lm] = len(json.loads(p.stdout)["changes"])
+print(f"1 MB bench: {words:,} words (\\w+ runs)")
+for lm, rs in runs.items():
+    cpu = statistics.median(r[0] for r in rs)
+    print(f"  {lm:8} CPU {', '.join(f'{r[0]:.2f}' for r in rs)} s; wall {', '.join(f'{r[1]:.2f}' for r in rs)} s; "
+          f"peak {max(r[2] for r in rs):.0f} MiB; {words / cpu:,.0f} words per CPU second (median); "
+          f"{outputs[lm]} changes" + (f"; decided {rs[-1][3][0]} of {rs[-1][3][1]} phrase decisions" if rs[-1][3] else ""))
+ratio = statistics.median(r[0] for r in runs["smollm2"]) / statistics.median(r[0] for r in runs["trigram"])
+print(f"  smollm2 / trigram CPU time: {ratio:.2f}x")
+PY
+
+echo "spun (simulated groups spinner, rate 0.5, $articles held-out articles, one thread):"
+for lm in trigram smollm2; do
+  extra=()
+  [ "$lm" = smollm2 ] && extra=(--neural-lm "$weights")
+  target/release/unspin-eval --bench --split test --limit "$articles" --style groups --rate 0.5 \
+    "${extra[@]}" 2> /dev/null | tail -1 | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+sent = f\"; decided {r['rescored_phrases']} of {r['rescore_decisions']} phrase decisions\" if 'rescore_decisions' in r else ''
+print(f\"  $lm: {r['words']:,} words, restore {r['restore_words_per_s']:,.0f} words/s, peak {r['peak_rss_mib']:.0f} MiB{sent}\")"
+done
