@@ -305,48 +305,21 @@ pub fn differing_runs(copy: &[Word], source: &[Word], p: &Passage) -> Vec<Edit> 
         .iter()
         .map(|w| w.norm.as_str())
         .collect();
-    let (n, m) = (s.len(), c.len());
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if s[i] == c[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
     let mut out = Vec::new();
+    // The next source and copy words after the last match; the ends close the last run.
     let (mut i, mut j) = (0, 0);
-    let (mut gap_s, mut gap_c) = (0usize, 0usize);
-    let mut flush = |i: usize, j: usize, gs: &mut usize, gc: &mut usize| {
-        if *gs > 0 || *gc > 0 {
+    let matches = text::aligned_words(&s, &c).into_iter();
+    for (mi, mj) in matches.chain([(s.len(), c.len())]) {
+        if mi > i || mj > j {
             out.push(Edit {
-                copy_first: p.copy_first + j - *gc,
-                copy_end: p.copy_first + j,
-                source_first: p.source_first + i - *gs,
-                source_end: p.source_first + i,
+                copy_first: p.copy_first + j,
+                copy_end: p.copy_first + mj,
+                source_first: p.source_first + i,
+                source_end: p.source_first + mi,
             });
         }
-        *gs = 0;
-        *gc = 0;
-    };
-    while i < n && j < m {
-        if s[i] == c[j] {
-            flush(i, j, &mut gap_s, &mut gap_c);
-            i += 1;
-            j += 1;
-        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-            gap_s += 1;
-            i += 1;
-        } else {
-            gap_c += 1;
-            j += 1;
-        }
+        (i, j) = (mi + 1, mj + 1);
     }
-    gap_s += n - i;
-    gap_c += m - j;
-    flush(n, m, &mut gap_s, &mut gap_c);
     out
 }
 

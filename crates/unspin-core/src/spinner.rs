@@ -1203,37 +1203,15 @@ fn pieces_between_shared<'a>(
     original: &[&'a str],
     anchor: impl Fn(&str) -> bool,
 ) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
-    let (n, m) = (spun.len(), original.len());
-    // lcs[i][j]: the longest common subsequence of spun[i..] and original[j..].
-    let mut lcs = vec![vec![0u16; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if spun[i] == original[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+    let (mut pieces, mut from) = (Vec::new(), (0, 0));
+    for (i, j) in crate::text::aligned_words(spun, original) {
+        if anchor(spun[i]) {
+            pieces.push((spun[from.0..i].to_vec(), original[from.1..j].to_vec()));
+            from = (i + 1, j + 1);
         }
     }
-    let (mut pieces, mut cut) = (Vec::new(), false);
-    let (mut i, mut j, mut from) = (0, 0, (0, 0));
-    while i < n && j < m {
-        if spun[i] == original[j] && lcs[i][j] == lcs[i + 1][j + 1] + 1 {
-            if anchor(spun[i]) {
-                pieces.push((spun[from.0..i].to_vec(), original[from.1..j].to_vec()));
-                from = (i + 1, j + 1);
-                cut = true;
-            }
-            i += 1;
-            j += 1;
-        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    if !cut {
-        return Vec::new();
+    if pieces.is_empty() {
+        return pieces;
     }
     pieces.push((spun[from.0..].to_vec(), original[from.1..].to_vec()));
     pieces.retain(|(s, o)| !s.is_empty() && !o.is_empty());

@@ -201,6 +201,39 @@ pub fn normalise_word(word: &str) -> String {
     word.to_lowercase().replace('\u{2019}', "'")
 }
 
+/// The words two sequences have in common, as index pairs `(in a, in b)` in order: a longest
+/// common subsequence, taking the earlier of `a`'s words on a tie. How a copy is aligned with
+/// its source (`fingerprint::differing_runs`) and a reader's note with itself
+/// (`spinner::AttestedPairs`). Quadratic: for passages and phrases, not whole documents.
+pub fn aligned_words(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut matched = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if a[i] == b[j] {
+            matched.push((i, j));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    matched
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -456,6 +456,25 @@ fn attested_pairs_parse_like_a_readers_notes_and_leave_out_what_is_not_a_pair() 
     }
 }
 
+/// The attested table of one document's pairs, split with `model`'s very common words.
+fn attested_with_common_words(
+    model: &unspin_core::Model,
+    document: &[(String, String)],
+) -> SpinnerTable {
+    use unspin_core::spinner::{AttestedPairs, AttestedSplit, SPLIT_COMMON_LOGPROB};
+    let mut pairs = AttestedPairs::new(AttestedSplit::default());
+    pairs.add_document_with(document, |w| model.is_common(w, SPLIT_COMMON_LOGPROB));
+    pairs.into_table("t")
+}
+
+/// Whether `table` holds the pair `spun` <- `original`.
+fn holds(table: &SpinnerTable, spun: &str, original: &str) -> bool {
+    table
+        .entries
+        .get(spun)
+        .is_some_and(|e| e.originals.iter().any(|x| x.original == original))
+}
+
 /// An idiom attested whole ("based on" <- "according to") is split word by word only where a
 /// word is not very common: "based" <- "according", never "on" <- "to", nor "prior" <- "in"
 /// from "prior to now" <- "in the past", where no word stands in the same place on both sides
@@ -474,15 +493,8 @@ fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
         pair("prior to now", "in the past"),
         pair("danger of extra losses", "risk of more losses"),
     ];
-    let mut pairs = AttestedPairs::new(AttestedSplit::default());
-    pairs.add_document_with(&document, |w| model.is_common(w, floor));
-    let table = pairs.into_table("t");
-    let has = |s: &str, o: &str| {
-        table
-            .entries
-            .get(s)
-            .is_some_and(|e| e.originals.iter().any(|x| x.original == o))
-    };
+    let table = attested_with_common_words(&model, &document);
+    let has = |s: &str, o: &str| holds(&table, s, o);
     assert!(has("based on", "according to") && has("equivalent to", "such as"));
     assert!(has("based", "according") && has("equivalent", "such"));
     assert!(!has("on", "to") && !has("to", "as"), "{table:?}");
@@ -506,10 +518,9 @@ fn the_word_by_word_split_leaves_out_pairs_of_very_common_words() {
 /// is no place to cut.
 #[test]
 fn an_attested_pair_is_cut_at_the_uncommon_words_both_sides_share() {
-    use unspin_core::spinner::{AttestedPairs, AttestedSplit, MAX_HARVESTED_WORDS};
+    use unspin_core::spinner::MAX_HARVESTED_WORDS;
     let pair = |s: &str, o: &str| (s.to_owned(), o.to_owned());
     let model = unspin_core::Model::open(&unspin_testkit::default_model_path()).unwrap();
-    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
     let document = [
         pair(
             "lengthy-time period holder provide",
@@ -521,15 +532,8 @@ fn an_attested_pair_is_cut_at_the_uncommon_words_both_sides_share() {
         ),
         pair("in the intervening time", "at the moment"),
     ];
-    let mut pairs = AttestedPairs::new(AttestedSplit::default());
-    pairs.add_document_with(&document, |w| model.is_common(w, floor));
-    let table = pairs.into_table("t");
-    let has = |s: &str, o: &str| {
-        table
-            .entries
-            .get(s)
-            .is_some_and(|e| e.originals.iter().any(|x| x.original == o))
-    };
+    let table = attested_with_common_words(&model, &document);
+    let has = |s: &str, o: &str| holds(&table, s, o);
     for (s, o) in [
         (
             "lengthy-time period holder provide",
