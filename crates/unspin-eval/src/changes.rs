@@ -6,29 +6,11 @@ use unspin_core::restore::Restoration;
 
 /// Whether each word of `a` is matched in a longest common subsequence with `b`.
 fn lcs_matched(a: &[Word], b: &[Word]) -> Vec<bool> {
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i].norm == b[j].norm {
-                t[i + 1][j + 1] + 1
-            } else {
-                t[i + 1][j].max(t[i][j + 1])
-            };
-        }
-    }
-    let mut matched = vec![false; n];
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i].norm == b[j].norm {
-            matched[i] = true;
-            i += 1;
-            j += 1;
-        } else if t[i + 1][j] >= t[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
+    let a_words: Vec<&str> = a.iter().map(|w| w.norm.as_str()).collect();
+    let b_words: Vec<&str> = b.iter().map(|w| w.norm.as_str()).collect();
+    let mut matched = vec![false; a.len()];
+    for (i, _) in unspin_core::text::aligned_words(&a_words, &b_words) {
+        matched[i] = true;
     }
     matched
 }
