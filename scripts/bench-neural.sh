@@ -64,3 +64,27 @@ r = json.load(sys.stdin)
 sent = f\"; decided {r['rescored_phrases']} of {r['rescore_decisions']} phrase decisions\" if 'rescore_decisions' in r else ''
 print(f\"  $lm: {r['words']:,} words, restore {r['restore_words_per_s']:,.0f} words/s, peak {r['peak_rss_mib']:.0f} MiB{sent}\")"
 done
+
+# The cache of scored windows: one server, the bundled example sent to /v1/restore three times;
+# the first pays for the neural model, the others are answered from the cache.
+echo "serve --lm smollm2, examples/spun-news.txt three times:"
+log=$(mktemp)
+target/release/unspin --lm smollm2 serve --addr 127.0.0.1:0 > "$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2> /dev/null || true; rm -f "$text" "$log"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$log" && break
+  sleep 0.2
+done
+python3 - "$(grep -o 'http://[^ ]*' "$log" | head -1)" <<'PY'
+import json, sys, time, urllib.request
+url = sys.argv[1].rstrip("/") + "/v1/restore"
+body = json.dumps({"text": open("examples/spun-news.txt", encoding="utf-8").read()}).encode()
+answers = []
+for i in range(3):
+    start = time.perf_counter()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    answers.append(urllib.request.urlopen(request, timeout=600).read())
+    print(f"  request {i + 1}: {time.perf_counter() - start:.2f} s")
+print("  the same answer each time" if len(set(answers)) == 1 else "  ANSWERS DIFFER")
+PY

@@ -57,7 +57,11 @@ fn engine_for(lm: &str) -> PyResult<Engine> {
     }
     let neural = unspin_neural::NeuralLm::load_known(lm)
         .map_err(|e| PyValueError::new_err(format!("lm={lm:?}: {e}")))?;
-    let with = engine()?.with_rescorer(Arc::new(neural));
+    let cached = unspin_core::rescore::CachedScorer::new(
+        neural,
+        unspin_core::rescore::SCORED_WINDOWS_CACHED,
+    );
+    let with = engine()?.with_rescorer(Arc::new(cached));
     map.insert(lm.to_string(), with.clone());
     Ok(with)
 }

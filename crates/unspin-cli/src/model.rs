@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use unspin_core::rescore::{CachedScorer, SCORED_WINDOWS_CACHED};
 use unspin_core::spinner::SpinnerTable;
 use unspin_core::{Engine, Model};
 
@@ -82,7 +83,9 @@ impl ModelChoice {
         }
         let neural = unspin_neural::NeuralLm::load_known(&self.lm)
             .with_context(|| format!("--lm {}", self.lm))?;
-        Ok(engine.with_rescorer(Arc::new(neural)))
+        // Scored windows are kept: serve and scan meet the same sentences again.
+        let cached = CachedScorer::new(neural, SCORED_WINDOWS_CACHED);
+        Ok(engine.with_rescorer(Arc::new(cached)))
     }
 }
 

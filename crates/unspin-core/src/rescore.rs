@@ -9,6 +9,7 @@
 //! punctuation, which the trigram model does not.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A language model that scores written continuations of a context.
 pub trait ContinuationScorer: Send + Sync {
@@ -39,7 +40,7 @@ pub trait ContinuationScorer: Send + Sync {
 }
 
 /// Continuations to score after one context (see [`ContinuationScorer::score_requests`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ContinuationRequest {
     /// The text before.
     pub context: String,
@@ -58,3 +59,146 @@ impl fmt::Display for ScorerError {
 }
 
 impl std::error::Error for ScorerError {}
+
+/// Windows [`CachedScorer::new`] keeps by default: a few hundred bytes each, so tens of MB,
+/// beside the neural model's hundreds.
+pub const SCORED_WINDOWS_CACHED: usize = 50_000;
+
+/// A [`ContinuationScorer`] that remembers the windows it scored: a request seen before (the
+/// same context and continuations, e.g. a syndicated copy met twice in a crawl, or a page
+/// restored again by a server) is answered from memory, and only the others reach the slow
+/// model, together in one call. Failures are not kept, so a request that failed is tried
+/// again. Bounded: the least useful windows are evicted (S3-FIFO, as the candidate cache).
+pub struct CachedScorer<S> {
+    inner: S,
+    cache: quick_cache::sync::Cache<ContinuationRequest, Vec<f32>>,
+    hits: AtomicU64,
+}
+
+impl<S: ContinuationScorer> CachedScorer<S> {
+    /// `inner`, remembering up to `capacity` scored windows.
+    pub fn new(inner: S, capacity: usize) -> Self {
+        CachedScorer {
+            inner,
+            cache: quick_cache::sync::Cache::new(capacity.max(1)),
+            hits: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests answered from memory so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+}
+
+impl<S: ContinuationScorer> ContinuationScorer for CachedScorer<S> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn score_continuations(
+        &self,
+        context: &str,
+        continuations: &[String],
+    ) -> Result<Vec<f32>, ScorerError> {
+        let request = ContinuationRequest {
+            context: context.to_owned(),
+            continuations: continuations.to_vec(),
+        };
+        self.score_requests(std::slice::from_ref(&request))
+            .pop()
+            .unwrap_or_else(|| Err(ScorerError("no answer".to_owned())))
+    }
+
+    fn score_requests(
+        &self,
+        requests: &[ContinuationRequest],
+    ) -> Vec<Result<Vec<f32>, ScorerError>> {
+        let mut answers: Vec<Option<Result<Vec<f32>, ScorerError>>> =
+            requests.iter().map(|r| self.cache.get(r).map(Ok)).collect();
+        let known = answers.iter().filter(|a| a.is_some()).count();
+        self.hits.fetch_add(known as u64, Ordering::Relaxed);
+        let missing: Vec<usize> = (0..requests.len())
+            .filter(|&i| answers[i].is_none())
+            .collect();
+        if !missing.is_empty() {
+            let asked: Vec<ContinuationRequest> =
+                missing.iter().map(|&i| requests[i].clone()).collect();
+            let scored = self.inner.score_requests(&asked);
+            for ((&i, request), answer) in missing.iter().zip(asked).zip(scored) {
+                if let Ok(scores) = &answer {
+                    self.cache.insert(request, scores.clone());
+                }
+                answers[i] = Some(answer);
+            }
+        }
+        answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Err(ScorerError("no answer".to_owned()))))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Scores a continuation by its length and fails on the context "fail"; keeps every
+    /// request it is asked, in order.
+    #[derive(Default)]
+    struct Recording {
+        asked: Mutex<Vec<ContinuationRequest>>,
+    }
+
+    impl ContinuationScorer for Recording {
+        fn name(&self) -> &str {
+            "recording"
+        }
+
+        fn score_continuations(
+            &self,
+            context: &str,
+            continuations: &[String],
+        ) -> Result<Vec<f32>, ScorerError> {
+            self.asked.lock().unwrap().push(ContinuationRequest {
+                context: context.to_owned(),
+                continuations: continuations.to_vec(),
+            });
+            if context == "fail" {
+                return Err(ScorerError("asked to fail".to_owned()));
+            }
+            Ok(continuations.iter().map(|c| -(c.len() as f32)).collect())
+        }
+    }
+
+    fn request(context: &str, continuations: &[&str]) -> ContinuationRequest {
+        ContinuationRequest {
+            context: context.to_owned(),
+            continuations: continuations.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_window_scored_once_is_answered_from_memory_and_a_failure_is_tried_again() {
+        let rose = request("The price", &[" rose", " went up"]);
+        let failing = request("fail", &[" x"]);
+        // The same context with other continuations is another window.
+        let rose_alone = request("The price", &[" rose"]);
+        let cached = CachedScorer::new(Recording::default(), 10);
+        let first = cached.score_requests(&[rose.clone(), failing.clone()]);
+        let second = cached.score_requests(&[rose.clone(), failing.clone(), rose_alone.clone()]);
+        assert_eq!(first[0], Ok(vec![-5.0, -8.0]));
+        assert_eq!(second[0], first[0]);
+        assert!(first[1].is_err() && second[1].is_err());
+        assert_eq!(second[2], Ok(vec![-5.0]));
+        assert_eq!(cached.hits(), 1);
+        let asked = cached.inner.asked.lock().unwrap().clone();
+        assert_eq!(asked, vec![rose, failing.clone(), failing, rose_alone]);
+        assert_eq!(
+            cached.score_continuations("The price", &[" rose".to_owned()]),
+            Ok(vec![-5.0])
+        );
+        assert_eq!(cached.hits(), 2);
+    }
+}
