@@ -60,6 +60,24 @@ impl fmt::Display for ScorerError {
 
 impl std::error::Error for ScorerError {}
 
+/// [`ContinuationScorer::score_continuations`] for a scorer whose own path is
+/// [`ContinuationScorer::score_requests`] (a neural model's packed passes, a cache): the one
+/// request sent as a batch of one.
+pub fn score_through_batch(
+    scorer: &(impl ContinuationScorer + ?Sized),
+    context: &str,
+    continuations: &[String],
+) -> Result<Vec<f32>, ScorerError> {
+    let request = ContinuationRequest {
+        context: context.to_owned(),
+        continuations: continuations.to_vec(),
+    };
+    scorer
+        .score_requests(std::slice::from_ref(&request))
+        .pop()
+        .unwrap_or_else(|| Err(ScorerError("no answer".to_owned())))
+}
+
 /// Windows [`CachedScorer::new`] keeps by default: a few hundred bytes each, so tens of MB,
 /// beside the neural model's hundreds.
 pub const SCORED_WINDOWS_CACHED: usize = 50_000;
@@ -101,13 +119,7 @@ impl<S: ContinuationScorer> ContinuationScorer for CachedScorer<S> {
         context: &str,
         continuations: &[String],
     ) -> Result<Vec<f32>, ScorerError> {
-        let request = ContinuationRequest {
-            context: context.to_owned(),
-            continuations: continuations.to_vec(),
-        };
-        self.score_requests(std::slice::from_ref(&request))
-            .pop()
-            .unwrap_or_else(|| Err(ScorerError("no answer".to_owned())))
+        score_through_batch(self, context, continuations)
     }
 
     fn score_requests(

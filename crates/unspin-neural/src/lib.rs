@@ -214,13 +214,7 @@ impl ContinuationScorer for NeuralLm {
         context: &str,
         continuations: &[String],
     ) -> Result<Vec<f32>, ScorerError> {
-        let request = ContinuationRequest {
-            context: context.to_owned(),
-            continuations: continuations.to_vec(),
-        };
-        self.score_requests(std::slice::from_ref(&request))
-            .pop()
-            .unwrap_or_else(|| Err(ScorerError("no answer".to_owned())))
+        unspin_core::rescore::score_through_batch(self, context, continuations)
     }
 
     /// Packs the requests into passes of at most [`PASS_TOKENS`] tokens, in order (a longer
