@@ -41,7 +41,7 @@ fn engine() -> PyResult<&'static Engine> {
 }
 
 /// The engine for `lm`: `trigram`, the default, alone; or a neural model that decides
-/// restore's close calls besides it (`smollm2`, as `unspin --lm`), loaded on first use and
+/// restore's close calls besides it (`smollm2` or `gemma`, as `unspin --lm`), loaded on first use and
 /// kept, one per name per process, over the same model (its weights take hundreds of MB).
 fn engine_for(lm: &str) -> PyResult<Engine> {
     if lm == "trigram" {

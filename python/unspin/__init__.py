@@ -79,7 +79,8 @@ def restore(text: str, index_path: Optional[str] = None, lm: str = "trigram") ->
     where it is in that index (``restore --index``; changes of kind ``source``). ``lm="smollm2"``
     lets the neural model decide the close calls, as ``unspin --lm smollm2`` (its weights are
     fetched by ``scripts/fetch-neural-lm.sh``; a ``ValueError`` names that script when they
-    are missing). It is far slower: tens of words per second."""
+    are missing); ``lm="gemma"`` the same with Gemma 3 270M (``scripts/fetch-neural-lm.sh
+    gemma``, under Google's Gemma Terms of Use). It is far slower: tens of words per second."""
     return json.loads(restore_json(text, index_path, lm))
 
 

@@ -56,7 +56,7 @@ pub(crate) struct ModelChoice {
     /// Whether to load the embedded spinner table.
     pub(crate) default_spinner: bool,
     /// The language model for restore's close decisions besides the trigram (`trigram`:
-    /// none; `smollm2`: the neural model fetched by `scripts/fetch-neural-lm.sh`).
+    /// none; `smollm2` or `gemma`: the neural model fetched by `scripts/fetch-neural-lm.sh`).
     pub(crate) lm: String,
 }
 

@@ -231,3 +231,23 @@ fn check_refuses_binary_input() {
     let out = unspin(&["check"], Some(b"\x00\x01binary"));
     assert_refused(&out, "standard input");
 }
+
+#[test]
+fn a_neural_model_not_fetched_is_an_error_naming_the_script_that_fetches_it() {
+    // An empty cache folder: neither model's weights, nor Gemma's terms.
+    let cache = std::env::temp_dir().join(format!("unspin-cli-empty-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).unwrap();
+    for lm in ["smollm2", "gemma"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+            .args(["--lm", lm, "restore", &example()])
+            .env("UNSPIN_CACHE", &cache)
+            .output()
+            .expect("unspin runs");
+        assert!(!out.status.success(), "--lm {lm} ran without its weights");
+        assert!(out.stdout.is_empty(), "--lm {lm}: nothing restored");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let script = format!("scripts/fetch-neural-lm.sh {lm}");
+        assert!(stderr.contains(&script), "--lm {lm}: {stderr}");
+    }
+    std::fs::remove_dir_all(&cache).unwrap();
+}

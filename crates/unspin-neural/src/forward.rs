@@ -1,4 +1,4 @@
-//! A llama-architecture forward pass that scores many short continuations in one pass.
+//! A decoder-only transformer's forward pass (llama or Gemma 3) that scores many short continuations in one pass.
 //!
 //! candle's own quantized llama feeds one token per step to score a continuation (it returns
 //! the last position's logits only), and a single row's product reads every weight once for
@@ -24,24 +24,47 @@ struct Block {
     query: Tensor,
     key: Tensor,
     value: Tensor,
+    /// Gemma 3 normalises each head's query and key (over the head's width) before rotating.
+    query_norm: Option<Tensor>,
+    key_norm: Option<Tensor>,
     attention_out: Tensor,
+    /// Gemma 3 normalises each sub-layer's output before adding it back ("sandwich" norms).
+    post_attention_norm: Option<Tensor>,
     feed_forward_norm: Tensor,
     gate: Tensor,
     up: Tensor,
     down: Tensor,
+    post_feed_forward_norm: Option<Tensor>,
+    /// Which of the model's rotary tables this block's attention uses.
+    rotary: usize,
 }
 
-/// The weights of a llama-architecture model, in f32.
-pub(crate) struct Llama {
+/// The architectures the pass runs: they share the decoder's shape and differ in the details
+/// listed on [`Decoder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Architecture {
+    /// Llama (SmolLM2): SiLU-gated feed-forward, interleaved rotation, one rotary base.
+    Llama,
+    /// Gemma 3: GELU-gated feed-forward, half-split rotation, query and key norms, sandwich
+    /// norms, embeddings scaled by the square root of the width, and a local rotary base on
+    /// the sliding-window blocks (five of every six).
+    Gemma3,
+}
+
+/// The weights of a decoder-only transformer (llama or Gemma 3), in f32.
+pub(crate) struct Decoder {
+    architecture: Architecture,
     /// The token embeddings, `(vocabulary, hidden)`; `None` when they are the output matrix's
-    /// rows (tied, as in SmolLM2), which are then read from it instead of kept twice.
+    /// rows (tied, as in SmolLM2 and Gemma), which are then read from it instead of kept twice.
     embeddings: Option<Tensor>,
+    /// What the embeddings are multiplied by (Gemma: the square root of the width; llama: 1).
+    embedding_scale: f64,
     blocks: Vec<Block>,
     output_norm: Tensor,
     /// The output matrix, `(vocabulary, hidden)`.
     output: Tensor,
-    cos: Tensor,
-    sin: Tensor,
+    /// The rotary tables, `(cosine, sine)`, one per rotary base the blocks use.
+    rotaries: Vec<(Tensor, Tensor)>,
     heads: usize,
     kv_heads: usize,
     head_dim: usize,
@@ -112,12 +135,20 @@ impl TokenForest {
     }
 }
 
-impl Llama {
-    /// Reads a llama-architecture GGUF model's weights, dequantized to f32.
+/// Gemma 3's rotary base on its sliding-window blocks, fixed by the architecture (llama.cpp
+/// and candle use the same value when the file does not say).
+const GEMMA3_LOCAL_ROPE_BASE: f32 = 10_000.0;
+
+/// In Gemma 3 every sixth block attends globally; the others use a sliding window (longer
+/// than any pass here, so only their rotary base differs).
+const GEMMA3_GLOBAL_EVERY: usize = 6;
+
+impl Decoder {
+    /// Reads a llama or Gemma 3 GGUF model's weights, dequantized to f32.
     pub fn from_gguf<R: std::io::Read + std::io::Seek>(
         content: &gguf_file::Content,
         reader: &mut R,
-    ) -> candle_core::Result<Llama> {
+    ) -> candle_core::Result<Decoder> {
         let device = &Device::Cpu;
         let meta = |key: &str| {
             content
@@ -125,33 +156,40 @@ impl Llama {
                 .get(key)
                 .ok_or_else(|| candle_core::Error::Msg(format!("no {key} in the metadata")))
         };
-        let arch = meta("general.architecture")?.to_string()?.clone();
-        if arch != "llama" {
-            candle_core::bail!("architecture {arch:?} (only llama is supported)");
-        }
-        let heads = meta("llama.attention.head_count")?.to_u32()? as usize;
-        let kv_heads = meta("llama.attention.head_count_kv")?.to_u32()? as usize;
-        let block_count = meta("llama.block_count")?.to_u32()? as usize;
-        let hidden = meta("llama.embedding_length")?.to_u32()? as usize;
-        let rope_dim = meta("llama.rope.dimension_count")?.to_u32()? as usize;
-        let rms_eps = meta("llama.attention.layer_norm_rms_epsilon")?.to_f32()?;
-        let rope_base = meta("llama.rope.freq_base")
+        let arch_name = meta("general.architecture")?.to_string()?.clone();
+        let architecture = match arch_name.as_str() {
+            "llama" => Architecture::Llama,
+            "gemma3" => Architecture::Gemma3,
+            other => candle_core::bail!("architecture {other:?} (only llama and gemma3 run)"),
+        };
+        let key = |name: &str| meta(&format!("{arch_name}.{name}"));
+        let heads = key("attention.head_count")?.to_u32()? as usize;
+        let kv_heads = key("attention.head_count_kv")?.to_u32()? as usize;
+        let block_count = key("block_count")?.to_u32()? as usize;
+        let hidden = key("embedding_length")?.to_u32()? as usize;
+        let rms_eps = key("attention.layer_norm_rms_epsilon")?.to_f32()?;
+        let rope_base = key("rope.freq_base")
             .and_then(|v| v.to_f32())
             .unwrap_or(10_000.0);
-        let max_position = meta("llama.context_length")
+        let max_position = key("context_length")
             .and_then(|v| v.to_u32())
             .map_or(2048, |v| v as usize)
             .min(4096);
-        if heads == 0
-            || kv_heads == 0
-            || !heads.is_multiple_of(kv_heads)
-            || !hidden.is_multiple_of(heads)
-        {
-            candle_core::bail!("{heads} heads, {kv_heads} key-value heads, width {hidden}");
+        if heads == 0 || kv_heads == 0 || !heads.is_multiple_of(kv_heads) {
+            candle_core::bail!("{heads} heads, {kv_heads} key-value heads");
         }
-        let head_dim = hidden / heads;
-        if rope_dim != head_dim {
-            candle_core::bail!("rotary width {rope_dim} is not the head width {head_dim}");
+        // Gemma's heads are wider than the width shared out (its file says how wide); a
+        // llama's are the width shared out.
+        let head_dim = match key("attention.key_length") {
+            Ok(v) => v.to_u32()? as usize,
+            Err(_) if hidden.is_multiple_of(heads) => hidden / heads,
+            Err(_) => candle_core::bail!("width {hidden} over {heads} heads"),
+        };
+        if let Ok(rope_dim) = key("rope.dimension_count") {
+            let rope_dim = rope_dim.to_u32()? as usize;
+            if rope_dim != head_dim {
+                candle_core::bail!("rotary width {rope_dim} is not the head width {head_dim}");
+            }
         }
         let mut read = |name: &str| -> candle_core::Result<Tensor> {
             content
@@ -159,19 +197,34 @@ impl Llama {
                 .dequantize(device)?
                 .to_dtype(DType::F32)
         };
+        let gemma = architecture == Architecture::Gemma3;
         let mut blocks = Vec::with_capacity(block_count);
         for i in 0..block_count {
             let name = |part: &str| format!("blk.{i}.{part}.weight");
+            let mut gemma_only = |part: &str| match gemma {
+                true => read(&name(part)).map(Some),
+                false => Ok(None),
+            };
+            let query_norm = gemma_only("attn_q_norm")?;
+            let key_norm = gemma_only("attn_k_norm")?;
+            let post_attention_norm = gemma_only("post_attention_norm")?;
+            let post_feed_forward_norm = gemma_only("post_ffw_norm")?;
+            let global = (i + 1).is_multiple_of(GEMMA3_GLOBAL_EVERY);
             blocks.push(Block {
                 query: read(&name("attn_q"))?,
                 key: read(&name("attn_k"))?,
                 value: read(&name("attn_v"))?,
+                query_norm,
+                key_norm,
                 attention_out: read(&name("attn_output"))?,
+                post_attention_norm,
                 gate: read(&name("ffn_gate"))?,
                 up: read(&name("ffn_up"))?,
                 down: read(&name("ffn_down"))?,
+                post_feed_forward_norm,
                 attention_norm: read(&name("attn_norm"))?,
                 feed_forward_norm: read(&name("ffn_norm"))?,
+                rotary: usize::from(gemma && !global),
             });
         }
         // Models with tied embeddings have no output matrix of their own.
@@ -180,14 +233,22 @@ impl Llama {
             false => (None, read("token_embd.weight")?),
         };
         let output_norm = read("output_norm.weight")?;
-        let (cos, sin) = rotary_tables(head_dim, rope_base, max_position)?;
-        Ok(Llama {
+        let mut rotaries = vec![rotary_tables(head_dim, rope_base, max_position)?];
+        if gemma {
+            rotaries.push(rotary_tables(
+                head_dim,
+                GEMMA3_LOCAL_ROPE_BASE,
+                max_position,
+            )?);
+        }
+        Ok(Decoder {
+            architecture,
             embeddings,
+            embedding_scale: if gemma { (hidden as f64).sqrt() } else { 1.0 },
             blocks,
             output_norm,
             output,
-            cos,
-            sin,
+            rotaries,
             heads,
             kv_heads,
             head_dim,
@@ -220,8 +281,16 @@ impl Llama {
         }
         let ids = Tensor::new(forest.tokens.as_slice(), device)?;
         let position_ids = Tensor::new(positions.as_slice(), device)?;
-        let cos = self.cos.index_select(&position_ids, 0)?;
-        let sin = self.sin.index_select(&position_ids, 0)?;
+        let rotaries = self
+            .rotaries
+            .iter()
+            .map(|(cos, sin)| {
+                Ok((
+                    cos.index_select(&position_ids, 0)?,
+                    sin.index_select(&position_ids, 0)?,
+                ))
+            })
+            .collect::<candle_core::Result<Vec<_>>>()?;
         let mask = Tensor::from_vec(forest.mask(), (n, n), device)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let per_head = |x: Tensor, heads: usize| -> candle_core::Result<Tensor> {
@@ -229,18 +298,35 @@ impl Llama {
                 .transpose(1, 2)?
                 .contiguous()
         };
+        let norm = |x: &Tensor, weight: &Option<Tensor>| -> candle_core::Result<Tensor> {
+            match weight {
+                Some(w) => candle_nn::ops::rms_norm(x, w, self.rms_eps),
+                None => Ok(x.clone()),
+            }
+        };
+        let (interleaved, activation) = match self.architecture {
+            // Llama files store the query and key rows for the interleaved rotation.
+            Architecture::Llama => (true, candle_nn::Activation::Silu),
+            Architecture::Gemma3 => (false, candle_nn::Activation::GeluPytorchTanh),
+        };
+        let rotate = |x: &Tensor, (cos, sin): &(Tensor, Tensor)| match interleaved {
+            true => candle_nn::rotary_emb::rope_i(x, cos, sin),
+            false => candle_nn::rotary_emb::rope(x, cos, sin),
+        };
         let mut x = match &self.embeddings {
             Some(embeddings) => embeddings.index_select(&ids, 0)?,
             None => self.output.index_select(&ids, 0)?,
         };
+        if self.embedding_scale != 1.0 {
+            x = (x * self.embedding_scale)?;
+        }
         for block in &self.blocks {
             let h = candle_nn::ops::rms_norm(&x, &block.attention_norm, self.rms_eps)?;
             let q = per_head(h.matmul(&block.query.t()?)?, self.heads)?;
             let k = per_head(h.matmul(&block.key.t()?)?, self.kv_heads)?;
             let v = per_head(h.matmul(&block.value.t()?)?, self.kv_heads)?;
-            // Llama files store the query and key rows for the interleaved rotation.
-            let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
-            let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
+            let q = rotate(&norm(&q, &block.query_norm)?, &rotaries[block.rotary])?;
+            let k = rotate(&norm(&k, &block.key_norm)?, &rotaries[block.rotary])?;
             let repeats = self.heads / self.kv_heads;
             let k = repeat_kv_heads(k, repeats)?;
             let v = repeat_kv_heads(v, repeats)?.contiguous()?;
@@ -250,11 +336,19 @@ impl Llama {
                 .matmul(&v)?
                 .transpose(1, 2)?
                 .reshape((n, self.heads * self.head_dim))?;
-            x = (x + y.matmul(&block.attention_out.t()?)?)?;
+            let y = norm(
+                &y.matmul(&block.attention_out.t()?)?,
+                &block.post_attention_norm,
+            )?;
+            x = (x + y)?;
             let h = candle_nn::ops::rms_norm(&x, &block.feed_forward_norm, self.rms_eps)?;
-            let gated = (candle_nn::Activation::Silu.forward(&h.matmul(&block.gate.t()?)?)?
-                * h.matmul(&block.up.t()?)?)?;
-            x = (x + gated.matmul(&block.down.t()?)?)?;
+            let gated =
+                (activation.forward(&h.matmul(&block.gate.t()?)?)? * h.matmul(&block.up.t()?)?)?;
+            let y = norm(
+                &gated.matmul(&block.down.t()?)?,
+                &block.post_feed_forward_norm,
+            )?;
+            x = (x + y)?;
         }
         // Only the rows something is asked after go through the output matrix.
         let mut rows: Vec<u32> = Vec::new();
@@ -332,65 +426,105 @@ fn repeat_kv_heads(x: Tensor, repeats: usize) -> candle_core::Result<Tensor> {
 mod tests {
     use super::*;
 
-    /// What candle's own llama (`candle-transformers` 0.11.1, `quantized_llama::ModelWeights`)
-    /// gave for the test's three texts, token by token, each text alone, on the same file's
-    /// weights dequantized to f32: the continuations' log-probabilities in the order they are
-    /// asked for below. Recorded once, so that the test keeps an outside oracle without
-    /// compiling candle's model zoo (two minutes of every clean build).
-    const CANDLE_LLAMA_LOGPROBS: [f32; 8] = [
-        -11.850_987,
-        -8.966_518,
-        -17.730_335,
-        -17.851_685,
-        -19.96491,
-        -13.716_702,
-        -17.302_725,
-        -4.846_128_5,
-    ];
+    /// Two requests, the first with two continuations of different lengths: each is a
+    /// `(context, continuations)` of token ids.
+    type Requests<'a> = [(&'a [u32], &'a [&'a [u32]]); 2];
 
-    #[test]
-    fn a_forest_pass_gives_what_candle_gives_each_text_alone() {
-        let path = crate::known_path("smollm2").expect("a known name");
+    /// Runs `requests` through the named model's file in one forest pass and checks the
+    /// continuations' log-probabilities against `expected` (recorded from candle's own
+    /// implementation of the architecture, each text alone, on the same file's weights
+    /// dequantized to f32). Skipped (or failed, under CI) when the file is not fetched.
+    fn a_forest_pass_gives(name: &str, requests: Requests, expected: &[f32]) {
+        let path = crate::known_path(name).expect("a known name");
         if !unspin_testkit::require(
             path.is_file(),
             &path.display().to_string(),
-            "run scripts/fetch-neural-lm.sh",
+            &format!("run scripts/fetch-neural-lm.sh {name}"),
         ) {
             return;
         }
         let mut file = std::fs::File::open(&path).unwrap();
         let content = gguf_file::Content::read(&mut file).unwrap();
-        let llama = Llama::from_gguf(&content, &mut file).unwrap();
-        // Two requests in one pass; the first has two continuations of different lengths.
-        let (context_a, a1, a2) = (
-            vec![1u32, 504, 3124, 314],
-            vec![1789u32, 253, 2013],
-            vec![99u32, 7],
-        );
-        let (context_b, b1) = (vec![1u32, 2417, 30], vec![421u32, 1101, 28]);
+        let decoder = Decoder::from_gguf(&content, &mut file).unwrap();
         let mut forest = TokenForest::default();
         // Each continuation's wanted rows: the context's last node, then its own nodes.
         let mut wanted = Vec::new();
-        let mut add = |forest: &mut TokenForest, context: &[u32], continuation: &[u32]| {
-            let end = *forest.push(None, context).last().unwrap();
-            let nodes = forest.push(Some(end), &continuation[..continuation.len() - 1]);
-            let rows = std::iter::once(end).chain(nodes);
-            wanted.extend(rows.zip(continuation.iter().copied()));
-        };
-        add(&mut forest, &context_a, &a1);
-        add(&mut forest, &context_a, &a2);
-        let shared = forest.len();
-        add(&mut forest, &context_b, &b1);
-        // The second continuation of context a added only its own first token.
-        assert_eq!(shared, context_a.len() + (a1.len() - 1) + (a2.len() - 1));
-        let ours = llama.logprobs_after(&forest, &wanted).unwrap();
-        let expected = CANDLE_LLAMA_LOGPROBS;
+        let mut first_request_rows = 0;
+        for (i, (context, continuations)) in requests.iter().enumerate() {
+            for continuation in *continuations {
+                let end = *forest.push(None, context).last().unwrap();
+                let nodes = forest.push(Some(end), &continuation[..continuation.len() - 1]);
+                let rows = std::iter::once(end).chain(nodes);
+                wanted.extend(rows.zip(continuation.iter().copied()));
+            }
+            if i == 0 {
+                first_request_rows = forest.len();
+            }
+        }
+        // The first request's context was laid down once, whatever its continuations.
+        let (context, continuations) = requests[0];
+        let own_rows: usize = continuations.iter().map(|c| c.len() - 1).sum();
+        assert_eq!(first_request_rows, context.len() + own_rows);
+        let ours = decoder.logprobs_after(&forest, &wanted).unwrap();
         assert_eq!(ours.len(), expected.len());
-        for (o, e) in ours.iter().zip(&expected) {
+        for (o, e) in ours.iter().zip(expected) {
             assert!(
                 (o - e).abs() < 1e-3 * e.abs().max(1.0),
                 "{ours:?} against {expected:?}"
             );
         }
+    }
+
+    /// Against `candle-transformers` 0.11.1's `quantized_llama::ModelWeights`. Recorded once,
+    /// so that the test keeps an outside oracle without compiling candle's model zoo (two
+    /// minutes of every clean build).
+    #[test]
+    fn a_llama_forest_pass_gives_what_candle_gives_each_text_alone() {
+        a_forest_pass_gives(
+            "smollm2",
+            [
+                (&[1, 504, 3124, 314], &[&[1789, 253, 2013], &[99, 7]]),
+                (&[1, 2417, 30], &[&[421, 1101, 28]]),
+            ],
+            &[
+                -11.850_987,
+                -8.966_518,
+                -17.730_335,
+                -17.851_685,
+                -19.96491,
+                -13.716_702,
+                -17.302_725,
+                -4.846_128_5,
+            ],
+        );
+    }
+
+    /// Against `candle-transformers` 0.11.1's `quantized_gemma3::ModelWeights` with its
+    /// feed-forward's activation set to the tanh GELU that Gemma 3 uses (that file applies
+    /// SiLU, which llama.cpp and the reference do not), run with `CANDLE_DEQUANTIZE_ALL=1`.
+    /// The texts are "<bos>The president said on" + " Tuesday that the" / " government
+    /// would", and "<bos> banana of" + " administration will government".
+    #[test]
+    fn a_gemma3_forest_pass_gives_what_candle_gives_each_text_alone() {
+        a_forest_pass_gives(
+            "gemma",
+            [
+                (
+                    &[2, 818, 6207, 1176, 580],
+                    &[&[9863, 600, 506], &[3251, 1093]],
+                ),
+                (&[2, 30077, 529], &[&[9635, 795, 3251]]),
+            ],
+            &[
+                -2.101_874_8,
+                -0.534_473_8,
+                -0.826_986_7,
+                -10.935_808,
+                -11.193_812,
+                -14.100_827,
+                -5.641_113_3,
+                -13.598_277,
+            ],
+        );
     }
 }

