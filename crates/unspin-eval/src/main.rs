@@ -7,6 +7,7 @@ mod changes;
 mod checks;
 mod detect;
 mod following;
+mod neural_check;
 mod rewrite;
 mod scanning;
 mod spinner;

@@ -413,6 +413,9 @@ pub fn report(
     // it (check is the same, so only restoration is reported).
     let (mut rescored_all, mut rescored_tally, mut rescored_scored) =
         (Score::default(), PairTally::new(), Vec::new());
+    // With a second language model: per fold, check's probability and the model's agreement
+    // with check's evidence on every page and clean text (whether check would gain from it).
+    let mut neural_check: Vec<Vec<crate::neural_check::Measured>> = Vec::new();
     for fold in 0..2 {
         let (train, table, with_table) =
             fold_model(&generic, model_path, &pages, fold, style, learning)?;
@@ -456,6 +459,26 @@ pub fn report(
             "generic": {"share": b.share(), "score": b, "clean": clean_generic},
             "learned": {"share": l.share(), "score": l, "clean": clean_learned},
         });
+        let mut measured = Vec::new();
+        if let Some(scorer) = rescorer {
+            let spun_pages = pages.iter().filter(|p| p.fold == fold && p.style == style);
+            let documents = spun_pages
+                .map(|p| (p.text.as_str(), true))
+                .chain(clean.iter().map(|t| (t.as_str(), false)));
+            for (text, spun) in documents {
+                let report = learned.check(text);
+                if let Some(agreement) =
+                    crate::neural_check::neural_agreement(&report, text, scorer.as_ref())
+                {
+                    measured.push(crate::neural_check::Measured {
+                        probability: f64::from(report.probability),
+                        agreement,
+                        spun,
+                    });
+                }
+            }
+        }
+        neural_check.push(measured);
         if let Some(e) = &rescored {
             let clean_rescored = clean_score(e, &clean, &mut rescored_scored);
             let counts = e.counts();
@@ -512,9 +535,14 @@ pub fn report(
         .map(|(_, (n, _))| n)
         .sum();
     let rescored_share = rescorer.map(|_| rescored_all.share());
+    let neural_check = match (rescorer, <[_; 2]>::try_from(neural_check)) {
+        (Some(_), Ok(folds)) => Some(crate::neural_check::report(&folds)),
+        _ => None,
+    };
     Ok(serde_json::json!({
         "style": style,
         "rescored_share": rescored_share,
+        "neural_check": neural_check,
         "occurrences_with_candidate": occurrences_with_candidate,
         "by_coverage": {"generic": coverage_report(&base_coverage),
             "learned": coverage_report(&learned_coverage)},
