@@ -1,37 +1,42 @@
 #!/usr/bin/env bash
-# Restore's speed with the neural language model (`--lm smollm2`) beside the trigram alone, in
-# one run on one machine (issue: neural LM, "Speed"). Two texts:
+# Restore's speed with the neural language models (`--lm smollm2`, and `--lm gemma` when asked
+# for) beside the trigram alone, in one run on one machine (issue: neural LM, "Speed"). Two
+# texts:
 #   1 MB bench  the first 1,000,000 bytes of the concatenated BBC articles (clean news, as in
 #               BENCHMARKS.md's 1 MB figures): `unspin restore --json`, one process each, model
 #               load included, ROUNDS times alternating. Prints CPU seconds (user + system),
 #               wall, peak memory, words per CPU second, and how many of restore's phrase
-#               decisions smollm2 made (restore's own report on standard error).
+#               decisions the neural model made (restore's own report on standard error).
 #   spun        copies of held-out BBC articles spun by the simulated closed-group spinner
 #               (`unspin-eval --bench`, one thread, model load not timed), with and without
 #               `--neural-lm`: restore words per second and the decisions sent.
-# Needs the weights (scripts/fetch-neural-lm.sh) and work-data/bbc (scripts/fetch-eval-data.sh).
+# Then the cache of scored windows, with the first model. Needs work-data/bbc
+# (scripts/fetch-eval-data.sh); fetches the weights (scripts/fetch-neural-lm.sh NAME).
 #
-#   scripts/bench-neural.sh [ROUNDS] [SPUN_ARTICLES]
+#   scripts/bench-neural.sh [ROUNDS] [SPUN_ARTICLES] [MODELS]    MODELS: "smollm2" (default),
+#                                                                "smollm2 gemma", ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-2}
 articles=${2:-20}
+read -r -a models <<< "${3:-smollm2}"
 [ -d work-data/bbc ] || scripts/fetch-eval-data.sh
-scripts/fetch-neural-lm.sh > /dev/null
+declare -A weights
+for lm in "${models[@]}"; do
+  weights[$lm]=$(scripts/fetch-neural-lm.sh "$lm")
+done
 cargo build --release -q -p unspin-cli -p unspin-eval
-cache=${UNSPIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/unspin}
-weights=$cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 text=$(mktemp --suffix=.txt)
 trap 'rm -f "$text"' EXIT
 # `head` closes the pipe early, which pipefail would count as a failure; the size is checked.
 cat work-data/bbc/*/*.txt | iconv -f utf-8 -t utf-8 -c | head -c 1000000 > "$text" || true
 [ "$(stat -c %s "$text")" -eq 1000000 ] || { echo "bench-neural: work-data/bbc gave less than 1 MB" >&2; exit 1; }
 
-python3 - "$text" "$rounds" <<'PY'
+python3 - "$text" "$rounds" "${models[@]}" <<'PY'
 import json, re, statistics, subprocess, sys
-text, rounds = sys.argv[1], int(sys.argv[2])
+text, rounds, models = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 words = len(re.findall(r"\w+", open(text, encoding="utf-8").read()))
-runs = {"trigram": [], "smollm2": []}
+runs = {lm: [] for lm in ["trigram"] + models}
 outputs = {}
 for _ in range(rounds):
     for lm in runs:
@@ -49,14 +54,15 @@ for lm, rs in runs.items():
     print(f"  {lm:8} CPU {', '.join(f'{r[0]:.2f}' for r in rs)} s; wall {', '.join(f'{r[1]:.2f}' for r in rs)} s; "
           f"peak {max(r[2] for r in rs):.0f} MiB; {words / cpu:,.0f} words per CPU second (median); "
           f"{outputs[lm]} changes" + (f"; decided {rs[-1][3][0]} of {rs[-1][3][1]} phrase decisions" if rs[-1][3] else ""))
-ratio = statistics.median(r[0] for r in runs["smollm2"]) / statistics.median(r[0] for r in runs["trigram"])
-print(f"  smollm2 / trigram CPU time: {ratio:.2f}x")
+for lm in models:
+    ratio = statistics.median(r[0] for r in runs[lm]) / statistics.median(r[0] for r in runs["trigram"])
+    print(f"  {lm} / trigram CPU time: {ratio:.2f}x")
 PY
 
 echo "spun (simulated groups spinner, rate 0.5, $articles held-out articles, one thread):"
-for lm in trigram smollm2; do
+for lm in trigram "${models[@]}"; do
   extra=()
-  [ "$lm" = smollm2 ] && extra=(--neural-lm "$weights")
+  [ "$lm" = trigram ] || extra=(--neural-lm "${weights[$lm]}")
   target/release/unspin-eval --bench --split test --limit "$articles" --style groups --rate 0.5 \
     "${extra[@]}" 2> /dev/null | tail -1 | python3 -c "
 import json, sys
@@ -67,9 +73,9 @@ done
 
 # The cache of scored windows: one server, the bundled example sent to /v1/restore three times;
 # the first pays for the neural model, the others are answered from the cache.
-echo "serve --lm smollm2, examples/spun-news.txt three times:"
+echo "serve --lm ${models[0]}, examples/spun-news.txt three times:"
 log=$(mktemp)
-target/release/unspin --lm smollm2 serve --addr 127.0.0.1:0 > "$log" 2>&1 &
+target/release/unspin --lm "${models[0]}" serve --addr 127.0.0.1:0 > "$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2> /dev/null || true; rm -f "$text" "$log"' EXIT
 for _ in $(seq 1 100); do
