@@ -12,6 +12,7 @@
 
 use unspin_core::check::CheckReport;
 use unspin_core::rescore::{ContinuationRequest, ContinuationScorer};
+use unspin_core::text;
 
 use crate::detect::Scored;
 
@@ -45,14 +46,9 @@ pub fn neural_agreement(
                 .collect();
             // The original is stored lowercase: give it the written phrase's first capital.
             let written = &text[e.start..e.end];
-            let original = match written.chars().next() {
-                Some(c) if c.is_uppercase() => {
-                    let mut chars = e.original.chars();
-                    chars.next().map_or_else(String::new, |first| {
-                        first.to_uppercase().chain(chars).collect()
-                    })
-                }
-                _ => e.original.clone(),
+            let original = match written.starts_with(char::is_uppercase) {
+                true => text::apply_case(&e.original, text::Case::Title, false),
+                false => e.original.clone(),
             };
             let space = |s: &str| match after.is_empty() {
                 true => format!(" {s}"),

@@ -14,6 +14,7 @@
 
 mod forward;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -322,45 +323,57 @@ impl Tokenized {
 /// (`gpt2`, SmolLM2) or SentencePiece BPE (`llama`, Gemma).
 fn tokenizer_from_gguf(content: &gguf_file::Content) -> Result<Tokenizer, String> {
     let meta = &content.metadata;
-    let get = |key: &str| meta.get(key).ok_or_else(|| format!("no {key}"));
-    let kind = get("tokenizer.ggml.model")?
+    let kind = metadata(meta, "tokenizer.ggml.model")?
         .to_string()
         .map_err(|e| e.to_string())?;
-    let list = |key: &str| -> Result<Vec<gguf_file::Value>, String> {
-        Ok(get(key)?.to_vec().map_err(|e| e.to_string())?.clone())
-    };
-    let strings = |key: &str| -> Result<Vec<String>, String> {
-        list(key)?
-            .iter()
-            .map(|v| v.to_string().cloned().map_err(|e| e.to_string()))
-            .collect()
-    };
-    let tokens = strings("tokenizer.ggml.tokens")?;
+    let tokens = metadata_list(meta, "tokenizer.ggml.tokens", |v| v.to_string().cloned())?;
     match kind.as_str() {
-        "gpt2" => {}
+        "gpt2" => {
+            let merges = metadata_list(meta, "tokenizer.ggml.merges", |v| v.to_string().cloned())?;
+            byte_level_tokenizer(tokens, merges)
+        }
         "llama" => {
-            let scores = list("tokenizer.ggml.scores")?
-                .iter()
-                .map(|v| v.to_f32().map_err(|e| e.to_string()))
-                .collect::<Result<Vec<f32>, String>>()?;
-            let kinds = list("tokenizer.ggml.token_type")?
-                .iter()
-                .map(|v| v.to_i32().map_err(|e| e.to_string()))
-                .collect::<Result<Vec<i32>, String>>()?;
-            return sentencepiece_tokenizer(tokens, &scores, &kinds);
+            let scores = metadata_list(meta, "tokenizer.ggml.scores", |v| v.to_f32())?;
+            let kinds = metadata_list(meta, "tokenizer.ggml.token_type", |v| v.to_i32())?;
+            sentencepiece_tokenizer(tokens, &scores, &kinds)
         }
-        _ => {
-            return Err(format!(
-                "tokenizer kind {kind:?} (only byte-level BPE and SentencePiece are supported)"
-            ))
-        }
+        _ => Err(format!(
+            "tokenizer kind {kind:?} (only byte-level BPE and SentencePiece are supported)"
+        )),
     }
+}
+
+/// A metadata value of the GGUF file.
+fn metadata<'a>(
+    meta: &'a HashMap<String, gguf_file::Value>,
+    key: &str,
+) -> Result<&'a gguf_file::Value, String> {
+    meta.get(key).ok_or_else(|| format!("no {key}"))
+}
+
+/// A metadata list of the GGUF file, each element read by `read` (the vocabulary's lists
+/// are read in place: a quarter of a million entries for Gemma).
+fn metadata_list<T>(
+    meta: &HashMap<String, gguf_file::Value>,
+    key: &str,
+    read: impl Fn(&gguf_file::Value) -> candle_core::Result<T>,
+) -> Result<Vec<T>, String> {
+    metadata(meta, key)?
+        .to_vec()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|v| read(v).map_err(|e| format!("{key}: {e}")))
+        .collect()
+}
+
+/// A byte-level BPE tokenizer (SmolLM2's) from its tokens and merges (`"a b"`).
+fn byte_level_tokenizer(tokens: Vec<String>, merges: Vec<String>) -> Result<Tokenizer, String> {
     let vocab: tokenizers::models::bpe::Vocab = tokens
         .into_iter()
         .enumerate()
         .map(|(id, token)| (token, id as u32))
         .collect();
-    let merges: tokenizers::models::bpe::Merges = strings("tokenizer.ggml.merges")?
+    let merges: tokenizers::models::bpe::Merges = merges
         .into_iter()
         .filter_map(|m| {
             let (a, b) = m.split_once(' ')?;
