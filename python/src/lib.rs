@@ -41,7 +41,7 @@ fn engine() -> PyResult<&'static Engine> {
 }
 
 /// The engine for `lm`: `trigram`, the default, alone; or a neural model that decides
-/// restore's close calls besides it (`smollm2` or `gemma`, as `unspin --lm`), loaded on first use and
+/// restore's close calls and has its say in check besides it (`smollm2` or `gemma`, as `unspin --lm`), loaded on first use and
 /// kept, one per name per process, over the same model (its weights take hundreds of MB).
 fn engine_for(lm: &str) -> PyResult<Engine> {
     if lm == "trigram" {
@@ -118,17 +118,23 @@ fn with_index(
     })
 }
 
-/// Check one text: JSON of the report (probability, verdict, words, evidence); with
-/// `index_path`, also `copy_of` (the copy's source in that index, as `check --index`).
+/// Check one text: JSON of the report (probability, verdict, words, evidence; with a neural
+/// `lm`, as [`engine_for`], its say as `neural`); with `index_path`, also `copy_of` (the
+/// copy's source in that index, as `check --index`).
 #[pyfunction]
-#[pyo3(signature = (text, index_path = None))]
-fn check_json(py: Python<'_>, text: String, index_path: Option<String>) -> PyResult<String> {
+#[pyo3(signature = (text, index_path = None, lm = "trigram"))]
+fn check_json(
+    py: Python<'_>,
+    text: String,
+    index_path: Option<String>,
+    lm: &str,
+) -> PyResult<String> {
     within_limit(&text)?;
+    let r = engine_for(lm)?;
     let Some(path) = index_path else {
-        let r = engine()?;
         return py.detach(|| to_json(&r.check(&text)));
     };
-    let a = with_index(py, engine()?, &text, &path)?;
+    let a = with_index(py, &r, &text, &path)?;
     let mut v =
         serde_json::to_value(&a.check).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     v["copy_of"] =
@@ -242,15 +248,18 @@ fn extract_batch(
     })
 }
 
-/// Appends `spun_probability`, `verdict`, `words` and `evidence` (JSON) for the text column.
+/// Appends `spun_probability`, `verdict`, `words` and `evidence` (JSON) for the text column;
+/// `lm` as [`engine_for`] (a neural model moves the probability: see
+/// `unspin_core::neural_check`).
 #[pyfunction]
-#[pyo3(signature = (batch, column = "text".to_string()))]
+#[pyo3(signature = (batch, column = "text".to_string(), lm = "trigram"))]
 fn check_batch(
     py: Python<'_>,
     batch: PyArrowType<RecordBatch>,
     column: String,
+    lm: &str,
 ) -> PyResult<PyArrowType<RecordBatch>> {
-    let r = engine()?;
+    let r = engine_for(lm)?;
     let batch = batch.0;
     py.detach(|| {
         let texts = text_column(&batch, &column)?;

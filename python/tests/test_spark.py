@@ -96,6 +96,14 @@ def test_a_neural_restore_is_the_command_lines(unspin_bin):
     assert neural["text"] != unspin.restore(text)["text"]
     batch = unspin.restore_batch(pa.RecordBatch.from_pydict({"text": [text]}), lm="smollm2")
     assert batch.column("restored").to_pylist() == [neural["text"]]
+    checked = unspin.check(text, lm="smollm2")
+    cli_check = json.loads(subprocess.run(
+        [unspin_bin, "--lm", "smollm2", "check", "--json", path],
+        capture_output=True, text=True).stdout)
+    assert checked["neural"]["lm"] == "smollm2" and "neural" not in unspin.check(text), checked
+    assert abs(checked["probability"] - cli_check["probability"]) < 1e-6, (checked, cli_check)
+    batch = unspin.check_batch(pa.RecordBatch.from_pydict({"text": [text]}), lm="smollm2")
+    assert abs(batch.column("spun_probability").to_pylist()[0] - checked["probability"]) < 1e-6
     try:
         unspin.restore(text, lm="gpt-9")
     except ValueError as e:

@@ -8,7 +8,7 @@ Single texts::
 
 Arrow record batches or tables (Spark ``mapInArrow``, Ray Data ``map_batches(batch_format="pyarrow")``)::
 
-    unspin.check_batch(batch, column="text")      # + spun_probability, verdict, words, evidence
+    unspin.check_batch(batch, column="text")      # + spun_probability, verdict, words, evidence (lm= too)
     unspin.restore_batch(batch, column="text")    # + restored, changes (lm="smollm2": neural)
     unspin.extract_batch(batch, column="html")    # + title, text
     unspin.fingerprint_batch(batch, column="text")  # + sketch (list<int64>)
@@ -65,12 +65,15 @@ __all__ = [
 ]
 
 
-def check(text: str, index_path: Optional[str] = None) -> dict:
+def check(text: str, index_path: Optional[str] = None, lm: str = "trigram") -> dict:
     """Is ``text`` spun? The same report as ``unspin check --json``: ``probability``,
     ``verdict`` (``spun``, ``clean`` or ``too-short``), ``words`` and ``evidence`` (byte offsets
     into the UTF-8 text, the spun phrase, its likely original and the gain in nats). With
-    ``index_path``, also ``copy_of``: the copy's source in that index, as ``check --index``."""
-    return json.loads(check_json(text, index_path))
+    ``index_path``, also ``copy_of``: the copy's source in that index, as ``check --index``.
+    ``lm="smollm2"`` (as ``unspin --lm smollm2 check``) also asks the neural model whether the
+    evidence's originals read better, which moves the probability; ``neural`` then holds its
+    ``agreement`` and ``check_probability``, the trigram model's alone."""
+    return json.loads(check_json(text, index_path, lm))
 
 
 def restore(text: str, index_path: Optional[str] = None, lm: str = "trigram") -> dict:

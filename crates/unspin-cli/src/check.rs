@@ -40,6 +40,13 @@ fn print_check(out: &mut impl Write, name: &str, r: &CheckReport) -> Result<()> 
         "{name}: {verdict} (probability {:.2}, {} words)",
         r.probability, r.words
     )?;
+    if let Some(n) = &r.neural {
+        writeln!(
+            out,
+            "  {} reads the evidence's originals better by {:.1} nats per 100 words (trigram model alone: probability {:.2})",
+            n.lm, n.agreement, n.check_probability
+        )?;
+    }
     for e in r.evidence.iter().take(5) {
         let times = if e.occurrences > 1 {
             format!(", {} times", e.occurrences)

@@ -46,11 +46,13 @@ struct Cli {
     /// Do not load the embedded spinner table: the generic thesaurus channel only.
     #[arg(long, global = true)]
     no_default_spinner: bool,
-    /// Language model for restore's close decisions: `trigram` (the model's own, alone),
-    /// `smollm2` (a 135M-parameter neural model decides the phrases the trigram finds close;
-    /// far slower; fetch it first with scripts/fetch-neural-lm.sh) or `gemma` (Gemma 3 270M
-    /// the same way, under Google's Gemma Terms of Use, which scripts/fetch-neural-lm.sh gemma
-    /// puts beside it; slower still).
+    /// Language model for restore's close decisions and check's second opinion: `trigram`
+    /// (the model's own, alone), `smollm2` (a 135M-parameter neural model decides the phrases
+    /// the trigram finds close, and check weighs whether it too reads the evidence's
+    /// originals better; far slower; fetch it first with scripts/fetch-neural-lm.sh) or
+    /// `gemma` (Gemma 3 270M for restore the same way, under Google's Gemma Terms of Use,
+    /// which scripts/fetch-neural-lm.sh gemma puts beside it; slower still; check is not
+    /// calibrated for it and stays the trigram's).
     #[arg(long, global = true, default_value = "trigram", value_parser = ["trigram", "smollm2", "gemma"])]
     lm: String,
     #[command(subcommand)]

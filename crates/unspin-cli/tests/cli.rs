@@ -251,3 +251,31 @@ fn a_neural_model_not_fetched_is_an_error_naming_the_script_that_fetches_it() {
     }
     std::fs::remove_dir_all(&cache).unwrap();
 }
+
+#[test]
+fn check_under_a_neural_model_reports_its_say_in_text_and_json() {
+    let path = unspin_neural::known_path("smollm2").expect("a known name");
+    if !unspin_testkit::require(
+        path.is_file(),
+        &path.display().to_string(),
+        "run scripts/fetch-neural-lm.sh",
+    ) {
+        return;
+    }
+    let out = unspin(&["--lm", "smollm2", "check", &example()], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(": SPUN (probability"), "{text}");
+    assert!(
+        text.contains("smollm2 reads the evidence's originals better by"),
+        "{text}"
+    );
+    let out = unspin(&["--lm", "smollm2", "check", "--json", &example()], None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["neural"]["lm"], "smollm2");
+    assert!(report["neural"]["agreement"].as_f64().unwrap() > 0.0);
+    // Without the model, the report says nothing of one.
+    let out = unspin(&["check", "--json", &example()], None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("neural").is_none(), "{report}");
+}

@@ -80,6 +80,21 @@ pub struct CheckReport {
     pub evidence: Vec<Evidence>,
     /// The features the probability was computed from.
     pub features: Features,
+    /// What a neural language model added (`--lm`), when one was asked: its agreement with
+    /// the evidence and check's probability before it (see [`crate::neural_check`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neural: Option<NeuralCheck>,
+}
+
+/// What the neural model added to a check report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NeuralCheck {
+    /// The model's name (`smollm2`).
+    pub lm: String,
+    /// Its [`crate::neural_check::agreement`] with the evidence.
+    pub agreement: f32,
+    /// check's probability before the model's say: the trigram model's alone.
+    pub check_probability: f32,
 }
 
 /// Document features behind the probability.
@@ -158,6 +173,17 @@ impl Calibration {
     pub fn family_evidence(&self, f: &Features) -> f32 {
         (self.attested_weight * f.attested_density + self.replaced_weight * f.replaced_density)
             .max(0.0)
+    }
+
+    /// The verdict on a document of `words` words with this probability.
+    pub fn verdict(&self, words: usize, probability: f32) -> Verdict {
+        if words < self.min_words {
+            Verdict::TooShort
+        } else if probability >= self.threshold {
+            Verdict::Spun
+        } else {
+            Verdict::Clean
+        }
     }
 
     /// Probability of spun for these features.
@@ -583,20 +609,14 @@ pub fn check(model: &Model, weights: &Weights, doc: &Document<'_>) -> CheckRepor
         attested_tell_density: per_100(attested_tells),
     };
     let probability = calibration.probability(&features);
-    let verdict = if words < calibration.min_words {
-        Verdict::TooShort
-    } else if probability >= calibration.threshold {
-        Verdict::Spun
-    } else {
-        Verdict::Clean
-    };
     CheckReport {
         probability,
-        verdict,
+        verdict: calibration.verdict(words, probability),
         words,
         spintax,
         evidence,
         features,
+        neural: None,
     }
 }
 

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::candidates::Candidate;
 use crate::check::{self, CheckReport};
 use crate::document::{self, CandidateCache, Document};
+use crate::neural_check;
 use crate::rescore::ContinuationScorer;
 use crate::restore::{self, Restoration};
 use crate::weights::Weights;
@@ -52,6 +53,11 @@ pub struct AnalysisCounts {
     pub rescored_occurrences: u64,
     /// Phrases it failed on, left to the trigram model's decision.
     pub rescore_failures: u64,
+    /// Check reports the second language model had its say in (see
+    /// [`crate::neural_check`]).
+    pub neural_checks: u64,
+    /// Check reports it failed on, left with the trigram model's probability.
+    pub neural_check_failures: u64,
 }
 
 #[derive(Default)]
@@ -63,6 +69,8 @@ struct Counters {
     rescored_phrases: AtomicU64,
     rescored_occurrences: AtomicU64,
     rescore_failures: AtomicU64,
+    neural_checks: AtomicU64,
+    neural_check_failures: AtomicU64,
 }
 
 struct Shared {
@@ -152,10 +160,40 @@ impl Engine {
         document::prepare(&s.model, &s.weights, &s.cache, text)
     }
 
-    /// Checks a prepared document.
+    /// Checks a prepared document. With a second language model that the calibration has
+    /// an entry for, the model's agreement with the evidence moves the probability (see
+    /// [`crate::neural_check`]); if the model fails, the trigram model's stands.
     pub fn check_document(&self, doc: &Document<'_>) -> CheckReport {
-        self.shared.counts.checked.fetch_add(1, Ordering::Relaxed);
-        check::check(&self.shared.model, &self.shared.weights, doc)
+        let s = &*self.shared;
+        s.counts.checked.fetch_add(1, Ordering::Relaxed);
+        let mut report = check::check(&s.model, &s.weights, doc);
+        let calibration = &s.weights.check;
+        let Some((scorer, neural)) = s
+            .rescorer
+            .as_deref()
+            .and_then(|r| Some((r, calibration.neural.get(r.name())?)))
+        else {
+            return report;
+        };
+        match neural_check::agreement(&report, doc.input, scorer) {
+            Some(agreement) => {
+                s.counts.neural_checks.fetch_add(1, Ordering::Relaxed);
+                let check_probability = report.probability;
+                report.probability = neural.probability(check_probability, agreement);
+                report.verdict = calibration.verdict(report.words, report.probability);
+                report.neural = Some(neural_check::NeuralCheck {
+                    lm: scorer.name().to_owned(),
+                    agreement,
+                    check_probability,
+                });
+            }
+            None => {
+                s.counts
+                    .neural_check_failures
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        report
     }
 
     /// Restores a prepared document, given its check report when the weights read the spin
@@ -237,6 +275,8 @@ impl Engine {
             rescored_phrases: c.rescored_phrases.load(Ordering::Relaxed),
             rescored_occurrences: c.rescored_occurrences.load(Ordering::Relaxed),
             rescore_failures: c.rescore_failures.load(Ordering::Relaxed),
+            neural_checks: c.neural_checks.load(Ordering::Relaxed),
+            neural_check_failures: c.neural_check_failures.load(Ordering::Relaxed),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod lm;
 pub mod model;
 pub mod morph;
 pub mod neighbours;
+pub mod neural_check;
 pub mod precomputed;
 pub mod rescore;
 pub mod restore;

@@ -81,10 +81,20 @@ fn sigmoid(x: f32) -> f32 {
 /// The weights of one document: the engine's, relaxed by how likely check found it spun.
 pub(crate) fn document_params(weights: &Weights, check: Option<&CheckReport>) -> Params {
     match check {
-        // A spun article has a replaced phrase every few words, a clean one none.
+        // A spun article has a replaced phrase every few words, a clean one none. The
+        // relaxation was tuned under the trigram model's probability: a neural model's say
+        // in check (a calibration of its own, which ranks better but reads lower on spun
+        // pages) changes the verdict, not how boldly restore works (BENCHMARKS.md, "check
+        // with the neural model").
         Some(report) if weights.restore.reads_spin_probability() => weights
             .restore
-            .for_spin_probability(report.probability, report.features.phrase_density)
+            .for_spin_probability(
+                report
+                    .neural
+                    .as_ref()
+                    .map_or(report.probability, |n| n.check_probability),
+                report.features.phrase_density,
+            )
             .with_family_evidence(
                 report.features.attested_density,
                 report.features.attested_replaced_density,
@@ -692,4 +702,38 @@ pub fn apply(input: &str, changes: &[Change]) -> String {
     }
     out.push_str(&input[at..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Features, Verdict};
+    use crate::neural_check::NeuralCheck;
+
+    #[test]
+    fn restore_relaxes_by_the_trigram_models_probability_whatever_a_neural_model_said() {
+        let weights = Weights::default();
+        let report = |probability: f32, neural: Option<NeuralCheck>| CheckReport {
+            probability,
+            verdict: Verdict::Spun,
+            words: 200,
+            spintax: 0,
+            evidence: Vec::new(),
+            features: Features {
+                phrase_density: 5.0,
+                ..Features::default()
+            },
+            neural,
+        };
+        let trigram = document_params(&weights, Some(&report(0.9, None)));
+        let said = NeuralCheck {
+            lm: "smollm2".into(),
+            agreement: 1.0,
+            check_probability: 0.9,
+        };
+        let with_neural = document_params(&weights, Some(&report(0.3, Some(said))));
+        assert_eq!(with_neural, trigram);
+        // The probability does move restore when no neural model spoke.
+        assert_ne!(document_params(&weights, Some(&report(0.3, None))), trigram);
+    }
 }

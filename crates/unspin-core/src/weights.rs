@@ -3,6 +3,8 @@
 //! file may carry its own (`weights` section, JSON, see [`crate::model`]); eval's `--set`
 //! edits the same struct by field name ([`Weights::set`]).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// All of the engine's tunable numbers.
@@ -345,6 +347,11 @@ pub struct Calibration {
     /// Surprise (nats) at or over which it counts in full: about one in 160,000 ("merchants";
     /// most multi-word tells, "buying and selling").
     pub tell_rare_surprise: f32,
+    /// Per neural language model (by its `--lm` name): how its agreement with the evidence
+    /// and check's own probability make the probability reported when check runs with it
+    /// ([`crate::neural_check`]). A model without an entry leaves check as the trigram
+    /// model makes it.
+    pub neural: BTreeMap<String, NeuralCalibration>,
 }
 
 impl Default for Calibration {
@@ -352,7 +359,11 @@ impl Default for Calibration {
     /// --fit-calibration --attested-pairs words --split dev --limit 500 --fit-clean
     /// work-data/brown/fit` (synthetic spins of the development half, the Brown corpus's fit
     /// half at half weight, the real spun pages; BENCHMARKS.md, "Calibrated on real pages
-    /// too"); `attested_weight` and `replaced_weight` by `--fit-attested` before it.
+    /// too"); `attested_weight` and `replaced_weight` by `--fit-attested` before it. `neural`
+    /// (SmolLM2 only) by `unspin-eval --wild-train ../shared/data/wild-train --attested-pairs
+    /// words --fit-neural-check --neural-lm FILE --fit-clean work-data/brown/fit` (the real
+    /// spun pages, the Brown fit half at half weight; BENCHMARKS.md, "check with the neural
+    /// model").
     fn default() -> Self {
         Calibration {
             bias: -2.5993,
@@ -367,7 +378,41 @@ impl Default for Calibration {
             replaced_weight: -0.05,
             tell_common_surprise: 8.0,
             tell_rare_surprise: 12.0,
+            neural: BTreeMap::from([(
+                "smollm2".to_owned(),
+                NeuralCalibration {
+                    bias: -1.8902,
+                    check_weight: 0.6504,
+                    agreement_weight: 0.0828,
+                },
+            )]),
         }
+    }
+}
+
+/// How check's probability and a neural model's [`crate::neural_check::agreement`] make the probability reported
+/// under that model: a logistic fit on the two, `bias + check_weight * logit(check's
+/// probability) + agreement_weight * agreement`. Fitted per model (each has its own scale of
+/// nats) by `unspin-eval --wild-train DIR --fit-neural-check --neural-lm FILE`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeuralCalibration {
+    /// Intercept.
+    pub bias: f32,
+    /// Weight of check's own log-odds.
+    pub check_weight: f32,
+    /// Weight of the agreement (per nat per 100 words).
+    pub agreement_weight: f32,
+}
+
+impl NeuralCalibration {
+    /// The probability of spun given check's probability and the agreement.
+    pub fn probability(&self, check_probability: f32, agreement: f32) -> f32 {
+        let p = check_probability.clamp(1e-6, 1.0 - 1e-6);
+        let z = self.bias
+            + self.check_weight * (p / (1.0 - p)).ln()
+            + self.agreement_weight * agreement;
+        1.0 / (1.0 + (-z).exp())
     }
 }
 

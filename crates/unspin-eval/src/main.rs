@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Parser;
 use spinner::{Dictionary, Spinner};
+use unspin_core::rescore::ContinuationScorer;
 use unspin_core::Engine;
 use unspin_core::Model;
 
@@ -263,9 +264,34 @@ struct Args {
     #[arg(long)]
     spinner: Vec<PathBuf>,
     /// A GGUF neural language model (`scripts/fetch-neural-lm.sh`) that decides restore's
-    /// close calls (see unspin_core::rescore).
+    /// close calls (see unspin_core::rescore) and, when its file is a known model's, has its
+    /// say in check with the calibration kept under that model's name.
     #[arg(long)]
     neural_lm: Option<PathBuf>,
+    /// With --wild-train and --neural-lm: fit check's calibration for the neural model
+    /// (unspin_core::neural_check) on the real spun pages and the --fit-clean texts, report
+    /// each fold's held-out figures (fitted without its pages) on its pages and on the
+    /// --held-clean folders, and print the calibration fitted on both folds.
+    #[arg(long)]
+    fit_neural_check: bool,
+}
+
+/// The neural model at `path`, named as `--lm` names it when it is a known model's file (so
+/// that check finds its calibration), else `neural`; with the cache of scored windows the
+/// CLI gives it when `cached` (never for a benchmark, whose rounds must each score anew).
+fn neural_scorer(
+    path: &std::path::Path,
+    cached: bool,
+) -> Result<std::sync::Arc<dyn ContinuationScorer>> {
+    let name = unspin_neural::known_name_of(path).unwrap_or("neural");
+    let model = unspin_neural::NeuralLm::load(path, name)?;
+    Ok(match cached {
+        true => std::sync::Arc::new(unspin_core::rescore::CachedScorer::new(
+            model,
+            unspin_core::rescore::SCORED_WINDOWS_CACHED,
+        )),
+        false => std::sync::Arc::new(model),
+    })
 }
 
 /// The [`unspin_core::spinner::AttestedSplit`] named by --attested-pairs, if any.
@@ -380,14 +406,43 @@ fn main() -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    if let (Some(dir), false) = (&args.wild_train, args.fit_calibration) {
-        let rescorer = match &args.neural_lm {
-            Some(path) => Some(
-                std::sync::Arc::new(unspin_neural::NeuralLm::load(path, "neural")?)
-                    as std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>,
-            ),
-            None => None,
+    if let (Some(dir), true) = (&args.wild_train, args.fit_neural_check) {
+        let path = args
+            .neural_lm
+            .as_ref()
+            .context("--fit-neural-check needs --neural-lm FILE")?;
+        let scorer = neural_scorer(path, true)?;
+        let learning = wildtrain::FoldLearning {
+            set: &args.learn_set,
+            tables_out: None,
+            attested: attested_split(args.attested_pairs.as_deref())?,
         };
+        let fit_clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
+        let held_clean = wildtrain::named_text_groups(&args.held_clean)?;
+        let data = neural_check::FitData {
+            fit_clean: &fit_clean,
+            fit_clean_weight: args.fit_clean_weight,
+            page_weight: args.page_weight,
+            held_clean: &held_clean,
+        };
+        let report = neural_check::fit(
+            &args.model,
+            dir,
+            &args.family,
+            &args.set,
+            &learning,
+            scorer.as_ref(),
+            &data,
+        )?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    if let (Some(dir), false) = (&args.wild_train, args.fit_calibration) {
+        let rescorer = args
+            .neural_lm
+            .as_deref()
+            .map(|p| neural_scorer(p, true))
+            .transpose()?;
         let learning = wildtrain::FoldLearning {
             set: &args.learn_set,
             tables_out: args.fold_tables.as_deref(),
@@ -426,9 +481,7 @@ fn main() -> Result<()> {
     let model = std::sync::Arc::new(model);
     let restorer = wildtrain::engine_for(model.clone(), &args.set)?;
     let restorer = match &args.neural_lm {
-        Some(path) => restorer.with_rescorer(std::sync::Arc::new(unspin_neural::NeuralLm::load(
-            path, "neural",
-        )?)),
+        Some(path) => restorer.with_rescorer(neural_scorer(path, false)?),
         None => restorer,
     };
     let _report_rescoring = ReportRescoring(&restorer);

@@ -356,7 +356,7 @@ pub struct FoldLearning<'a> {
 
 /// The table learned from the pages of `style` outside `fold`, and the model at `model_path`
 /// with it loaded; also how many pages it was learned from.
-fn fold_model(
+pub(crate) fn fold_model(
     generic: &std::sync::Arc<Model>,
     model_path: &Path,
     pages: &[Page],
@@ -466,12 +466,11 @@ pub fn report(
                 .map(|p| (p.text.as_str(), true))
                 .chain(clean.iter().map(|t| (t.as_str(), false)));
             for (text, spun) in documents {
-                let report = learned.check(text);
-                if let Some(agreement) =
-                    crate::neural_check::neural_agreement(&report, text, scorer.as_ref())
+                if let Some((probability, agreement)) =
+                    crate::neural_check::measure(&learned, text, scorer.as_ref())
                 {
                     measured.push(crate::neural_check::Measured {
-                        probability: f64::from(report.probability),
+                        probability,
                         agreement,
                         spun,
                     });

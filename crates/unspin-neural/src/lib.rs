@@ -105,6 +105,17 @@ pub fn known_path(name: &str) -> Option<PathBuf> {
     known(name).map(|model| cache_dir().join(model.file))
 }
 
+/// The `--lm` name of the known model whose file `path` is (by its file name), so that a
+/// model loaded from a path (`unspin-eval --neural-lm FILE`) finds the calibration check
+/// keeps under that name ([`unspin_core::weights::Calibration::neural`]).
+pub fn known_name_of(path: &Path) -> Option<&'static str> {
+    let file = path.file_name()?;
+    KNOWN
+        .iter()
+        .find(|model| Path::new(model.file).file_name() == Some(file))
+        .map(|model| model.name)
+}
+
 fn known(name: &str) -> Option<&'static KnownModel> {
     KNOWN.iter().find(|model| model.name == name)
 }

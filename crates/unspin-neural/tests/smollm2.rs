@@ -93,6 +93,47 @@ fn restore_sends_its_close_calls_and_stays_a_valid_restoration() {
     assert_eq!(counts.rescore_failures, 0);
 }
 
+/// One of the repository's own examples (`examples/`).
+fn example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn check_weighs_the_models_agreement_with_its_evidence() {
+    let Some(lm) = smollm2() else { return };
+    let trigram = Engine::new(unspin_testkit::default_model().clone());
+    let engine = trigram.with_rescorer(Arc::new(lm));
+    let calibration = engine.weights().check.neural["smollm2"].clone();
+    let (spun, clean) = (example("spun-news.txt"), example("clean-news.txt"));
+    let (spun_report, clean_report) = (engine.check(&spun), engine.check(&clean));
+    let said =
+        |r: &unspin_core::check::CheckReport| r.neural.clone().expect("the model had its say");
+    let (s, c) = (said(&spun_report), said(&clean_report));
+    assert_eq!(s.lm, "smollm2");
+    // A spun text's evidence reads better restored to a fluent model too; a clean text's
+    // much less so.
+    assert!(
+        s.agreement > 1.0 && s.agreement > 2.0 * c.agreement,
+        "{s:?} {c:?}"
+    );
+    for (report, said, text) in [(&spun_report, &s, &spun), (&clean_report, &c, &clean)] {
+        // What check reports before the model's say is the trigram model's probability.
+        let alone = trigram.check(text);
+        assert!(alone.neural.is_none());
+        assert_eq!(said.check_probability, alone.probability);
+        assert_eq!(report.evidence, alone.evidence);
+        let expected = calibration.probability(said.check_probability, said.agreement);
+        assert!((report.probability - expected).abs() < 1e-6);
+    }
+    assert_eq!(spun_report.verdict, unspin_core::check::Verdict::Spun);
+    assert_eq!(clean_report.verdict, unspin_core::check::Verdict::Clean);
+    let counts = engine.counts();
+    assert_eq!((counts.neural_checks, counts.neural_check_failures), (2, 0));
+}
+
 #[test]
 fn a_bad_model_file_is_an_error_naming_it() {
     let dir = std::env::temp_dir().join(format!("unspin-neural-{}", std::process::id()));
