@@ -10,7 +10,8 @@
 #   spun        copies of held-out BBC articles spun by the simulated closed-group spinner
 #               (`unspin-eval --bench`, one thread, model load not timed), with and without
 #               `--neural-lm`: restore words per second and the decisions sent.
-# Then the cache of scored windows, with the first model. Needs work-data/bbc
+# Then check on many short texts under each model, and the cache of scored windows, with the
+# first model. Needs work-data/bbc
 # (scripts/fetch-eval-data.sh); fetches the weights (scripts/fetch-neural-lm.sh NAME).
 #
 #   scripts/bench-neural.sh [ROUNDS] [SPUN_ARTICLES] [MODELS]    MODELS: "smollm2" (default),
@@ -70,6 +71,22 @@ r = json.load(sys.stdin)
 sent = f\"; decided {r['rescored_phrases']} of {r['rescore_decisions']} phrase decisions\" if 'rescore_decisions' in r else ''
 print(f\"  $lm: {r['words']:,} words, restore {r['restore_words_per_s']:,.0f} words/s, peak {r['peak_rss_mib']:.0f} MiB{sent}\")"
 done
+
+# check under each model (issue: neural LM, "check may use the neural score too"): the 50
+# wild-clean-dev texts, many short documents as a crawl has, one process each, model load
+# included. Only a model check is calibrated for asks the neural model (see
+# unspin_core::neural_check); the others check as the trigram does.
+clean_dir=../shared/data/wild-clean-dev
+if [ -d "$clean_dir" ]; then
+  echo "check, the $(ls "$clean_dir"/*.txt | wc -l) texts of $clean_dir in one process:"
+  for lm in trigram "${models[@]}"; do
+    /usr/bin/time -f "TIME %U %S %e %M" target/release/unspin --lm "$lm" check --json \
+      "$clean_dir"/*.txt > /dev/null 2> "$text.check" || true
+    read -r user sys_ wall kb < <(grep TIME "$text.check" | tail -1 | cut -d' ' -f2-)
+    echo "  $lm: CPU $(python3 -c "print(f'{$user + $sys_:.2f}')") s, wall $wall s, peak $((kb / 1024)) MiB"
+  done
+  rm -f "$text.check"
+fi
 
 # The cache of scored windows: one server, the bundled example sent to /v1/restore three times;
 # the first pays for the neural model, the others are answered from the cache.
