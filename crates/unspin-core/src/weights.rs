@@ -390,9 +390,9 @@ impl Default for Calibration {
     }
 }
 
-/// How check's probability and a neural model's [`crate::neural_check::agreement`] make the probability reported
-/// under that model: a logistic fit on the two, `bias + check_weight * logit(check's
-/// probability) + agreement_weight * agreement`. Fitted per model (each has its own scale of
+/// How check's probability and a neural model's [`crate::neural_check::agreement`] make
+/// the probability reported under that model: a logistic fit on the two, `bias +
+/// check_weight * logit(check's probability) + agreement_weight * agreement`. Fitted per model (each has its own scale of
 /// nats) by `unspin-eval --wild-train DIR --fit-neural-check --neural-lm FILE`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

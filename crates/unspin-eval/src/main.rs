@@ -294,6 +294,24 @@ fn neural_scorer(
     })
 }
 
+/// How each wild-train fold learns its table: --learn-set, --attested-pairs with
+/// --attested-prior, and where the tables are written, if anywhere.
+fn fold_learning<'a>(
+    args: &'a Args,
+    tables_out: Option<&'a Path>,
+) -> Result<wildtrain::FoldLearning<'a>> {
+    Ok(wildtrain::FoldLearning {
+        set: &args.learn_set,
+        tables_out,
+        attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
+            unspin_core::spinner::AttestedSplit {
+                prior_documents: args.attested_prior.unwrap_or(split.prior_documents),
+                ..split
+            }
+        }),
+    })
+}
+
 /// The [`unspin_core::spinner::AttestedSplit`] named by --attested-pairs, if any.
 fn attested_split(name: Option<&str>) -> Result<Option<unspin_core::spinner::AttestedSplit>> {
     use unspin_core::spinner::AttestedSplit;
@@ -412,11 +430,7 @@ fn main() -> Result<()> {
             .as_ref()
             .context("--fit-neural-check needs --neural-lm FILE")?;
         let scorer = neural_scorer(path, true)?;
-        let learning = wildtrain::FoldLearning {
-            set: &args.learn_set,
-            tables_out: None,
-            attested: attested_split(args.attested_pairs.as_deref())?,
-        };
+        let learning = fold_learning(&args, None)?;
         let fit_clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
         let held_clean = wildtrain::named_text_groups(&args.held_clean)?;
         let data = neural_check::FitData {
@@ -443,16 +457,7 @@ fn main() -> Result<()> {
             .as_deref()
             .map(|p| neural_scorer(p, true))
             .transpose()?;
-        let learning = wildtrain::FoldLearning {
-            set: &args.learn_set,
-            tables_out: args.fold_tables.as_deref(),
-            attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
-                unspin_core::spinner::AttestedSplit {
-                    prior_documents: args.attested_prior.unwrap_or(split.prior_documents),
-                    ..split
-                }
-            }),
-        };
+        let learning = fold_learning(&args, args.fold_tables.as_deref())?;
         let report = wildtrain::report(
             &args.model,
             dir,

@@ -49,8 +49,13 @@ pub struct Measured {
 /// check's probability moved by the neural agreement: its log-odds plus `weight` times the
 /// agreement.
 fn combined(m: &Measured, weight: f64) -> f64 {
-    let p = m.probability.clamp(1e-6, 1.0 - 1e-6);
-    (p / (1.0 - p)).ln() + weight * m.agreement
+    log_odds(m.probability) + weight * m.agreement
+}
+
+/// The log-odds of a probability, kept finite at 0 and 1.
+fn log_odds(p: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
 }
 
 /// The weights tried for the combination.
@@ -117,25 +122,31 @@ struct FoldMeasured {
     held: Vec<Vec<[f64; 2]>>,
 }
 
-/// check's log-odds and the agreement of each text; a text the model failed on is left out
-/// (and counted).
+/// check's log-odds and the agreement of `text`; `None` (and counted) when the model failed.
+fn row(
+    engine: &Engine,
+    scorer: &dyn ContinuationScorer,
+    text: &str,
+    failures: &std::sync::atomic::AtomicUsize,
+) -> Option<[f64; 2]> {
+    let measured = measure(engine, text, scorer);
+    if measured.is_none() {
+        failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let (p, g) = measured?;
+    Some([log_odds(p), g])
+}
+
+/// [`row`] of each text, in parallel; the texts the model failed on are left out.
 fn rows(
     engine: &Engine,
     scorer: &dyn ContinuationScorer,
-    texts: &[&str],
+    texts: &[String],
     failures: &std::sync::atomic::AtomicUsize,
 ) -> Vec<[f64; 2]> {
     texts
         .par_iter()
-        .filter_map(|t| {
-            let measured = measure(engine, t, scorer);
-            if measured.is_none() {
-                failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            let (p, g) = measured?;
-            let p = p.clamp(1e-6, 1.0 - 1e-6);
-            Some([(p / (1.0 - p)).ln(), g])
-        })
+        .filter_map(|t| row(engine, scorer, t, failures))
         .collect()
 }
 
@@ -164,32 +175,25 @@ pub fn fit(
     let pages = wildtrain::read_pages(dir)?;
     let generic = Arc::new(Model::open(model_path)?);
     let failures = std::sync::atomic::AtomicUsize::new(0);
-    let fit_clean: Vec<&str> = data.fit_clean.iter().map(String::as_str).collect();
     let mut measured = Vec::new();
     for fold in 0..2 {
         let (_, _, with_table) =
             wildtrain::fold_model(&generic, model_path, &pages, fold, style, learning)?;
         let engine = wildtrain::engine_for(Arc::new(with_table), set)?;
-        let fold_pages: Vec<&wildtrain::Page> = pages.iter().filter(|p| p.fold == fold).collect();
-        // Pages the model fails on are dropped with their style: measured one by one.
-        let page_rows: Vec<(String, [f64; 2])> = fold_pages
+        // A page the model fails on is left out with its style.
+        let page_rows: Vec<(String, [f64; 2])> = pages
             .par_iter()
-            .filter_map(|p| {
-                let row = rows(&engine, scorer, &[p.text.as_str()], &failures);
-                Some((p.style.clone(), *row.first()?))
-            })
+            .filter(|p| p.fold == fold)
+            .filter_map(|p| Some((p.style.clone(), row(&engine, scorer, &p.text, &failures)?)))
             .collect();
         let held = data
             .held_clean
             .iter()
-            .map(|(_, texts)| {
-                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-                rows(&engine, scorer, &texts, &failures)
-            })
+            .map(|(_, texts)| rows(&engine, scorer, texts, &failures))
             .collect();
         measured.push(FoldMeasured {
             pages: page_rows,
-            fit_clean: rows(&engine, scorer, &fit_clean, &failures),
+            fit_clean: rows(&engine, scorer, data.fit_clean, &failures),
             held,
         });
     }
