@@ -173,7 +173,10 @@ struct Args {
     #[arg(long)]
     families: bool,
     /// Print the candidate originals of each of these phrases (lowercase words), best prior
-    /// first, with their channel scores, and exit: a diagnostic of candidate generation.
+    /// first, with their channel scores, the parts of the prior (the original's unigram
+    /// log-probability and its selection term) and the phrase's own unigram, and exit: a
+    /// diagnostic of candidate generation (`scripts/candidate-ranks.py` reads it; raise
+    /// `--set candidate_limit=N` to see past the cut).
     #[arg(long, num_args = 1..)]
     candidates: Vec<String>,
     /// Print the distributional neighbours of each of these words (see
@@ -538,13 +541,16 @@ fn main() -> Result<()> {
                 .into_iter()
                 .map(|c| {
                     let channel = restorer.channel_score(&c, len);
+                    let unigram = c.phrase.map(|id| model.lexicon.unigram(id));
                     serde_json::json!({"text": c.text.as_str(), "channel": channel,
-                        "sources": c.sources, "inflected": c.inflected, "mutual": c.mutual})
+                        "sources": c.sources, "inflected": c.inflected, "mutual": c.mutual,
+                        "log_selection": c.log_selection, "unigram": unigram})
                 })
                 .collect();
             println!(
                 "{}",
-                serde_json::json!({"phrase": phrase, "candidates": found})
+                serde_json::json!({"phrase": phrase, "candidates": found,
+                    "unigram": model.lexicon.id(phrase).map(|id| model.lexicon.unigram(id))})
             );
         }
         return Ok(());

@@ -416,6 +416,8 @@ pub fn report(
     // With a second language model: per fold, check's probability and the model's agreement
     // with check's evidence on every page and clean text (whether check would gain from it).
     let mut neural_check: Vec<Vec<crate::neural_check::Measured>> = Vec::new();
+    // The style's pages the learned engine does not flag, each with its probability.
+    let mut unflagged: Vec<serde_json::Value> = Vec::new();
     for fold in 0..2 {
         let (train, table, with_table) =
             fold_model(&generic, model_path, &pages, fold, style, learning)?;
@@ -431,13 +433,20 @@ pub fn report(
                 &mut base_coverage,
                 &mut base_scored,
             ));
-            l.add(score(
+            let page = score(
                 &learned,
                 p,
                 &mut tally,
                 &mut learned_coverage,
                 &mut learned_scored,
-            ));
+            );
+            if page.flagged == 0 {
+                // The pages check misses, for reading why (`unspin check` with the fold's
+                // table, `--fold-tables`).
+                unflagged.push(serde_json::json!({"id": p.id, "fold": fold,
+                    "probability": learned_scored.last().map(|s| s.score)}));
+            }
+            l.add(page);
             if let Some(e) = &rescored {
                 r.add(score(
                     e,
@@ -548,6 +557,7 @@ pub fn report(
         "most_missed": missed,
         "generic_flagged": base_all.flagged,
         "learned_flagged": learned_all.flagged,
+        "learned_unflagged_pages": unflagged,
         "pages": learned_all.pages,
         "learned_clean_flagged_worst_fold": clean_flagged,
         "generic_auc": crate::detect::auc(&base_scored),
