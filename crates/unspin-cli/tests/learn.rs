@@ -353,3 +353,61 @@ fn the_embedded_table_restores_its_familys_copy_and_leaves_a_clean_report_of_the
     let diff = String::from_utf8_lossy(&kept.stdout);
     assert!(!diff.contains(" -> "), "a clean report was changed: {diff}");
 }
+
+#[test]
+fn vetting_needs_a_neural_model_and_says_so_before_learning() {
+    let dir = scratch("vet-trigram");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = unspin(&[
+        "learn",
+        "--vet",
+        "--out",
+        dir.join("t.spinner").to_str().unwrap(),
+        root.join("examples/spun-news.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--vet needs a neural model"), "{err}");
+    assert!(!dir.join("t.spinner").exists());
+}
+
+#[test]
+fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
+    let path = unspin_neural::known_path("smollm2").expect("a known name");
+    if !unspin_testkit::require(
+        path.is_file(),
+        &path.display().to_string(),
+        "run scripts/fetch-neural-lm.sh",
+    ) {
+        return;
+    }
+    let dir = scratch("vet");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = root.join("examples/spun-news.txt");
+    let learn = |vet: bool, name: &str| {
+        let out_path = dir.join(name);
+        let mut args = vec!["--lm", "smollm2", "learn", "--json", "--out"];
+        args.push(out_path.to_str().unwrap());
+        if vet {
+            args.push("--vet");
+        }
+        args.push(example.to_str().unwrap());
+        let out = unspin(&args);
+        assert!(out.status.success(), "{out:?}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report
+    };
+    let plain = learn(false, "plain.spinner");
+    let vetted = learn(true, "vetted.spinner");
+    assert!(plain["vetted"].is_null(), "{plain}");
+    let v = &vetted["vetted"];
+    let (asked, dropped) = (v["pairs"].as_u64().unwrap(), v["dropped"].as_u64().unwrap());
+    assert!(asked > 0, "{vetted}");
+    assert_eq!(v["failures"], 0, "{vetted}");
+    // What is dropped leaves the table; nothing is added.
+    assert_eq!(
+        vetted["table_pairs"].as_u64().unwrap() + dropped,
+        plain["table_pairs"].as_u64().unwrap(),
+        "{plain} {vetted}"
+    );
+}

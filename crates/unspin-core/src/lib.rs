@@ -32,6 +32,7 @@ pub mod rescore;
 pub mod restore;
 pub mod spinner;
 pub mod text;
+pub mod vet;
 pub mod weights;
 pub mod wer;
 pub mod word_pairs;

@@ -20,16 +20,7 @@
 pub use crate::check::NeuralCheck;
 use crate::check::{CheckReport, Evidence};
 use crate::rescore::{ContinuationRequest, ContinuationScorer};
-use crate::text;
 pub use crate::weights::NeuralCalibration;
-
-/// Bytes of context before a phrase the model reads (a neural model's own window keeps the
-/// last tokens of it).
-const CONTEXT_BYTES: usize = 400;
-
-/// Words after a phrase, as written, scored with each continuation: a spun phrase often
-/// reads well alone and badly with what follows ("in opposition to the ...").
-const WORDS_AFTER: usize = 4;
 
 /// The evidence whose first occurrence lies in `text` (a report checked on this text always;
 /// a report paired with the wrong text never sends a slice out of bounds).
@@ -45,31 +36,7 @@ fn evidence_in<'r>(report: &'r CheckReport, text: &'r str) -> impl Iterator<Item
 /// followed by the next words as written.
 pub fn agreement_requests(report: &CheckReport, text: &str) -> Vec<ContinuationRequest> {
     evidence_in(report, text)
-        .map(|e| {
-            let mut from = e.start.saturating_sub(CONTEXT_BYTES);
-            while !text.is_char_boundary(from) {
-                from += 1;
-            }
-            let after: String = text[e.end..]
-                .split_inclusive(char::is_whitespace)
-                .filter(|w| !w.trim().is_empty())
-                .take(WORDS_AFTER)
-                .collect();
-            // The original is stored lowercase: give it the written phrase's first capital.
-            let written = &text[e.start..e.end];
-            let original = match written.starts_with(char::is_uppercase) {
-                true => text::apply_case(&e.original, text::Case::Title, false),
-                false => e.original.clone(),
-            };
-            let space = |s: &str| match after.trim_end() {
-                "" => format!(" {s}"),
-                after => format!(" {s} {after}"),
-            };
-            ContinuationRequest {
-                context: text[from..e.start].trim_end().to_owned(),
-                continuations: vec![space(written), space(&original)],
-            }
-        })
+        .map(|e| ContinuationRequest::written_or_original(text, e.start..e.end, &e.original))
         .collect()
 }
 

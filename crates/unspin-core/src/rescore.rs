@@ -48,6 +48,52 @@ pub struct ContinuationRequest {
     pub continuations: Vec<String>,
 }
 
+/// Bytes of context before a phrase that [`ContinuationRequest::written_or_original`] sends
+/// (a neural model's own window keeps the last tokens of it).
+const CONTEXT_BYTES: usize = 400;
+
+/// Words after a phrase, as written, that [`ContinuationRequest::written_or_original`] sends
+/// with each continuation: a spun phrase often reads well alone and badly with what follows
+/// ("in opposition to the ...").
+const WORDS_AFTER: usize = 4;
+
+impl ContinuationRequest {
+    /// The question "does `original` read better than the phrase written at `at` in
+    /// `text`?": the context before the phrase (up to 400 bytes), then two continuations, the
+    /// phrase as written and `original` (given the written phrase's first capital), each
+    /// followed by the next four words as written. The answer's second score minus its first
+    /// is the original's gain. `at` must lie on character boundaries of `text`.
+    pub fn written_or_original(
+        text: &str,
+        at: std::ops::Range<usize>,
+        original: &str,
+    ) -> ContinuationRequest {
+        let mut from = at.start.saturating_sub(CONTEXT_BYTES);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let after: String = text[at.end..]
+            .split_inclusive(char::is_whitespace)
+            .filter(|w| !w.trim().is_empty())
+            .take(WORDS_AFTER)
+            .collect();
+        // An original is stored lowercase: give it the written phrase's first capital.
+        let written = &text[at.clone()];
+        let original = match written.starts_with(char::is_uppercase) {
+            true => crate::text::apply_case(original, crate::text::Case::Title, false),
+            false => original.to_owned(),
+        };
+        let space = |s: &str| match after.trim_end() {
+            "" => format!(" {s}"),
+            after => format!(" {s} {after}"),
+        };
+        ContinuationRequest {
+            context: text[from..at.start].trim_end().to_owned(),
+            continuations: vec![space(written), space(&original)],
+        }
+    }
+}
+
 /// A scorer's failure (restore then keeps the trigram model's decision).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScorerError(pub String);

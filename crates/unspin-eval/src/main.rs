@@ -271,6 +271,16 @@ struct Args {
     /// say in check with the calibration kept under that model's name.
     #[arg(long)]
     neural_lm: Option<PathBuf>,
+    /// With --wild-train: vet each fold's guessed (EM) pairs with this GGUF neural language
+    /// model on the training fold's pages, dropping those whose original it does not read
+    /// better than the written phrase (`unspin_core::vet`), before the attested pairs go
+    /// over them.
+    #[arg(long)]
+    vet_lm: Option<PathBuf>,
+    /// With --vet-lm: the least mean gain (nats) of a guessed pair's original over the
+    /// written phrase for the pair to stay (`unspin_core::vet::VetOptions::min_gain`).
+    #[arg(long, default_value_t = unspin_core::vet::VetOptions::default().min_gain)]
+    vet_min_gain: f32,
     /// With --wild-train and --neural-lm: fit check's calibration for the neural model
     /// (unspin_core::neural_check) on the real spun pages and the --fit-clean texts, report
     /// each fold's held-out figures (fitted without its pages) on its pages and on the
@@ -306,6 +316,15 @@ fn fold_learning<'a>(
     Ok(wildtrain::FoldLearning {
         set: &args.learn_set,
         tables_out,
+        vet: args
+            .vet_lm
+            .as_deref()
+            .map(|p| neural_scorer(p, false))
+            .transpose()?,
+        vet_options: unspin_core::vet::VetOptions {
+            min_gain: args.vet_min_gain,
+            ..Default::default()
+        },
         attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
             unspin_core::spinner::AttestedSplit {
                 prior_documents: args.attested_prior.unwrap_or(split.prior_documents),
@@ -396,6 +415,34 @@ fn main() -> Result<()> {
             .collect();
         let options = wildtrain::learn_options(&args.family, &args.learn_set)?;
         let table = wildtrain::learn(&model, &texts, options);
+        if let Some(path) = &args.vet_lm {
+            // Every guessed pair's and every attested pair's mean gain under the model, for
+            // choosing `VetOptions::min_gain` on pairs people read.
+            let scorer = neural_scorer(path, false)?;
+            let every = unspin_core::vet::VetOptions {
+                min_gain: f32::INFINITY,
+                ..Default::default()
+            };
+            let mut attested = unspin_core::spinner::AttestedPairs::new(
+                attested_split(args.attested_pairs.as_deref().or(Some("words")))?
+                    .unwrap_or_default(),
+            );
+            let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
+            for p in pages.iter().filter(|p| p.style == args.family) {
+                attested.add_document_with(&p.attested, |w| model.is_common(w, floor));
+            }
+            let mut attested = attested.into_table(&args.family);
+            for e in attested.entries.values_mut() {
+                e.attested = false;
+            }
+            for (kind, t) in [("guessed", &table), ("attested", &attested)] {
+                let (_, summary) = unspin_core::vet::vet(t, &texts, scorer.as_ref(), &every);
+                for (w, o, gain) in summary.dropped {
+                    println!("{kind}\t{w}\t{o}\t{gain:.3}");
+                }
+            }
+            return Ok(());
+        }
         if let Some(out) = &args.table_out {
             std::fs::write(out, table.to_bytes()?)?;
         }
@@ -664,6 +711,8 @@ fn main() -> Result<()> {
         let learning = wildtrain::FoldLearning {
             set: &args.learn_set,
             tables_out: None,
+            vet: None,
+            vet_options: Default::default(),
             attested: attested_split(args.attested_pairs.as_deref())?,
         };
         let data = wildtrain::CalibrationData {

@@ -352,6 +352,11 @@ pub struct FoldLearning<'a> {
     pub attested: Option<unspin_core::spinner::AttestedSplit>,
     /// Write each fold's table here (`fold0.spinner`, `fold1.spinner`) and list its pages.
     pub tables_out: Option<&'a Path>,
+    /// Vet the EM's guessed pairs with this model on the training fold's pages before the
+    /// attested pairs go over them ([`unspin_core::vet`]).
+    pub vet: Option<std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
+    /// How [`FoldLearning::vet`] vets.
+    pub vet_options: unspin_core::vet::VetOptions,
 }
 
 /// The table learned from the pages of `style` outside `fold`, and the model at `model_path`
@@ -370,6 +375,24 @@ pub(crate) fn fold_model(
         .map(|p| p.text.as_str())
         .collect();
     let mut table = learn(generic, &train, learn_options(style, learning.set)?);
+    if let Some(scorer) = &learning.vet {
+        let (vetted, summary) =
+            unspin_core::vet::vet(&table, &train, scorer.as_ref(), &learning.vet_options);
+        let dropped: Vec<String> = summary
+            .dropped
+            .iter()
+            .take(60)
+            .map(|(w, o, g)| format!("{w}<-{o} {g:.1}"))
+            .collect();
+        eprintln!(
+            "fold {fold}: vetted {} guessed pairs, dropped {} ({} failures): {}",
+            summary.vetted,
+            summary.dropped.len(),
+            summary.failures,
+            dropped.join("; ")
+        );
+        table = vetted;
+    }
     if let Some(split) = learning.attested {
         let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
         let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
@@ -640,6 +663,8 @@ pub fn fit_attested(
                 set: learn_set,
                 attested,
                 tables_out: None,
+                vet: None,
+                vet_options: Default::default(),
             },
         )?;
         let engine = engine_for(std::sync::Arc::new(with_table), set)?;

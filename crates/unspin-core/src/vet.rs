@@ -1,0 +1,252 @@
+//! A learned table's guesses vetted by a second, fluent language model.
+//!
+//! The EM ([`crate::learn`]) weighs each written phrase's candidates with the trigram model,
+//! which knows no jargon: on crypto market pages it learns "resistance" <- "autism",
+//! "indicator" <- "image" and "metric" <- "metric unit", because the trigram model finds the
+//! jargon as unlikely as the rare synonym. A neural model reads "the RSI indicator" far
+//! better than "the RSI image". So each guessed pair is put to it where the learning
+//! documents write the phrase: the original against the phrase as written, in the text's own
+//! context and followed by the next words as written
+//! ([`ContinuationRequest::written_or_original`]). A pair whose original reads no better on
+//! average (mean gain under [`VetOptions::min_gain`] nats) is dropped. Pairs people attested
+//! are never put to it, and a pair the documents never write is kept, as is every pair when
+//! the model fails.
+
+use crate::rescore::{ContinuationRequest, ContinuationScorer};
+use crate::spinner::SpinnerTable;
+
+/// Settings of [`vet`].
+#[derive(Clone, Debug)]
+pub struct VetOptions {
+    /// Most occurrences of a written phrase put to the model per pair (the first found, in
+    /// document order).
+    pub occurrences: usize,
+    /// Least mean gain (nats) of the original over the phrase as written for a pair to stay.
+    /// The default, -3, is about the 5th percentile of the gains of the pairs people noted on
+    /// wild-train's family pages (`unspin-eval --wild-train DIR --print-table --vet-lm
+    /// FILE`): under SmolLM2 the spun context and the spun words after a phrase cost even a
+    /// real original some nats, while the EM's junk ("metric unit" for "metric", "addressee"
+    /// for "taker") loses 10 or more.
+    pub min_gain: f32,
+}
+
+impl Default for VetOptions {
+    fn default() -> Self {
+        VetOptions {
+            occurrences: 4,
+            min_gain: -3.0,
+        }
+    }
+}
+
+/// What [`vet`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VetSummary {
+    /// Pairs put to the model (guessed pairs written in the documents).
+    pub vetted: usize,
+    /// Of those, dropped: `(written, original, mean gain)`, largest loss first.
+    pub dropped: Vec<(String, String, f32)>,
+    /// Requests the model failed on (their pairs are kept).
+    pub failures: usize,
+}
+
+/// Byte ranges in `text` where `phrase` (lowercase words, single spaces) is written as whole
+/// words, ignoring ASCII case, at most `limit` of them.
+fn written_at(text: &str, lower: &str, phrase: &str, limit: usize) -> Vec<std::ops::Range<usize>> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '-';
+    lower
+        .match_indices(phrase)
+        .filter(|(at, _)| {
+            let end = at + phrase.len();
+            !text[..*at].chars().next_back().is_some_and(is_word)
+                && !text[end..].chars().next().is_some_and(is_word)
+        })
+        .map(|(at, _)| at..at + phrase.len())
+        .take(limit)
+        .collect()
+}
+
+/// `table` with the guessed pairs that `scorer` does not read better than their written
+/// phrases in `documents` dropped (see the module doc), and what was done.
+pub fn vet(
+    table: &SpinnerTable,
+    documents: &[&str],
+    scorer: &dyn ContinuationScorer,
+    options: &VetOptions,
+) -> (SpinnerTable, VetSummary) {
+    // ASCII lowercase keeps every byte offset, so ranges found in it hold in the text.
+    let lowered: Vec<String> = documents.iter().map(|d| d.to_ascii_lowercase()).collect();
+    // Per guessed pair (entry, original index): the requests sent for it.
+    let mut asked: Vec<(&str, usize, std::ops::Range<usize>)> = Vec::new();
+    let mut requests: Vec<ContinuationRequest> = Vec::new();
+    for (written, entry) in table.entries.iter().filter(|(_, e)| !e.attested) {
+        for (i, original) in entry.originals.iter().enumerate() {
+            let from = requests.len();
+            'documents: for (text, lower) in documents.iter().zip(&lowered) {
+                for at in written_at(text, lower, written, options.occurrences) {
+                    if requests.len() - from >= options.occurrences {
+                        break 'documents;
+                    }
+                    requests.push(ContinuationRequest::written_or_original(
+                        text,
+                        at,
+                        &original.original,
+                    ));
+                }
+            }
+            if requests.len() > from {
+                asked.push((written, i, from..requests.len()));
+            }
+        }
+    }
+    let answers = scorer.score_requests(&requests);
+    let mut summary = VetSummary::default();
+    let mut out = table.clone();
+    for (written, i, range) in asked {
+        let mut gains = Vec::new();
+        for answer in &answers[range] {
+            match answer {
+                Ok(scores) if scores.len() == 2 => gains.push(scores[1] - scores[0]),
+                _ => summary.failures += 1,
+            }
+        }
+        if gains.is_empty() {
+            continue;
+        }
+        summary.vetted += 1;
+        let mean = gains.iter().sum::<f32>() / gains.len() as f32;
+        if mean < options.min_gain {
+            let original = table.entries[written].originals[i].original.clone();
+            summary
+                .dropped
+                .push((written.to_owned(), original.clone(), mean));
+            if let Some(entry) = out.entries.get_mut(written) {
+                entry.originals.retain(|o| o.original != original);
+            }
+        }
+    }
+    out.entries.retain(|_, e| !e.originals.is_empty());
+    summary.dropped.sort_by(|a, b| a.2.total_cmp(&b.2));
+    (out, summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rescore::ScorerError;
+    use crate::spinner::{LearnedOriginal, PhraseEntry};
+
+    /// Reads a continuation 5 nats better for each of its words it holds.
+    struct Likes(&'static [&'static str]);
+
+    impl ContinuationScorer for Likes {
+        fn name(&self) -> &str {
+            "likes"
+        }
+        fn score_continuations(
+            &self,
+            _context: &str,
+            continuations: &[String],
+        ) -> Result<Vec<f32>, ScorerError> {
+            Ok(continuations
+                .iter()
+                .map(|c| {
+                    let lower = c.to_lowercase();
+                    -20.0 + 5.0 * self.0.iter().filter(|w| lower.contains(*w)).count() as f32
+                })
+                .collect())
+        }
+    }
+
+    struct Fails;
+
+    impl ContinuationScorer for Fails {
+        fn name(&self) -> &str {
+            "fails"
+        }
+        fn score_continuations(&self, _: &str, _: &[String]) -> Result<Vec<f32>, ScorerError> {
+            Err(ScorerError("down".into()))
+        }
+    }
+
+    fn entry(originals: &[&str], attested: bool) -> PhraseEntry {
+        PhraseEntry {
+            documents: 3.0,
+            kept: 0.1,
+            originals: originals
+                .iter()
+                .map(|o| LearnedOriginal {
+                    original: (*o).into(),
+                    documents: 3.0,
+                    share: 0.5,
+                })
+                .collect(),
+            attested,
+        }
+    }
+
+    fn table() -> SpinnerTable {
+        let mut t = SpinnerTable {
+            family: "test".into(),
+            ..Default::default()
+        };
+        t.entries.insert("worth".into(), entry(&["price"], false));
+        t.entries
+            .insert("indicator".into(), entry(&["image", "gauge"], false));
+        t.entries.insert("stage".into(), entry(&["floor"], true));
+        t.entries.insert("unseen".into(), entry(&["never"], false));
+        t
+    }
+
+    const PAGE: &str = "Bitcoin worth fell. The RSI Indicator shows a stage of 30; \
+        indicators and indicator-like tools aside, the indicator held.";
+
+    #[test]
+    fn drops_the_guesses_the_model_reads_worse_and_keeps_the_rest() {
+        // The model likes "price" and "indicator": "worth" <- "price" gains, "indicator" <-
+        // "image" and <- "gauge" lose.
+        let (vetted, summary) = vet(
+            &table(),
+            &[PAGE],
+            &Likes(&["price", "indicator"]),
+            &VetOptions::default(),
+        );
+        assert_eq!(vetted.entries["worth"].originals[0].original, "price");
+        assert!(!vetted.entries.contains_key("indicator"), "{vetted:?}");
+        // Attested pairs are never put to the model, whatever it likes.
+        assert_eq!(vetted.entries["stage"].originals[0].original, "floor");
+        // A pair the documents never write stays.
+        assert!(vetted.entries.contains_key("unseen"));
+        assert_eq!(summary.vetted, 3);
+        let dropped: Vec<&str> = summary.dropped.iter().map(|d| d.1.as_str()).collect();
+        assert_eq!(dropped.len(), 2);
+        assert!(dropped.contains(&"image") && dropped.contains(&"gauge"));
+        assert_eq!(summary.failures, 0);
+        // A loss smaller than the threshold keeps the pair: these lose 5 nats.
+        let lenient = VetOptions {
+            min_gain: -6.0,
+            ..Default::default()
+        };
+        let (kept, summary) = vet(&table(), &[PAGE], &Likes(&["price", "indicator"]), &lenient);
+        assert_eq!(kept, table());
+        assert!(summary.dropped.is_empty());
+    }
+
+    #[test]
+    fn only_whole_words_in_any_case_are_asked_at_most_the_limit() {
+        let lower = PAGE.to_ascii_lowercase();
+        let found = written_at(PAGE, &lower, "indicator", 10);
+        // "Indicator" and the last "indicator"; not "indicators" nor "indicator-like".
+        let words: Vec<&str> = found.iter().map(|r| &PAGE[r.clone()]).collect();
+        assert_eq!(words, ["Indicator", "indicator"]);
+        assert_eq!(written_at(PAGE, &lower, "indicator", 1).len(), 1);
+    }
+
+    #[test]
+    fn a_failing_model_keeps_every_pair() {
+        let (vetted, summary) = vet(&table(), &[PAGE], &Fails, &VetOptions::default());
+        assert_eq!(vetted, table());
+        assert_eq!(summary.vetted, 0);
+        assert!(summary.failures > 0);
+    }
+}
