@@ -383,7 +383,15 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
     }
     let dir = scratch("vet");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let example = root.join("examples/spun-news.txt");
+    // One page teaches the EM no pair (each needs the documents' weight): the example four
+    // times over, as four copies a spinner rewrote alike.
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let text = std::fs::read_to_string(root.join("examples/spun-news.txt")).unwrap();
+    for i in 0..4 {
+        std::fs::write(pages.join(format!("{i}.txt")), &text).unwrap();
+    }
+    let example = pages;
     let learn = |vet: bool, name: &str| {
         let out_path = dir.join(name);
         let mut args = vec!["--lm", "smollm2", "learn", "--json", "--out"];
