@@ -8,10 +8,16 @@
 # Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT] [-- extra `unspin learn` options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=${1:-../shared/data/wild-train}
-out=${2:-models/en-thesaurus-a.spinner}
-shift $(($# > 2 ? 2 : $#))
+# The paths are what comes before `--`, so `scripts/build-spinner.sh -- --vet --lm smollm2`
+# keeps both defaults.
+paths=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  paths+=("$1")
+  shift
+done
 [ "${1:-}" = "--" ] && shift
+dir=${paths[0]:-../shared/data/wild-train}
+out=${paths[1]:-models/en-thesaurus-a.spinner}
 mapfile -t files < <(awk -F'\t' -v d="$dir" 'NR > 1 && $5 == "thesaurus-A" { print d "/" $1 ".spun.txt" }' "$dir/index.tsv")
 if [ "${#files[@]}" -eq 0 ]; then
   echo "build-spinner: no thesaurus-A pages listed in $dir/index.tsv" >&2

@@ -61,7 +61,7 @@ pub fn agreement(report: &CheckReport, text: &str, scorer: &dyn ContinuationScor
 mod tests {
     use super::*;
     use crate::check::{Evidence, Features, Verdict};
-    use crate::rescore::ScorerError;
+    use crate::rescore::{FailingScorer, ScorerError};
 
     /// Scores a continuation by whether it contains `good`: the original reads better.
     struct Prefers(&'static str);
@@ -79,17 +79,6 @@ mod tests {
                 .iter()
                 .map(|c| if c.contains(self.0) { -1.0 } else { -4.0 })
                 .collect())
-        }
-    }
-
-    struct Fails;
-
-    impl ContinuationScorer for Fails {
-        fn name(&self) -> &str {
-            "fails"
-        }
-        fn score_continuations(&self, _: &str, _: &[String]) -> Result<Vec<f32>, ScorerError> {
-            Err(ScorerError("no".into()))
         }
     }
 
@@ -135,7 +124,7 @@ mod tests {
         );
         // A model that prefers the phrase as written gives no negative agreement.
         assert_eq!(agreement(&r, text, &Prefers("Home")), Some(0.0));
-        assert_eq!(agreement(&r, text, &Fails), None);
+        assert_eq!(agreement(&r, text, &FailingScorer), None);
     }
 
     #[test]

@@ -197,6 +197,21 @@ impl<S: ContinuationScorer> ContinuationScorer for CachedScorer<S> {
     }
 }
 
+/// A scorer whose every request fails, for tests of what its callers keep when the model is
+/// down.
+#[cfg(test)]
+pub(crate) struct FailingScorer;
+
+#[cfg(test)]
+impl ContinuationScorer for FailingScorer {
+    fn name(&self) -> &str {
+        "fails"
+    }
+    fn score_continuations(&self, _: &str, _: &[String]) -> Result<Vec<f32>, ScorerError> {
+        Err(ScorerError("the test scorer always fails".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

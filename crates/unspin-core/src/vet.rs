@@ -80,23 +80,27 @@ pub fn vet(
     let mut asked: Vec<(&str, usize, std::ops::Range<usize>)> = Vec::new();
     let mut requests: Vec<ContinuationRequest> = Vec::new();
     for (written, entry) in table.entries.iter().filter(|(_, e)| !e.attested) {
+        // Where the phrase is written, found once for all its originals: the first
+        // `occurrences` places, in document order.
+        let places: Vec<(&str, std::ops::Range<usize>)> = documents
+            .iter()
+            .zip(&lowered)
+            .flat_map(|(text, lower)| {
+                written_at(text, lower, written, options.occurrences)
+                    .into_iter()
+                    .map(move |at| (*text, at))
+            })
+            .take(options.occurrences)
+            .collect();
+        if places.is_empty() {
+            continue;
+        }
         for (i, original) in entry.originals.iter().enumerate() {
             let from = requests.len();
-            'documents: for (text, lower) in documents.iter().zip(&lowered) {
-                for at in written_at(text, lower, written, options.occurrences) {
-                    if requests.len() - from >= options.occurrences {
-                        break 'documents;
-                    }
-                    requests.push(ContinuationRequest::written_or_original(
-                        text,
-                        at,
-                        &original.original,
-                    ));
-                }
-            }
-            if requests.len() > from {
-                asked.push((written, i, from..requests.len()));
-            }
+            requests.extend(places.iter().map(|(text, at)| {
+                ContinuationRequest::written_or_original(text, at.clone(), &original.original)
+            }));
+            asked.push((written, i, from..requests.len()));
         }
     }
     let answers = scorer.score_requests(&requests);
@@ -133,7 +137,7 @@ pub fn vet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rescore::ScorerError;
+    use crate::rescore::{FailingScorer, ScorerError};
     use crate::spinner::{LearnedOriginal, PhraseEntry};
 
     /// Reads a continuation 5 nats better for each of its words it holds.
@@ -155,17 +159,6 @@ mod tests {
                     -20.0 + 5.0 * self.0.iter().filter(|w| lower.contains(*w)).count() as f32
                 })
                 .collect())
-        }
-    }
-
-    struct Fails;
-
-    impl ContinuationScorer for Fails {
-        fn name(&self) -> &str {
-            "fails"
-        }
-        fn score_continuations(&self, _: &str, _: &[String]) -> Result<Vec<f32>, ScorerError> {
-            Err(ScorerError("down".into()))
         }
     }
 
@@ -244,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_failing_model_keeps_every_pair() {
-        let (vetted, summary) = vet(&table(), &[PAGE], &Fails, &VetOptions::default());
+        let (vetted, summary) = vet(&table(), &[PAGE], &FailingScorer, &VetOptions::default());
         assert_eq!(vetted, table());
         assert_eq!(summary.vetted, 0);
         assert!(summary.failures > 0);
