@@ -62,8 +62,8 @@ pub(crate) struct Args {
     /// Vet the pairs the EM guessed with the neural model `--lm` names (smollm2 or gemma):
     /// each is put to it where the inputs write the phrase (the first 64 MB of them), and is
     /// dropped when the model reads its original more than 3 nats worse, on average, than the
-    /// phrase as written (see unspin_core::vet). Attested pairs and pairs aligned with a source are not vetted. Slow:
-    /// about 20 minutes for a table of 1,600 pairs on two cores.
+    /// phrase as written (see unspin_core::vet). Attested pairs and pairs aligned with a
+    /// source are not vetted. Slow: about 20 minutes for a table of 1,600 pairs on two cores.
     #[arg(long)]
     vet: bool,
 }

@@ -272,9 +272,9 @@ struct Args {
     #[arg(long)]
     neural_lm: Option<PathBuf>,
     /// With --wild-train: vet each fold's guessed (EM) pairs with this GGUF neural language
-    /// model on the training fold's pages, dropping those whose original it does not read
-    /// better than the written phrase (`unspin_core::vet`), before the attested pairs go
-    /// over them.
+    /// model on the training fold's pages, dropping those whose original it reads worse than
+    /// the written phrase by more than --vet-min-gain allows (`unspin_core::vet`), before the
+    /// attested pairs go over them.
     #[arg(long)]
     vet_lm: Option<PathBuf>,
     /// With --vet-lm: the least mean gain (nats) of a guessed pair's original over the
@@ -423,15 +423,10 @@ fn main() -> Result<()> {
                 min_gain: f32::INFINITY,
                 ..Default::default()
             };
-            let mut attested = unspin_core::spinner::AttestedPairs::new(
-                attested_split(args.attested_pairs.as_deref().or(Some("words")))?
-                    .unwrap_or_default(),
-            );
-            let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
-            for p in pages.iter().filter(|p| p.style == args.family) {
-                attested.add_document_with(&p.attested, |w| model.is_common(w, floor));
-            }
-            let mut attested = attested.into_table(&args.family);
+            let split = attested_split(args.attested_pairs.as_deref().or(Some("words")))?
+                .unwrap_or_default();
+            let family_pages = pages.iter().filter(|p| p.style == args.family);
+            let mut attested = wildtrain::attested_table(&model, family_pages, split, &args.family);
             for e in attested.entries.values_mut() {
                 e.attested = false;
             }

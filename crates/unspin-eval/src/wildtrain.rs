@@ -343,6 +343,23 @@ pub fn engine_for(model: std::sync::Arc<Model>, set: &[String]) -> Result<Engine
     Ok(Engine::with_weights(model, weights))
 }
 
+/// The table of the pairs `pages`' notes attest, split by `split` (a note's words that both
+/// sides share are cut where `generic` finds them uncommon), as the embedded table's build
+/// puts them over the EM's entries.
+pub(crate) fn attested_table<'p>(
+    generic: &Model,
+    pages: impl IntoIterator<Item = &'p Page>,
+    split: unspin_core::spinner::AttestedSplit,
+    family: &str,
+) -> SpinnerTable {
+    let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
+    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
+    for p in pages {
+        pairs.add_document_with(&p.attested, |w| generic.is_common(w, floor));
+    }
+    pairs.into_table(family)
+}
+
 /// How each fold's table is learned.
 pub struct FoldLearning<'a> {
     /// Learner setting overrides, `name=value`.
@@ -394,12 +411,8 @@ pub(crate) fn fold_model(
         table = vetted;
     }
     if let Some(split) = learning.attested {
-        let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
-        let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
-        for p in pages.iter().filter(|p| p.fold != fold && p.style == style) {
-            pairs.add_document_with(&p.attested, |w| generic.is_common(w, floor));
-        }
-        table.overlay(&pairs.into_table(style));
+        let training = pages.iter().filter(|p| p.fold != fold && p.style == style);
+        table.overlay(&attested_table(generic, training, split, style));
     }
     let mut with_table = Model::open(model_path)?;
     with_table.add_spinner(&table);
