@@ -59,6 +59,11 @@ pub(crate) struct Args {
     /// attested in few documents more.
     #[arg(long, default_value_t = unspin_core::spinner::ATTESTED_PRIOR_DOCUMENTS)]
     attested_prior: f32,
+    /// Least expected number of documents in which the EM must find a guessed pair for it to
+    /// enter the table: fewer keeps rarer pairs and more of the language model's chance
+    /// preferences (worth lowering only for a few dozen documents of a clean spinner).
+    #[arg(long, default_value_t = unspin_core::learn::MIN_DOCUMENTS)]
+    min_documents: f32,
     /// Vet the pairs the EM guessed with the neural model `--lm` names (smollm2 or gemma):
     /// each is put to it where the inputs write the phrase (the first 64 MB of them), and is
     /// dropped when the model reads its original more than 3 nats worse, on average, than the
@@ -128,6 +133,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
+    if !(options.min_documents.is_finite() && options.min_documents >= 0.0) {
+        bail!(
+            "--min-documents must be a number of documents, 0 or more (got {})",
+            options.min_documents
+        );
+    }
     // Read first: a bad attested file or a missing model should fail before the slow part.
     let attested_pairs = read_attested(&options.attested)?;
     let lm = model.lm.clone();
@@ -160,6 +171,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         model,
         LearnOptions {
             family: options.family.clone(),
+            min_documents: options.min_documents,
             ..Default::default()
         },
     );

@@ -141,6 +141,46 @@ fn a_learned_table_is_written_and_used_by_restore() {
 }
 
 #[test]
+fn the_document_floor_trades_pairs_for_certainty_and_refuses_a_bad_value() {
+    let dir = scratch("floor");
+    write_spun_pages(&dir);
+    let pairs_with = |floor: &str| {
+        let out = unspin(&[
+            "learn",
+            "--json",
+            "--min-documents",
+            floor,
+            "--out",
+            dir.join(format!("t{floor}.spinner")).to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["table_pairs"].as_u64().unwrap()
+    };
+    // Six pages: a pair the EM finds in one of them enters only under a floor of one.
+    let (loose, usual, strict) = (pairs_with("1"), pairs_with("3"), pairs_with("7"));
+    assert!(loose > usual && usual > strict, "{loose} {usual} {strict}");
+    assert_eq!(
+        strict, 0,
+        "no pair can be found in more documents than there are"
+    );
+    for bad in ["NaN", "-1"] {
+        let out = unspin(&[
+            "learn",
+            &format!("--min-documents={bad}"),
+            "--out",
+            dir.join("bad.spinner").to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--min-documents"), "{err}");
+        assert!(!dir.join("bad.spinner").exists());
+    }
+}
+
+#[test]
 fn a_damaged_table_is_refused_with_its_name() {
     let dir = scratch("bad");
     let bad = dir.join("bad.spinner");

@@ -36,7 +36,8 @@ pub struct LearnOptions {
     pub prior_spin: f32,
     /// Weight (in documents) of the prior against the counts.
     pub smoothing: f32,
-    /// Least expected number of documents for a pair to enter the table.
+    /// Least expected number of documents for a pair to enter the table ([`MIN_DOCUMENTS`]
+    /// by default).
     pub min_documents: f32,
     /// Most candidates per span considered (more than restore keeps: the spinner's original
     /// may rank low under the generic thesaurus prior).
@@ -77,13 +78,21 @@ pub struct LearnOptions {
     pub family: String,
 }
 
+/// Least expected number of documents for a guessed pair to enter the table, by default. On
+/// real spun pages, pairs the EM finds in fewer documents are more often the language model's
+/// chance preference in jargon ("rally" <- "group", "highs" <- "greats") than the spinner's
+/// habit; check reads a table's tells from the same number of documents
+/// ([`crate::spinner::TELL_MIN_DOCUMENTS`]). On a few dozen documents this leaves out real but
+/// rare pairs too: see BENCHMARKS.md for both.
+pub const MIN_DOCUMENTS: f32 = 3.0;
+
 impl Default for LearnOptions {
     fn default() -> Self {
         LearnOptions {
             iterations: 8,
             prior_spin: 0.3,
             smoothing: 1.0,
-            min_documents: 1.0,
+            min_documents: MIN_DOCUMENTS,
             candidate_limit: 64,
             max_occurrence_gain: 8.0,
             prior_sharpness: 1.0,
