@@ -431,7 +431,6 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
     for i in 0..4 {
         std::fs::write(pages.join(format!("{i}.txt")), &text).unwrap();
     }
-    let example = pages;
     let learn = |vet: bool, name: &str| {
         let out_path = dir.join(name);
         let mut args = vec!["--lm", "smollm2", "learn", "--json", "--out"];
@@ -439,7 +438,7 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
         if vet {
             args.push("--vet");
         }
-        args.push(example.to_str().unwrap());
+        args.push(pages.to_str().unwrap());
         let out = unspin(&args);
         assert!(out.status.success(), "{out:?}");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
