@@ -346,6 +346,13 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             summary.likelihood_gain,
             options.out.display()
         )?;
+        if summary.below_document_floor > 0 {
+            writeln!(
+                out,
+                "left out {} guessed pairs found in 1 to fewer than {} documents (--min-documents)",
+                summary.below_document_floor, options.min_documents
+            )?;
+        }
         for (s, o, d) in top.iter().take(20) {
             writeln!(out, "  \"{s}\" <- \"{o}\"  ({d:.1} documents)")?;
         }

@@ -156,14 +156,27 @@ fn the_document_floor_trades_pairs_for_certainty_and_refuses_a_bad_value() {
         ]);
         assert!(out.status.success(), "{out:?}");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        report["table_pairs"].as_u64().unwrap()
+        let left_out = report["summary"]["below_document_floor"].as_u64().unwrap();
+        (report["table_pairs"].as_u64().unwrap(), left_out)
     };
     // Six pages: a pair the EM finds in one of them enters only under a floor of one.
     let (loose, usual, strict) = (pairs_with("1"), pairs_with("3"), pairs_with("7"));
-    assert!(loose > usual && usual > strict, "{loose} {usual} {strict}");
+    assert!(
+        loose.0 > usual.0 && usual.0 > strict.0,
+        "{loose:?} {usual:?} {strict:?}"
+    );
     assert_eq!(
-        strict, 0,
+        strict.0, 0,
         "no pair can be found in more documents than there are"
+    );
+    // What a higher floor keeps out is said, not silently lost.
+    assert_eq!(
+        loose.1, 0,
+        "under a floor of one nothing found once is left out"
+    );
+    assert!(
+        usual.1 > 0 && strict.1 > usual.1,
+        "{loose:?} {usual:?} {strict:?}"
     );
     for bad in ["NaN", "-1"] {
         let out = unspin(&[

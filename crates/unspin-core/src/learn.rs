@@ -167,6 +167,10 @@ pub struct LearnSummary {
     pub phrases: usize,
     /// Pairs in the table.
     pub pairs: usize,
+    /// Guessed pairs the EM found in at least one document but in fewer than
+    /// [`LearnOptions::min_documents`], with share enough: what the floor alone left out (a
+    /// pair in less than one document's worth would not have entered under any floor).
+    pub below_document_floor: usize,
     /// Mean per-document log-likelihood of the evidence under the learned table, minus that
     /// under the prior alone (nats per document; higher means the table explains the data).
     pub likelihood_gain: f32,
@@ -348,8 +352,16 @@ impl Learner {
             family: o.family.clone(),
             ..Default::default()
         };
+        let mut below_document_floor = 0;
         for (id, phrase) in self.phrases.iter().enumerate() {
             let (kept, shares) = &model[id];
+            below_document_floor += shares
+                .iter()
+                .zip(&counts[id])
+                .filter(|(&share, &docs)| {
+                    share >= MIN_SHARE && docs >= o.min_documents.min(1.0) && docs < o.min_documents
+                })
+                .count();
             let mut originals: Vec<LearnedOriginal> = phrase
                 .originals
                 .iter()
@@ -399,6 +411,7 @@ impl Learner {
             words: self.words,
             phrases: self.phrases.len(),
             pairs: table.pairs(),
+            below_document_floor,
             likelihood_gain: if self.documents.is_empty() {
                 0.0
             } else {
