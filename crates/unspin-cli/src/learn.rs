@@ -9,9 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use unspin_core::check::Verdict;
 use unspin_core::fingerprint;
 use unspin_core::learn::{LearnOptions, LearnSummary, Learner};
-use unspin_core::spinner::{
-    parse_attested_line, AttestedPairs, AttestedSplit, PairHarvest, SpinnerTable,
-};
+use unspin_core::spinner::{parse_attested_line, AttestedSplit, PairHarvest, SpinnerTable};
 use unspin_core::Engine;
 use unspin_index::follow::analyse_with_index;
 use unspin_index::Index;
@@ -106,26 +104,6 @@ fn read_attested(paths: &[PathBuf]) -> Result<Vec<Vec<(String, String)>>> {
     Ok(documents)
 }
 
-/// The table of attested `documents`; the word-by-word split leaves out pairs of words the
-/// model finds very common, and pairs are cut at the shared words it does not (see
-/// [`AttestedPairs::add_document_with`]).
-fn attested_table(
-    documents: &[Vec<(String, String)>],
-    model: &unspin_core::Model,
-    family: &str,
-    prior: f32,
-) -> SpinnerTable {
-    let mut pairs = AttestedPairs::new(AttestedSplit {
-        prior_documents: prior,
-        ..AttestedSplit::default()
-    });
-    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
-    for document in documents {
-        pairs.add_document_with(document, |w| model.is_common(w, floor));
-    }
-    pairs.into_table(family)
-}
-
 /// Learns a table from the inputs and writes it.
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> Result<()> {
     let inputs: Vec<String> = options
@@ -153,11 +131,14 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     // Learning decodes every page many times over: much text for the language model.
     let mut model = load_model(model)?;
     unspin_model::prepare_for_much_text(&mut model);
-    let attested = attested_table(
-        &attested_pairs,
+    let attested = unspin_core::learn::attested_table(
         &model,
+        attested_pairs.iter().map(Vec::as_slice),
+        AttestedSplit {
+            prior_documents: options.attested_prior,
+            ..AttestedSplit::default()
+        },
         &options.family,
-        options.attested_prior,
     );
     let model = std::sync::Arc::new(model);
     let index = options

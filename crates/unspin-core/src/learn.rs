@@ -24,7 +24,10 @@ use crate::document::{channel_score, WrittenContext};
 use crate::lm::LmWords;
 use crate::neighbours::{NeighbourOptions, Neighbours};
 use crate::restore::{context, first_pass};
-use crate::spinner::{LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE};
+use crate::spinner::{
+    AttestedPairs, AttestedSplit, LearnedOriginal, PhraseEntry, SpinnerTable, MIN_SHARE,
+    SPLIT_COMMON_LOGPROB,
+};
 use crate::{Engine, Model};
 
 /// Settings of the learner.
@@ -482,6 +485,24 @@ impl Learner {
         }
         total as f32
     }
+}
+
+/// The table of the pairs people attested in `documents` (one list per document), split as
+/// `split` says with `model`'s very common words ([`SPLIT_COMMON_LOGPROB`]): an idiom's
+/// word-by-word split leaves out their pairs, and a note is cut at the shared words that are
+/// not (see [`AttestedPairs::add_document_with`]). What `unspin learn --attested` puts over
+/// the EM's entries.
+pub fn attested_table<'a>(
+    model: &Model,
+    documents: impl IntoIterator<Item = &'a [(String, String)]>,
+    split: AttestedSplit,
+    family: &str,
+) -> SpinnerTable {
+    let mut pairs = AttestedPairs::new(split);
+    for document in documents {
+        pairs.add_document_with(document, |w| model.is_common(w, SPLIT_COMMON_LOGPROB));
+    }
+    pairs.into_table(family)
 }
 
 /// Drops the pairs of a phrase that mostly occurs inside a longer learned phrase ("opposition"

@@ -461,10 +461,7 @@ fn attested_with_common_words(
     model: &unspin_core::Model,
     document: &[(String, String)],
 ) -> SpinnerTable {
-    use unspin_core::spinner::{AttestedPairs, AttestedSplit, SPLIT_COMMON_LOGPROB};
-    let mut pairs = AttestedPairs::new(AttestedSplit::default());
-    pairs.add_document_with(document, |w| model.is_common(w, SPLIT_COMMON_LOGPROB));
-    pairs.into_table("t")
+    unspin_core::learn::attested_table(model, [document], Default::default(), "t")
 }
 
 /// Whether `table` holds the pair `spun` <- `original`.

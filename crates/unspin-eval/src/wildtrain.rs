@@ -352,12 +352,8 @@ pub(crate) fn attested_table<'p>(
     split: unspin_core::spinner::AttestedSplit,
     family: &str,
 ) -> SpinnerTable {
-    let mut pairs = unspin_core::spinner::AttestedPairs::new(split);
-    let floor = unspin_core::spinner::SPLIT_COMMON_LOGPROB;
-    for p in pages {
-        pairs.add_document_with(&p.attested, |w| generic.is_common(w, floor));
-    }
-    pairs.into_table(family)
+    let documents = pages.into_iter().map(|p| p.attested.as_slice());
+    unspin_core::learn::attested_table(generic, documents, split, family)
 }
 
 /// How each fold's table is learned.
