@@ -117,6 +117,9 @@ struct Restore<'a> {
 struct Gain {
     total: f32,
     lm: f32,
+    /// Whether the candidate is a pair people attested (see
+    /// [`Params::attested_kept_original_cost`]).
+    attested: bool,
 }
 
 /// What the second language model did for one document.
@@ -498,10 +501,13 @@ impl Restore<'_> {
                     let gain = Gain {
                         total: score + channel - kept_score,
                         lm: score - kept_score,
+                        attested: c.learned.is_some()
+                            && c.sources & crate::lexicon::source::ATTESTED != 0,
                     };
                     let slot = best.entry(c.text.as_str()).or_insert(Gain {
                         total: f32::MIN,
                         lm: 0.0,
+                        attested: false,
                     });
                     if gain.total > slot.total {
                         *slot = gain;
@@ -511,14 +517,17 @@ impl Restore<'_> {
                     let sum = entry.entry(text.to_owned()).or_default();
                     sum.total += gain.total;
                     sum.lm += gain.lm;
+                    sum.attested |= gain.attested;
                 }
             }
         }
         // A spinner replaces every occurrence of a phrase it spins, so an original that is
         // still written somewhere in the document (and not itself taken for spun) was not
         // spun away here. Very common words are exempt: spinners rewrite them inside longer
-        // phrases ("in the" -> "within the") and leave their other occurrences alone.
-        if params.kept_original_cost > 0.0 {
+        // phrases ("in the" -> "within the") and leave their other occurrences alone. A pair
+        // people attested pays `attested_kept_original_cost` instead: real spinners leave an
+        // original written now and then, and such a pair needs no check against chance.
+        if params.kept_original_cost > 0.0 || params.attested_kept_original_cost > 0.0 {
             let wanted: Set<&str> = evidence
                 .values()
                 .flat_map(|gains| gains.keys().map(String::as_str))
@@ -531,7 +540,11 @@ impl Restore<'_> {
             for gains in evidence.values_mut() {
                 for (text, gain) in gains.iter_mut() {
                     if excluded.contains(text.as_str()) {
-                        gain.total -= params.kept_original_cost;
+                        gain.total -= if gain.attested {
+                            params.attested_kept_original_cost
+                        } else {
+                            params.kept_original_cost
+                        };
                     }
                 }
             }

@@ -156,6 +156,12 @@ pub struct Params {
     /// Cost (nats) of restoring an original that the document still has, kept as written,
     /// elsewhere: a spinner replaces every occurrence of what it spins.
     pub kept_original_cost: f32,
+    /// [`Params::kept_original_cost`] for a pair people attested of the loaded tables'
+    /// family: the pair is the spinner's, and the family leaves its original written
+    /// elsewhere on the page now and then (45 of the 884 pairs noted on wild-train's
+    /// thesaurus-A pages), so the original's presence says little against it. Guessed pairs
+    /// and thesaurus candidates keep the full cost, their check against a chance synonym.
+    pub attested_kept_original_cost: f32,
     /// Words at least this likely (unigram natural-log probability) are exempt from
     /// [`Params::kept_original_cost`]: spinners rewrite them inside longer phrases only.
     pub common_word_logprob: f32,
@@ -228,6 +234,7 @@ impl Default for Params {
             consistency_bonus: 3.0,
             spun_relax: 6.0,
             kept_original_cost: 6.0,
+            attested_kept_original_cost: 0.0,
             common_word_logprob: -5.0,
             full_relax_density: 2.0,
             learned_cost: 1.0,

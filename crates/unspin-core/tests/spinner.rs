@@ -665,3 +665,48 @@ fn the_spinners_own_choice_is_not_charged_for_its_original_being_common() {
     );
     assert!(unsure < -2.0, "an unsure pair: {unsure}");
 }
+
+/// Real spinners leave an original written now and then, so a pair people attested is put
+/// back even where the document still writes its original elsewhere; a guessed pair is not,
+/// and neither is the attested one when its exemption is taken away.
+#[test]
+fn an_attested_pair_is_restored_though_its_original_is_written_elsewhere() {
+    let text = format!("{SPUN} Trading in other shares went on as usual.");
+    let guessed = trading_table();
+    let mut attested = guessed.clone();
+    attested
+        .entries
+        .get_mut("buying and selling")
+        .unwrap()
+        .attested = true;
+    // A text that writes "trading" also reads less as the family's (the attested words it
+    // replaces, see `Params::with_family_evidence`); that evidence is switched off here so
+    // that only the cost of the original written elsewhere is tested.
+    let engine = |table: &SpinnerTable, attested_cost: Option<f32>| {
+        let mut model = Model::open(&unspin_testkit::default_model_path()).unwrap();
+        model.add_spinner(table);
+        let mut weights = model.weights.clone();
+        weights.restore.family_ratio_high = weights.restore.family_ratio_low;
+        if let Some(cost) = attested_cost {
+            weights.restore.attested_kept_original_cost = cost;
+        }
+        Engine::with_weights(Arc::new(model), weights)
+    };
+    let restores =
+        |engine: &Engine, text: &str| {
+            engine.restore(text).changes.iter().any(|c| {
+                c.kind == ChangeKind::Learned && c.restored.eq_ignore_ascii_case("trading")
+            })
+        };
+    assert!(
+        restores(&engine(&guessed, None), SPUN),
+        "control: the guessed pair is restored when the original is absent"
+    );
+    assert!(!restores(&engine(&guessed, None), &text));
+    assert!(restores(&engine(&attested, None), &text));
+    let full = generic().weights().restore.kept_original_cost;
+    assert!(
+        !restores(&engine(&attested, Some(full)), &text),
+        "control: the exemption is what matters"
+    );
+}
