@@ -78,6 +78,12 @@ impl Candidate {
     pub fn is_learned(&self) -> bool {
         self.learned.is_some()
     }
+
+    /// Whether the pair is a learned table's entry that people attested (a reader's note,
+    /// not the learner's guess).
+    pub fn is_attested(&self) -> bool {
+        self.is_learned() && self.sources & source::ATTESTED != 0
+    }
 }
 
 /// A span of words and its candidate originals.

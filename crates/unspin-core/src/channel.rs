@@ -472,7 +472,7 @@ impl Channel for LearnedChannel {
     /// alone for attested pairs (see [`Params::spin_probability`]).
     fn score(&self, c: &Candidate, _spun_len: usize, w: &Params) -> f32 {
         let ratio = c.learned.unwrap_or(0.0);
-        let earned = if c.sources & source::ATTESTED != 0 {
+        let earned = if c.is_attested() {
             w.spin_probability.max(w.spin_evidence)
         } else {
             w.spin_evidence

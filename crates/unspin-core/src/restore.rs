@@ -501,8 +501,7 @@ impl Restore<'_> {
                     let gain = Gain {
                         total: score + channel - kept_score,
                         lm: score - kept_score,
-                        attested: c.learned.is_some()
-                            && c.sources & crate::lexicon::source::ATTESTED != 0,
+                        attested: c.is_attested(),
                     };
                     let slot = best.entry(c.text.as_str()).or_insert(Gain {
                         total: f32::MIN,
