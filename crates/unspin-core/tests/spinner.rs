@@ -683,14 +683,13 @@ fn an_attested_pair_is_restored_though_its_original_is_written_elsewhere() {
     // replaces, see `Params::with_family_evidence`); that evidence is switched off here so
     // that only the cost of the original written elsewhere is tested.
     let engine = |table: &SpinnerTable, attested_cost: Option<f32>| {
-        let mut model = Model::open(&unspin_testkit::default_model_path()).unwrap();
-        model.add_spinner(table);
-        let mut weights = model.weights.clone();
+        let loaded = with(table);
+        let mut weights = loaded.weights().clone();
         weights.restore.family_ratio_high = weights.restore.family_ratio_low;
         if let Some(cost) = attested_cost {
             weights.restore.attested_kept_original_cost = cost;
         }
-        Engine::with_weights(Arc::new(model), weights)
+        Engine::with_weights(loaded.model_arc().clone(), weights)
     };
     let restores =
         |engine: &Engine, text: &str| {
