@@ -141,6 +141,14 @@ pub struct Score {
     pub restored: usize,
     /// Changes made in all.
     pub changes: usize,
+    /// Of those, the pairs of a loaded spinner table (the rest are the generic channel's,
+    /// re-inflections and spintax): where restore's precision on real pages is decided, the
+    /// generic share being the less sure.
+    pub table_changes: usize,
+    /// Occurrences of attested spun phrases that restore changed to something other than the
+    /// attested original: the changes the pages' notes show wrong (every other change on an
+    /// unnoted phrase needs reading by hand).
+    pub changed_otherwise: usize,
     /// Words in the pages.
     pub words: usize,
     /// Pages scored.
@@ -154,6 +162,8 @@ impl Score {
         self.occurrences += o.occurrences;
         self.restored += o.restored;
         self.changes += o.changes;
+        self.table_changes += o.table_changes;
+        self.changed_otherwise += o.changed_otherwise;
         self.words += o.words;
         self.pages += o.pages;
         self.flagged += o.flagged;
@@ -176,12 +186,15 @@ struct CoverageTally {
     /// Per attested pair (lowercase): whether the original was among the candidates on some
     /// page.
     offered: HashMap<(String, String), bool>,
+    /// Per [`training_class`]: occurrences and how many were put back.
+    by_training: std::collections::BTreeMap<&'static str, (usize, usize)>,
 }
 
-/// A [`CoverageTally`]'s classes as JSON: per class, occurrences, put back and their share.
-fn coverage_report(tally: &CoverageTally) -> serde_json::Value {
-    tally
-        .by_class
+/// Classes' tallies as JSON: per class, occurrences, put back and their share.
+fn coverage_report(
+    classes: &std::collections::BTreeMap<&'static str, (usize, usize)>,
+) -> serde_json::Value {
+    classes
         .iter()
         .map(|(class, (n, r))| {
             let share = *r as f64 / (*n).max(1) as f64;
@@ -207,6 +220,32 @@ fn coverage(engine: &Engine, spun: &str, original: &str) -> &'static str {
     }
 }
 
+/// Where a held-out page's attested pair stands in the pages its fold's table was learned
+/// from: `noted` when their notes hold the pair, else by how many of them write its spun phrase
+/// at all (`seen_3_or_more`, `seen_1_or_2`, `unseen`). What learning from those pages could
+/// know of it, whatever the engine: the EM needs the phrase written, a floor of documents
+/// ([`unspin_core::learn::MIN_DOCUMENTS`]) to keep a guess, and nothing reaches an unseen one.
+fn training_class(train: &[&Page], spun: &str, original: &str) -> &'static str {
+    let (s, o) = (spun.to_lowercase(), original.to_lowercase());
+    let noted = |p: &&Page| {
+        p.evidence
+            .iter()
+            .any(|(a, b)| a.to_lowercase() == s && b.to_lowercase() == o)
+    };
+    if train.iter().any(noted) {
+        return "noted";
+    }
+    match train
+        .iter()
+        .filter(|p| !occurrences(&p.text, &s).is_empty())
+        .count()
+    {
+        0 => "unseen",
+        1 | 2 => "seen_1_or_2",
+        _ => "seen_3_or_more",
+    }
+}
+
 /// The words where an attested pair differs ("coinbase premium hole" <- "coinbase premium gap":
 /// "hole" <- "gap"): common leading and trailing words cut.
 fn differing_words(spun: &str, original: &str) -> (String, String) {
@@ -219,6 +258,7 @@ fn differing_words(spun: &str, original: &str) -> (String, String) {
 fn score(
     restorer: &Engine,
     page: &Page,
+    train: &[&Page],
     tally: &mut PairTally,
     by_coverage: &mut CoverageTally,
     scored: &mut Vec<crate::detect::Scored>,
@@ -234,11 +274,17 @@ fn score(
         flagged: usize::from(flagged),
         pages: 1,
         changes: r.changes.len(),
+        table_changes: r
+            .changes
+            .iter()
+            .filter(|c| c.kind == unspin_core::candidates::ChangeKind::Learned)
+            .count(),
         words: page.text.split_whitespace().count(),
         ..Default::default()
     };
     for (spun, original) in &page.evidence {
         let class = coverage(restorer, spun, original);
+        let known = training_class(train, spun, original);
         *by_coverage
             .offered
             .entry((spun.to_lowercase(), original.to_lowercase()))
@@ -248,9 +294,15 @@ fn score(
             let region = restored_region(&page.text, &r.changes, a, b);
             let put_back = region.to_lowercase().contains(&original.to_lowercase());
             s.restored += usize::from(put_back);
-            let c = by_coverage.by_class.entry(class).or_default();
-            c.0 += 1;
-            c.1 += usize::from(put_back);
+            s.changed_otherwise +=
+                usize::from(!put_back && r.changes.iter().any(|c| c.start < b && c.end > a));
+            for c in [
+                by_coverage.by_class.entry(class).or_default(),
+                by_coverage.by_training.entry(known).or_default(),
+            ] {
+                c.0 += 1;
+                c.1 += usize::from(put_back);
+            }
             let t = tally
                 .entry((spun.to_lowercase(), original.to_lowercase()))
                 .or_default();
@@ -457,10 +509,15 @@ pub fn report(
         let learned = engine_for(std::sync::Arc::new(with_table), set)?;
         let rescored = rescorer.map(|r| learned.with_rescorer(r.clone()));
         let (mut b, mut l, mut r) = (Score::default(), Score::default(), Score::default());
+        let trained_on: Vec<&Page> = pages
+            .iter()
+            .filter(|p| p.fold != fold && p.style == style)
+            .collect();
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
             b.add(score(
                 &base,
                 p,
+                &trained_on,
                 &mut base_tally,
                 &mut base_coverage,
                 &mut base_scored,
@@ -468,6 +525,7 @@ pub fn report(
             let page = score(
                 &learned,
                 p,
+                &trained_on,
                 &mut tally,
                 &mut learned_coverage,
                 &mut learned_scored,
@@ -483,6 +541,7 @@ pub fn report(
                 r.add(score(
                     e,
                     p,
+                    &trained_on,
                     &mut rescored_tally,
                     &mut rescored_coverage,
                     &mut rescored_scored,
@@ -584,8 +643,12 @@ pub fn report(
         "rescored_share": rescored_share,
         "neural_check": neural_check,
         "occurrences_with_candidate": occurrences_with_candidate,
-        "by_coverage": {"generic": coverage_report(&base_coverage),
-            "learned": coverage_report(&learned_coverage)},
+        "by_coverage": {"generic": coverage_report(&base_coverage.by_class),
+            "learned": coverage_report(&learned_coverage.by_class)},
+        // The same occurrences by what the fold's training pages show of each pair
+        // (`training_class`): how much of what is missed no learning from them could reach.
+        "by_training_data": {"generic": coverage_report(&base_coverage.by_training),
+            "learned": coverage_report(&learned_coverage.by_training)},
         "most_missed": missed,
         "generic_flagged": base_all.flagged,
         "learned_flagged": learned_all.flagged,
