@@ -37,12 +37,16 @@ def changes(unspin, table, page):
     `-` stands for no build, which changes nothing."""
     if unspin == "-":
         return {}
-    out = subprocess.run(
-        [unspin, "--no-default-spinner", "--spinner", str(table), "restore", "--json", str(page)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    try:
+        out = subprocess.run(
+            [unspin, "--no-default-spinner", "--spinner", str(table), "restore", "--json", str(page)],
+            capture_output=True,
+            text=True,
+        )
+    except OSError as e:
+        sys.exit(f"cannot run {unspin}: {e}")
+    if out.returncode != 0:
+        sys.exit(f"{unspin} failed on {page} with {table}: {out.stderr.strip()}")
     return {
         (c["start"], c["end"], c["spun"], c["restored"]): c["kind"]
         for c in json.loads(out.stdout)["changes"]
@@ -63,6 +67,8 @@ def main():
     sample = int(sys.argv[5]) if len(sys.argv) > 5 else 40
     pages_dir = pathlib.Path(sys.argv[6] if len(sys.argv) > 6 else "../shared/data/wild-train")
     folds = json.loads(pathlib.Path(report).read_text())["folds"]
+    if any("pages" not in fold for fold in folds):
+        sys.exit(f"{report} lists no fold's pages: write it with unspin-eval --fold-tables DIR")
     sides = {"gone": [], "added": []}
     for fold in folds:
         table = pathlib.Path(tables) / f"fold{fold['fold']}.spinner"
