@@ -255,10 +255,12 @@ fn differing_words(spun: &str, original: &str) -> (String, String) {
     (s.to_owned(), o.to_owned())
 }
 
+/// Scores one page's restoration by `restorer`; `known` is each of the page's evidence pairs'
+/// [`training_class`], the same for every engine.
 fn score(
     restorer: &Engine,
     page: &Page,
-    train: &[&Page],
+    known: &[&'static str],
     tally: &mut PairTally,
     by_coverage: &mut CoverageTally,
     scored: &mut Vec<crate::detect::Scored>,
@@ -282,9 +284,8 @@ fn score(
         words: page.text.split_whitespace().count(),
         ..Default::default()
     };
-    for (spun, original) in &page.evidence {
+    for ((spun, original), &known) in page.evidence.iter().zip(known) {
         let class = coverage(restorer, spun, original);
-        let known = training_class(train, spun, original);
         *by_coverage
             .offered
             .entry((spun.to_lowercase(), original.to_lowercase()))
@@ -514,10 +515,15 @@ pub fn report(
             .filter(|p| p.fold != fold && p.style == style)
             .collect();
         for p in pages.iter().filter(|p| p.fold == fold && p.style == style) {
+            let known: Vec<&'static str> = p
+                .evidence
+                .iter()
+                .map(|(spun, original)| training_class(&trained_on, spun, original))
+                .collect();
             b.add(score(
                 &base,
                 p,
-                &trained_on,
+                &known,
                 &mut base_tally,
                 &mut base_coverage,
                 &mut base_scored,
@@ -525,7 +531,7 @@ pub fn report(
             let page = score(
                 &learned,
                 p,
-                &trained_on,
+                &known,
                 &mut tally,
                 &mut learned_coverage,
                 &mut learned_scored,
@@ -541,7 +547,7 @@ pub fn report(
                 r.add(score(
                     e,
                     p,
-                    &trained_on,
+                    &known,
                     &mut rescored_tally,
                     &mut rescored_coverage,
                     &mut rescored_scored,
