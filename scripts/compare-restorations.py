@@ -64,9 +64,15 @@ def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
     old, new, tables, report = sys.argv[1:5]
-    sample = int(sys.argv[5]) if len(sys.argv) > 5 else 40
+    try:
+        sample = int(sys.argv[5]) if len(sys.argv) > 5 else 40
+    except ValueError:
+        sys.exit(f"SAMPLE must be a whole number, not {sys.argv[5]!r}")
     pages_dir = pathlib.Path(sys.argv[6] if len(sys.argv) > 6 else "../shared/data/wild-train")
-    folds = json.loads(pathlib.Path(report).read_text())["folds"]
+    try:
+        folds = json.loads(pathlib.Path(report).read_text())["folds"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"{report} is not an unspin-eval --wild-train report: {e}")
     if any("pages" not in fold for fold in folds):
         sys.exit(f"{report} lists no fold's pages: write it with unspin-eval --fold-tables DIR")
     sides = {"gone": [], "added": []}
@@ -74,7 +80,10 @@ def main():
         table = pathlib.Path(tables) / f"fold{fold['fold']}.spinner"
         for page_id in fold["pages"]:
             page = pages_dir / f"{page_id}.spun.txt"
-            text = page.read_bytes()
+            try:
+                text = page.read_bytes()
+            except OSError as e:
+                sys.exit(f"cannot read {page}: {e}")
             a, b = changes(old, table, page), changes(new, table, page)
             for side, mine, theirs in (("gone", a, b), ("added", b, a)):
                 for key in sorted(mine.keys() - theirs.keys()):
