@@ -299,6 +299,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             "summary": summary,
             "skipped": skipped,
             "table_pairs": table.pairs(),
+            "held_as_written": table.held.len(),
             "copies_aligned_with_their_source": traced,
             "documents_with_attested_pairs": attested_documents,
             "top_pairs": top,
@@ -340,11 +341,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         if let Some(v) = &vetted {
             writeln!(
                 out,
-                "vetted {} guessed pairs with --lm {}: dropped {} ({} requests failed, their pairs kept)",
+                "vetted {} guessed pairs with --lm {}: dropped {} ({} requests failed, their pairs kept); {} phrases lost every guess and are held as written",
                 v.vetted,
                 lm,
                 v.dropped.len(),
-                v.failures
+                v.failures,
+                table.held.len()
             )?;
             for (s, o, g) in v.dropped.iter().take(10) {
                 writeln!(out, "  dropped \"{s}\" <- \"{o}\"  ({g:.1} nats)")?;

@@ -97,6 +97,13 @@ pub trait Channel: Any + Send + Sync {
         false
     }
 
+    /// Whether the channel's spinner leaves the written phrase `spun` (lowercase) as written:
+    /// then restore makes no change to it from any channel (see
+    /// [`crate::spinner::SpinnerTable::held`]); check still reads its candidates.
+    fn holds(&self, _spun: &str) -> bool {
+        false
+    }
+
     /// Whether the channel may propose candidates for some span of two or more words that
     /// begins with the words `first second` (lowercase): false only when it proposes none for
     /// any of them, so that the document layer skips those windows without looking them up.
@@ -520,6 +527,10 @@ impl Channel for LearnedChannel {
 
     fn knows(&self, phrase: &str) -> bool {
         !self.tables.learned(phrase).is_empty()
+    }
+
+    fn holds(&self, spun: &str) -> bool {
+        self.tables.holds(spun)
     }
 
     /// A table proposes only for the written phrases it has entries for.

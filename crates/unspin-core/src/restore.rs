@@ -246,6 +246,11 @@ impl Restore<'_> {
             arcs: vec![Vec::new(); s.units.len()],
         };
         for (si, span) in s.spans.iter().enumerate() {
+            // A phrase a table holds as written is not restored, by any channel. Check still
+            // reads its candidates: its calibration was fitted with them.
+            if self.model.channels.iter().any(|c| c.holds(&span.spun)) {
+                continue;
+            }
             for (ci, c) in span.candidates.iter().enumerate() {
                 if let Some(bonus) = allow(span, ci) {
                     lattice.arcs[span.first].push(Arc {

@@ -15,7 +15,7 @@
 //! Files use the model container ([`crate::container`]: magic, version, checksum), with
 //! `spin.*` sections, so a damaged table is refused like a damaged model.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::container::ModelError;
 use crate::container::{SectionWriter, Sections};
@@ -67,6 +67,12 @@ pub struct SpinnerTable {
     pub family: String,
     /// Entries by written phrase (lowercase, single spaces).
     pub entries: BTreeMap<String, PhraseEntry>,
+    /// Written phrases (lowercase, single spaces) the spinner is read to leave as written:
+    /// every original the EM guessed for them read worse than the phrase itself to a fluent
+    /// model ([`crate::vet`]). Restore proposes nothing for them, from any channel: dropping
+    /// the guesses alone let the generic thesaurus rewrite the phrase instead ("indicator"
+    /// -> "signal" once "indicator" <- "image" was gone). Never a phrase with an entry.
+    pub held: BTreeSet<String>,
 }
 
 fn corrupt(what: &str) -> ModelError {
@@ -108,6 +114,16 @@ impl SpinnerTable {
         if !attested.is_empty() {
             // A section of its own, so that files without it (older tables) still load.
             w.bytes("spin.attested", attested.join("\n").as_bytes());
+        }
+        let held: Vec<&str> = self
+            .held
+            .iter()
+            .filter(|spun| !self.entries.contains_key(*spun))
+            .map(String::as_str)
+            .collect();
+        if !held.is_empty() {
+            // Likewise optional: older readers ignore it and older tables hold none.
+            w.bytes("spin.held", held.join("\n").as_bytes());
         }
         w.finish(19)
     }
@@ -163,7 +179,22 @@ impl SpinnerTable {
                     .attested = true;
             }
         }
-        Ok(SpinnerTable { family, entries })
+        let mut held = BTreeSet::new();
+        if let Ok(bytes) = s.bytes("spin.held") {
+            let text =
+                std::str::from_utf8(bytes).map_err(|_| corrupt("held phrases are not UTF-8"))?;
+            for spun in text.lines() {
+                if spun.trim().is_empty() || entries.contains_key(spun) {
+                    return Err(corrupt("a held phrase is empty or has pairs"));
+                }
+                held.insert(spun.to_owned());
+            }
+        }
+        Ok(SpinnerTable {
+            family,
+            entries,
+            held,
+        })
     }
 
     /// Reads a table file.
@@ -176,7 +207,17 @@ impl SpinnerTable {
     /// or a misleading language model can skew: "stage" <- "floor" where people read "level").
     pub fn overlay(&mut self, other: &SpinnerTable) {
         for (spun, entry) in &other.entries {
+            self.held.remove(spun);
             self.entries.insert(spun.clone(), entry.clone());
+        }
+        // `other`'s reading that a phrase is left as written goes over our guesses too, but
+        // not over pairs people attested.
+        for spun in &other.held {
+            if self.entries.get(spun).is_some_and(|e| e.attested) {
+                continue;
+            }
+            self.entries.remove(spun);
+            self.held.insert(spun.clone());
         }
         if self.family.is_empty() {
             self.family = other.family.clone();
@@ -214,6 +255,11 @@ impl SpinnerTable {
             ours.originals
                 .sort_by(|a, b| b.documents.total_cmp(&a.documents));
         }
+        // A phrase one table holds as written and the other has pairs for keeps the pairs:
+        // merging adds evidence, and only the pairs carry counts.
+        self.held.extend(other.held.iter().cloned());
+        let entries = &self.entries;
+        self.held.retain(|spun| !entries.contains_key(spun));
         if self.family.is_empty() {
             self.family = other.family.clone();
         }
@@ -267,6 +313,8 @@ pub struct SpinnerIndex {
     /// [`crate::word_pairs::tail_key`]s of every written phrase of three or more words
     /// (see [`SpinnerIndex::may_span`]).
     tails: FastSet<u64>,
+    /// Written phrases a table holds as written ([`SpinnerTable::held`]).
+    held: FastSet<String>,
     families: Vec<String>,
 }
 
@@ -288,6 +336,7 @@ impl SpinnerIndex {
     /// Adds a table. Where two tables know the same phrase, the stronger claim is kept.
     pub fn add(&mut self, table: &SpinnerTable) {
         self.families.push(table.family.clone());
+        self.held.extend(table.held.iter().cloned());
         for (spun, e) in &table.entries {
             let strong: Vec<&LearnedOriginal> = e
                 .originals
@@ -348,7 +397,8 @@ impl SpinnerIndex {
     /// [`other_forms`]), and put into every other form the morphology attests for both
     /// lemmas. The forms keep the pair's ratio; restore charges them
     /// [`crate::weights::Params::learned_inflected_cost`]. They tell check nothing: its
-    /// features read the pairs as seen.
+    /// features read the pairs as seen. The table's held phrases are held in their other
+    /// forms too.
     pub fn add_inflections(
         &mut self,
         table: &SpinnerTable,
@@ -383,6 +433,12 @@ impl SpinnerIndex {
                         },
                     );
                 }
+            }
+        } // A phrase read right as written is so in its other forms ("indicators" with
+          // "indicator"), unless a table has a pair for the form as written ([`Self::holds`]).
+        for held in &table.held {
+            for (form, _) in other_forms(held, held, morph, verb_particles) {
+                self.held.insert(form);
             }
         }
     }
@@ -427,6 +483,17 @@ impl SpinnerIndex {
     /// looked up as written; the filter of phrase beginnings answers for the first word).
     pub fn may_span(&self, words: &[&str]) -> bool {
         crate::word_pairs::tail_key(words).is_some_and(|key| self.tails.contains(&key))
+    }
+
+    /// Whether a table holds `spun` (lowercase) as written ([`SpinnerTable::held`]) and no
+    /// table has a pair for it as written: then no channel should propose an original. The
+    /// other forms of other pairs do not count: with "indicator" held, "indicator" <- "signal"
+    /// from "indicators" <- "signals" is the reading the model turned down.
+    pub fn holds(&self, spun: &str) -> bool {
+        // Asked for every span restore decodes: most tables hold nothing.
+        !self.held.is_empty()
+            && self.held.contains(spun)
+            && self.learned(spun).iter().all(|c| c.inflected)
     }
 
     /// Whether any table is loaded.
@@ -682,6 +749,54 @@ mod tests {
         assert_eq!(e.originals[0].original, "price");
         assert!((e.originals[0].share - 0.4).abs() < 1e-6);
         assert!((e.originals[1].share - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn held_phrases_round_trip_and_yield_to_pairs_when_tables_combine() {
+        let mut t = table("a", &[("worth", 10.0, 0.1, "price", 0.8)]);
+        t.held.insert("indicator".into());
+        let back = SpinnerTable::from_bytes(&t.to_bytes().unwrap()).unwrap();
+        assert_eq!(back, t);
+        // Files from before held phrases (no section) hold none.
+        let older = table("a", &[("worth", 10.0, 0.1, "price", 0.8)]);
+        assert!(SpinnerTable::from_bytes(&older.to_bytes().unwrap())
+            .unwrap()
+            .held
+            .is_empty());
+        // Merging: pairs for a phrase outrank another table's holding it.
+        let mut merged = t.clone();
+        merged.merge(&table("b", &[("indicator", 4.0, 0.5, "gauge", 0.5)]));
+        assert!(merged.held.is_empty() && merged.entries.contains_key("indicator"));
+        // Overlaying: the table on top decides, but not over pairs people attested.
+        let mut below = table("b", &[("indicator", 4.0, 0.5, "gauge", 0.5)]);
+        below.overlay(&t);
+        assert!(below.held.contains("indicator") && !below.entries.contains_key("indicator"));
+        let mut attested = table("b", &[("indicator", 4.0, 0.5, "gauge", 0.5)]);
+        attested.entries.get_mut("indicator").unwrap().attested = true;
+        attested.overlay(&t);
+        assert!(attested.held.is_empty() && attested.entries.contains_key("indicator"));
+        let mut unheld = t.clone();
+        unheld.overlay(&table("b", &[("indicator", 4.0, 0.5, "gauge", 0.5)]));
+        assert!(unheld.held.is_empty());
+        // The index holds it only while no table has an original for it.
+        let mut index = SpinnerIndex::default();
+        index.add(&t);
+        assert!(index.holds("indicator") && !index.holds("worth"));
+        // Nor does another pair's form that happens to be written like it.
+        let morph = Morphology::parse("indicator,noun,indicators\nsignal,noun,signals\n", "");
+        let plural = table("c", &[("indicators", 10.0, 0.1, "signals", 9.0)]);
+        index.add(&plural);
+        index.add_inflections(&plural, &morph, &[]);
+        assert_eq!(index.learned("indicator")[0].original, "signal");
+        assert!(index.holds("indicator"));
+        // Its other forms are held too, but a pair as written outranks that.
+        assert!(!index.holds("indicators"));
+        let mut forms = SpinnerIndex::default();
+        forms.add(&t);
+        forms.add_inflections(&t, &morph, &[]);
+        assert!(forms.holds("indicators"));
+        index.add(&table("b", &[("indicator", 4.0, 0.5, "gauge", 0.5)]));
+        assert!(!index.holds("indicator"));
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //! documents write the phrase: the original against the phrase as written, in the text's own
 //! context and followed by the next words as written
 //! ([`ContinuationRequest::written_or_original`]). A pair whose original reads no better on
-//! average (mean gain under [`VetOptions::min_gain`] nats) is dropped. Pairs people attested
-//! are never put to it, and a pair the documents never write is kept, as is every pair when
-//! the model fails.
+//! average (mean gain under [`VetOptions::min_gain`] nats) is dropped. A phrase that loses
+//! every guess is held as written ([`SpinnerTable::held`]), so that restore does not rewrite
+//! it from the generic thesaurus instead. Pairs people attested are never put to it, and a
+//! pair the documents never write is kept, as is every pair when the model fails.
 
 use crate::rescore::{ContinuationRequest, ContinuationScorer};
 use crate::spinner::SpinnerTable;
@@ -129,7 +130,18 @@ pub fn vet(
             }
         }
     }
-    out.entries.retain(|_, e| !e.originals.is_empty());
+    // A phrase whose every guess was dropped reads right as written: it is held, so that the
+    // generic thesaurus does not rewrite it in the guesses' place.
+    let emptied: Vec<String> = out
+        .entries
+        .iter()
+        .filter(|(_, e)| e.originals.is_empty())
+        .map(|(spun, _)| spun.clone())
+        .collect();
+    for spun in emptied {
+        out.entries.remove(&spun);
+        out.held.insert(spun);
+    }
     summary.dropped.sort_by(|a, b| a.2.total_cmp(&b.2));
     (out, summary)
 }
@@ -206,6 +218,8 @@ mod tests {
         );
         assert_eq!(vetted.entries["worth"].originals[0].original, "price");
         assert!(!vetted.entries.contains_key("indicator"), "{vetted:?}");
+        // Having lost every guess, it is held as written; "worth" kept one and is not.
+        assert_eq!(vetted.held, ["indicator".to_owned()].into());
         // Attested pairs are never put to the model, whatever it likes.
         assert_eq!(vetted.entries["stage"].originals[0].original, "floor");
         // A pair the documents never write stays.

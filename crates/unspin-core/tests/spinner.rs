@@ -78,6 +78,34 @@ fn a_learned_pair_is_restored_where_the_thesaurus_alone_keeps_the_phrase() {
 }
 
 #[test]
+fn a_phrase_a_table_holds_as_written_gets_no_original_from_any_channel() {
+    // The control: the generic thesaurus rewrites "warfare" and "lengthy".
+    let without = generic().restore(SPUN);
+    assert!(without.text.contains(" war over") && without.text.contains("too long"));
+    assert!(!generic().candidates("warfare").is_empty());
+    let mut table = trading_table();
+    table.held.insert("warfare".into());
+    let held = with(&table);
+    let r = held.restore(SPUN);
+    assert!(r.text.contains("the warfare over"), "{}", r.text);
+    // Only that phrase: "lengthy" is still the thesaurus's, "buying and selling" the table's.
+    assert!(r.text.contains("too long"), "{}", r.text);
+    assert!(r.text.contains("that trading in"), "{}", r.text);
+    // Check measures what it measured without the holding: its calibration read the
+    // thesaurus's candidates for the phrase.
+    assert_eq!(
+        held.check(SPUN).features.to_vec(),
+        with(&trading_table()).check(SPUN).features.to_vec()
+    );
+    // A loaded table with pairs for the phrase outranks another's holding it.
+    let mut model = Model::open(&unspin_testkit::default_model_path()).unwrap();
+    model.add_spinner(&table);
+    model.add_spinner(&one_pair("warfare", "conflict", 20.0, 0.9, 0.05));
+    let both = Engine::new(Arc::new(model));
+    assert!(both.restore(SPUN).text.contains("the conflict over"));
+}
+
+#[test]
 fn a_table_does_not_change_what_check_measures() {
     let with_table = with(&trading_table());
     let a = generic().check(SPUN);

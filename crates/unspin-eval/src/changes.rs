@@ -232,6 +232,7 @@ mod tests {
             )]
             .into_iter()
             .collect(),
+            ..Default::default()
         };
         let original = "officials will say most people agree today";
         let spun = "officers will say essentially the most people agree nowadays";
