@@ -263,6 +263,10 @@ struct Args {
     /// list each fold's pages in the report, for reading restorations by hand.
     #[arg(long)]
     fold_tables: Option<PathBuf>,
+    /// With --wild-train: read each fold's table from this folder (as --fold-tables wrote
+    /// it) instead of learning (and vetting) it, to measure restore's weights on it.
+    #[arg(long, conflicts_with_all = ["fold_tables", "vet_lm"])]
+    fold_tables_from: Option<PathBuf>,
     /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
     #[arg(long)]
     spinner: Vec<PathBuf>,
@@ -274,7 +278,8 @@ struct Args {
     /// With --wild-train: vet each fold's guessed (EM) pairs with this GGUF neural language
     /// model on the training fold's pages, dropping those whose original it reads worse than
     /// the written phrase by more than --vet-min-gain allows (`unspin_core::vet`), before the
-    /// attested pairs go over them.
+    /// attested pairs go over them. With --learn-from: vet the table learned from the
+    /// simulated copies on those copies, and report its restoration beside the unvetted one.
     #[arg(long)]
     vet_lm: Option<PathBuf>,
     /// With --vet-lm: the least mean gain (nats) of a guessed pair's original over the
@@ -316,6 +321,7 @@ fn fold_learning<'a>(
     Ok(wildtrain::FoldLearning {
         set: &args.learn_set,
         tables_out,
+        tables_in: args.fold_tables_from.as_deref(),
         vet: args
             .vet_lm
             .as_deref()
@@ -706,6 +712,7 @@ fn main() -> Result<()> {
         let learning = wildtrain::FoldLearning {
             set: &args.learn_set,
             tables_out: None,
+            tables_in: None,
             vet: None,
             vet_options: Default::default(),
             attested: attested_split(args.attested_pairs.as_deref())?,
@@ -763,6 +770,32 @@ fn main() -> Result<()> {
         with_table.add_spinner(&table);
         let learned =
             Engine::with_weights(std::sync::Arc::new(with_table), restorer.weights().clone());
+        // With --vet-lm, the same table vetted on the same copies, restored beside it.
+        let vetted_report = match &args.vet_lm {
+            Some(path) => {
+                let scorer = neural_scorer(path, false)?;
+                let options = unspin_core::vet::VetOptions {
+                    min_gain: args.vet_min_gain,
+                    ..Default::default()
+                };
+                let (vetted, summary) =
+                    unspin_core::vet::vet(&table, &spun, scorer.as_ref(), &options);
+                let mut with_vetted = Model::open(&args.model)?;
+                with_vetted.add_spinner(&vetted);
+                let engine = Engine::with_weights(
+                    std::sync::Arc::new(with_vetted),
+                    restorer.weights().clone(),
+                );
+                serde_json::json!({
+                    "vetted_pairs": summary.vetted,
+                    "dropped": summary.dropped.len(),
+                    "held": vetted.held.len(),
+                    "failures": summary.failures,
+                    "restoration": restoration_report(&engine, &spinner, &docs, &args),
+                })
+            }
+            None => serde_json::Value::Null,
+        };
         let pairs_report = if args.learn_pairs {
             let mut harvest = unspin_core::spinner::PairHarvest::default();
             for (copy, original) in spun.iter().zip(&learn_docs) {
@@ -797,6 +830,7 @@ fn main() -> Result<()> {
             "table_bytes": table.to_bytes()?.len(),
             "generic": restoration_report(&restorer, &spinner, &docs, &args),
             "learned": restoration_report(&learned, &spinner, &docs, &args),
+            "vetted": vetted_report,
         });
         return finish(&report, &args);
     }

@@ -418,6 +418,9 @@ pub struct FoldLearning<'a> {
     pub attested: Option<unspin_core::spinner::AttestedSplit>,
     /// Write each fold's table here (`fold0.spinner`, `fold1.spinner`) and list its pages.
     pub tables_out: Option<&'a Path>,
+    /// Read each fold's table from here (as [`FoldLearning::tables_out`] wrote it) instead of
+    /// learning it: weights measured on tables that were slow to make (vetted ones).
+    pub tables_in: Option<&'a Path>,
     /// Vet the EM's guessed pairs with this model on the training fold's pages before the
     /// attested pairs go over them ([`unspin_core::vet`]).
     pub vet: Option<std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
@@ -440,6 +443,14 @@ pub(crate) fn fold_model(
         .filter(|p| p.fold != fold && p.style == style)
         .map(|p| p.text.as_str())
         .collect();
+    if let Some(dir) = learning.tables_in {
+        let path = dir.join(format!("fold{fold}.spinner"));
+        let table = SpinnerTable::open(&path)
+            .with_context(|| format!("reading the fold table {}", path.display()))?;
+        let mut with_table = Model::open(model_path)?;
+        with_table.add_spinner(&table);
+        return Ok((train.len(), table, with_table));
+    }
     let mut table = learn(generic, &train, learn_options(style, learning.set)?);
     if let Some(scorer) = &learning.vet {
         let (vetted, summary) =
@@ -451,10 +462,11 @@ pub(crate) fn fold_model(
             .map(|(w, o, g)| format!("{w}<-{o} {g:.1}"))
             .collect();
         eprintln!(
-            "fold {fold}: vetted {} guessed pairs, dropped {} ({} failures): {}",
+            "fold {fold}: vetted {} guessed pairs, dropped {} ({} failures), held {} phrases: {}",
             summary.vetted,
             summary.dropped.len(),
             summary.failures,
+            vetted.held.len(),
             dropped.join("; ")
         );
         table = vetted;
@@ -741,6 +753,7 @@ pub fn fit_attested(
                 set: learn_set,
                 attested,
                 tables_out: None,
+                tables_in: None,
                 vet: None,
                 vet_options: Default::default(),
             },
