@@ -3,19 +3,29 @@
 # ../shared/data/wild-train whose style is thesaurus-A (the family most seen in the wild):
 # `unspin learn` (EM over the candidate lattice, no originals) on their text, with the pairs
 # their index attests (the `evidence` column: a few `spun<-likely original` pairs per page,
-# no original text) put over the EM's entries (`--attested`). The pages stay outside the
+# no original text) put over the EM's entries (`--attested`). The EM's guesses are vetted with
+# SmolLM2 (`--vet --lm smollm2`, fetched by scripts/fetch-neural-lm.sh into the cache, never
+# committed): a guess whose original reads more than 3 nats worse than the written phrase is
+# dropped, and a phrase that loses every guess is held as written. The pages stay outside the
 # repository; only the learned word pairs are committed (see models/NOTICE).
-# Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT] [-- extra `unspin learn` options]
+# Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT] [-- [--no-vet] extra `unspin learn` options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The paths are what comes before `--`, so `scripts/build-spinner.sh -- --vet --lm smollm2`
-# keeps both defaults.
+# The paths are what comes before `--`, so `scripts/build-spinner.sh -- --no-vet` keeps both
+# defaults.
 paths=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   paths+=("$1")
   shift
 done
 [ "${1:-}" = "--" ] && shift
+vet=(--vet --lm smollm2)
+if [ "${1:-}" = "--no-vet" ]; then
+  vet=()
+  shift
+else
+  scripts/fetch-neural-lm.sh smollm2 > /dev/null
+fi
 dir=${paths[0]:-../shared/data/wild-train}
 out=${paths[1]:-models/en-thesaurus-a.spinner}
 mapfile -t files < <(awk -F'\t' -v d="$dir" 'NR > 1 && $5 == "thesaurus-A" { print d "/" $1 ".spun.txt" }' "$dir/index.tsv")
@@ -27,4 +37,4 @@ attested=$(mktemp)
 trap 'rm -f "$attested"' EXIT
 awk -F'\t' 'NR > 1 && $5 == "thesaurus-A" { print $6 }' "$dir/index.tsv" > "$attested"
 cargo run --release --quiet -p unspin-cli -- learn --family thesaurus-a --attested "$attested" \
-  --out "$out" "$@" "${files[@]}"
+  --out "$out" "${vet[@]}" "$@" "${files[@]}"

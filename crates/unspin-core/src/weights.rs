@@ -197,7 +197,10 @@ pub struct Params {
     /// family's (`family_share` 0).
     pub family_ratio_low: f32,
     /// The ratio at and above which it is the family's (`family_share` 1); at or below
-    /// `family_ratio_low`, the family evidence is off.
+    /// `family_ratio_low`, the family evidence is off. The bounds, 1.0 and 1.5, were read
+    /// from the ratio's distributions with the vetted table (BENCHMARKS.md, session 39):
+    /// without the EM's jargon guesses, which every crypto page writes, the ratio is lower on
+    /// the family's pages and on clean market reports alike.
     pub family_ratio_high: f32,
     /// Cost (nats) a learned pair pays in a document that is not the family's, in proportion
     /// to `1 - family_share`: there the table's choice says nothing, and a clean report's
@@ -242,8 +245,8 @@ impl Default for Params {
             spin_evidence: 0.0,
             spin_probability: 0.0,
             family_share: 1.0,
-            family_ratio_low: 1.5,
-            family_ratio_high: 2.5,
+            family_ratio_low: 1.0,
+            family_ratio_high: 1.5,
             family_cost: 6.0,
             rescore_margin: 3.0,
             rescore_candidates: 3,
