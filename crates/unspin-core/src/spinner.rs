@@ -69,9 +69,9 @@ pub struct SpinnerTable {
     pub entries: BTreeMap<String, PhraseEntry>,
     /// Written phrases (lowercase, single spaces) the spinner is read to leave as written:
     /// every original the EM guessed for them read worse than the phrase itself to a fluent
-    /// model ([`crate::vet`]). Restore proposes nothing for them, from any channel: dropping
-    /// the guesses alone let the generic thesaurus rewrite the phrase instead ("indicator"
-    /// -> "signal" once "indicator" <- "image" was gone). Never a phrase with an entry.
+    /// model ([`crate::vet`]). Restore changes none of them, from any channel: dropping the
+    /// guesses alone let the generic thesaurus rewrite the phrase instead ("indicator" ->
+    /// "signal" once "indicator" <- "image" was gone). Never a phrase with an entry.
     pub held: BTreeSet<String>,
 }
 
@@ -434,8 +434,9 @@ impl SpinnerIndex {
                     );
                 }
             }
-        } // A phrase read right as written is so in its other forms ("indicators" with
-          // "indicator"), unless a table has a pair for the form as written ([`Self::holds`]).
+        }
+        // A phrase read right as written is so in its other forms ("indicators" with
+        // "indicator"), unless a table has a pair for the form as written ([`Self::holds`]).
         for held in &table.held {
             for (form, _) in other_forms(held, held, morph, verb_particles) {
                 self.held.insert(form);
@@ -486,7 +487,7 @@ impl SpinnerIndex {
     }
 
     /// Whether a table holds `spun` (lowercase) as written ([`SpinnerTable::held`]) and no
-    /// table has a pair for it as written: then no channel should propose an original. The
+    /// table has a pair for it as written: then restore changes it from no channel. The
     /// other forms of other pairs do not count: with "indicator" held, "indicator" <- "signal"
     /// from "indicators" <- "signals" is the reading the model turned down.
     pub fn holds(&self, spun: &str) -> bool {

@@ -78,7 +78,7 @@ fn a_learned_pair_is_restored_where_the_thesaurus_alone_keeps_the_phrase() {
 }
 
 #[test]
-fn a_phrase_a_table_holds_as_written_gets_no_original_from_any_channel() {
+fn restore_leaves_a_phrase_a_table_holds_as_written_and_check_still_reads_it() {
     // The control: the generic thesaurus rewrites "warfare" and "lengthy".
     let without = generic().restore(SPUN);
     assert!(without.text.contains(" war over") && without.text.contains("too long"));
