@@ -132,16 +132,13 @@ pub fn vet(
     }
     // A phrase whose every guess was dropped reads right as written: it is held, so that the
     // generic thesaurus does not rewrite it in the guesses' place.
-    let emptied: Vec<String> = out
-        .entries
-        .iter()
-        .filter(|(_, e)| e.originals.is_empty())
-        .map(|(spun, _)| spun.clone())
-        .collect();
-    for spun in emptied {
-        out.entries.remove(&spun);
-        out.held.insert(spun);
-    }
+    let held = &mut out.held;
+    out.entries.retain(|spun, e| {
+        if e.originals.is_empty() {
+            held.insert(spun.clone());
+        }
+        !e.originals.is_empty()
+    });
     summary.dropped.sort_by(|a, b| a.2.total_cmp(&b.2));
     (out, summary)
 }
