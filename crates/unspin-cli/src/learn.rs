@@ -200,6 +200,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
                             let words = fingerprint::words(&d.text);
                             let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
                             harvest.add_copy_widened(&pairs, &widened, &norms);
+                            harvest.add_kept(a.kept_words.iter().map(String::as_str));
                         }
                         Ok(_) => {
                             keep(&d.text);
@@ -256,8 +257,10 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
         let options = unspin_core::vet::VetOptions::default();
         let (vetted, summary) = unspin_core::vet::vet(&table, &texts, &scorer, &options);
+        // Counted now: pairs from aligned copies add the words they kept.
+        let held = vetted.held.len();
         table = vetted;
-        summary
+        (summary, held)
     });
     // Pairs seen beside their sources are evidence in their own right: merged, their copies
     // add to the EM's expected documents.
@@ -303,10 +306,11 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             "copies_aligned_with_their_source": traced,
             "documents_with_attested_pairs": attested_documents,
             "top_pairs": top,
-            "vetted": vetted.as_ref().map(|v| serde_json::json!({
+            "vetted": vetted.as_ref().map(|(v, held)| serde_json::json!({
                 "pairs": v.vetted,
                 "dropped": v.dropped.len(),
                 "failures": v.failures,
+                "held_as_written": held,
                 "most_dropped": v.dropped.iter().take(20)
                     .map(|(s, o, g)| serde_json::json!({"spun": s, "original": o, "gain": g}))
                     .collect::<Vec<_>>(),
@@ -328,6 +332,13 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             summary.likelihood_gain,
             options.out.display()
         )?;
+        if traced > 0 {
+            writeln!(
+                out,
+                "held {} phrases as written (the words aligned copies kept, and any the vetting held)",
+                table.held.len()
+            )?;
+        }
         if summary.below_document_floor > 0 {
             writeln!(
                 out,
@@ -338,7 +349,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         for (s, o, d) in top.iter().take(20) {
             writeln!(out, "  \"{s}\" <- \"{o}\"  ({d:.1} documents)")?;
         }
-        if let Some(v) = &vetted {
+        if let Some((v, held)) = &vetted {
             writeln!(
                 out,
                 "vetted {} guessed pairs with --lm {}: dropped {} ({} requests failed, their pairs kept); {} phrases lost every guess and are held as written",
@@ -346,7 +357,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
                 lm,
                 v.dropped.len(),
                 v.failures,
-                table.held.len()
+                held
             )?;
             for (s, o, g) in v.dropped.iter().take(10) {
                 writeln!(out, "  dropped \"{s}\" <- \"{o}\"  ({g:.1} nats)")?;

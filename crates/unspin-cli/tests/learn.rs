@@ -295,6 +295,12 @@ fn with_an_index_a_filler_the_copy_inserted_is_learned_with_its_neighbour() {
         has_pair(&report, "officers stated", "officials said"),
         "{report}"
     );
+    // The words the copy wrote as its source did are held as written ("council",
+    // "inquiry", "developer", ...), none that it wrote for another.
+    let table = unspin_core::spinner::SpinnerTable::open(&dir.join("t.spinner")).unwrap();
+    assert!(table.held.contains("inquiry"), "{:?}", table.held);
+    assert!(!table.held.contains("officers") && !table.held.contains("home"));
+    assert_eq!(report["held_as_written"], table.held.len());
 }
 
 #[test]

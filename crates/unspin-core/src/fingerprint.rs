@@ -411,6 +411,25 @@ pub fn widened_runs(copy: &[Word], source: &[Word], passages: &[Passage]) -> Vec
         .collect()
 }
 
+/// The copy's words that stand unchanged inside aligned passages (indices into `copy`, in
+/// order): the words the spinner left as the source wrote them, which a deterministic table
+/// therefore does not replace.
+pub fn kept_words(copy: &[Word], source: &[Word], passages: &[Passage]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for p in passages {
+        let mut at = p.copy_first;
+        for e in differing_runs(copy, source, p) {
+            out.extend(at..e.copy_first);
+            at = e.copy_end;
+        }
+        out.extend(at..p.copy_end);
+    }
+    // Passages may share a few copy words where the source jumps back between them.
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The words' normalised forms joined by single spaces: a phrase as a spinner table keys it.
 pub fn phrase(words: &[Word]) -> String {
     words
@@ -462,6 +481,14 @@ mod tests {
             pairs,
             vec![pair("officials", "officers"), pair("end", "finish")]
         );
+        // Every other word of the passage stands as the source wrote it.
+        let kept: Vec<&str> = kept_words(&copy, &source, &passages)
+            .into_iter()
+            .map(|i| copy[i].norm.as_str())
+            .collect();
+        assert_eq!(kept.len(), copy.len() - 2);
+        assert!(!kept.contains(&"officers") && !kept.contains(&"finish"));
+        assert_eq!(kept[..3], ["said", "the", "war"]);
     }
 
     /// A spinner's filler ("most" -> "essentially the most") aligns as a word inserted before

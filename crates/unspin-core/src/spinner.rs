@@ -902,13 +902,19 @@ pub const MAX_HARVESTED_WORDS: usize = 4;
 /// [`WidenedRun`](crate::fingerprint::WidenedRun): the run with the word on its right or on
 /// its left. Each run is counted as the one of its two sides that more copies show (the right
 /// one on a tie): a table that keys "the" -> "essentially the" shows it in every copy, while
-/// the word before the run varies. Memory grows with the distinct phrases and runs, not with
-/// the copies.
+/// the word before the run varies.
+///
+/// The words a copy wrote as its source did ([`PairHarvest::add_kept`]) say what the table
+/// leaves alone: those never written for another word are held as written.
+///
+/// Memory grows with the distinct phrases, runs and words, not with the copies.
 #[derive(Clone, Debug, Default)]
 pub struct PairHarvest {
     phrases: BTreeMap<String, HarvestedPhrase>,
     /// Per widened run, `[right, left]` each `(original, written)`.
     widened: BTreeMap<[(String, String); 2], WidenedTally>,
+    /// Words some copy wrote where its source had them too (normalised).
+    kept: BTreeSet<String>,
     copies: usize,
 }
 
@@ -1018,11 +1024,13 @@ impl PairHarvest {
     }
 
     /// The table: every pair seen in at least `min_documents` copies, its share the share of
-    /// the written phrase's occurrences that stood for it.
+    /// the written phrase's occurrences that stood for it; the kept words that no copy wrote
+    /// for another held as written.
     pub fn into_table(self, family: &str, min_documents: u32) -> SpinnerTable {
         let PairHarvest {
             mut phrases,
             widened,
+            kept,
             ..
         } = self;
         // Copies showing each pair, as a substitution or as either side of a widened run (a
@@ -1060,6 +1068,7 @@ impl PairHarvest {
             family: family.to_owned(),
             ..Default::default()
         };
+        let written_spun: BTreeSet<String> = phrases.keys().cloned().collect();
         for (written, p) in phrases {
             let total = p.occurrences.max(1) as f32;
             let mut originals: Vec<LearnedOriginal> = p
@@ -1087,7 +1096,27 @@ impl PairHarvest {
                 },
             );
         }
+        // A word the copies wrote as their sources did, and never for another word, is the
+        // author's wherever a copy writes it: the spinner's table has no entry that writes it
+        // (or the copies would show one), so restore leaves it, which the generic thesaurus
+        // would not. Once is enough: on the simulator's development half, holding words kept
+        // once put back more than holding those kept twice (BENCHMARKS.md, session 40).
+        table.held = kept
+            .into_iter()
+            .filter(|w| !written_spun.contains(w))
+            .collect();
         table
+    }
+
+    /// Adds the words a copy wrote as its source did (normalised; see
+    /// [`crate::fingerprint::kept_words`]): what [`PairHarvest::into_table`] holds as written
+    /// unless some copy wrote the word for another.
+    pub fn add_kept<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        for w in words {
+            if !self.kept.contains(w) {
+                self.kept.insert(w.to_owned());
+            }
+        }
     }
 }
 

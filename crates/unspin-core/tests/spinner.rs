@@ -403,6 +403,29 @@ fn harvested_pairs_become_a_table_whose_kept_share_counts_the_authors_own_uses()
     assert_eq!(one.into_table("t", 2).pairs(), 0);
 }
 
+/// A word the copies wrote as their sources did is held as written, unless some copy wrote
+/// it for another word; restore then leaves it, where the thesaurus alone would change it.
+#[test]
+fn words_the_copies_kept_are_held_unless_a_copy_wrote_them_for_another() {
+    use unspin_core::spinner::PairHarvest;
+    let pair = |o: &str, s: &str| (o.to_owned(), s.to_owned());
+    let mut harvest = PairHarvest::default();
+    harvest.add_copy(&[pair("price", "worth")], &["the", "worth", "rose"]);
+    // Another copy kept "warfare" and "worth" (its author's own "worth").
+    harvest.add_kept(["the", "rose", "warfare", "worth"]);
+    let table = harvest.into_table("t", 1);
+    assert!(table.held.contains("rose") && table.held.contains("warfare"));
+    // "worth" stood for "price" in a copy: a pair, not a holding.
+    assert!(!table.held.contains("worth") && table.entries.contains_key("worth"));
+    // The holding survives the file, and restore leaves the word the thesaurus alone
+    // rewrites ("warfare" -> "war", see the holding test above).
+    let table = SpinnerTable::from_bytes(&table.to_bytes().unwrap()).unwrap();
+    assert!(table.held.contains("warfare"));
+    let r = with(&table).restore(SPUN);
+    assert!(r.text.contains("the warfare over"), "{}", r.text);
+    assert!(generic().restore(SPUN).text.contains(" war over"));
+}
+
 /// A filler a copy inserted is counted on the side of it that the copies agree on: the
 /// word after "essentially" is always "the", the word before it varies; "time" always
 /// follows "summer".

@@ -798,6 +798,7 @@ fn main() -> Result<()> {
         };
         let pairs_report = if args.learn_pairs {
             let mut harvest = unspin_core::spinner::PairHarvest::default();
+            let mut kept_words: Vec<String> = Vec::new();
             for (copy, original) in spun.iter().zip(&learn_docs) {
                 let (c, o) = (
                     unspin_core::fingerprint::words(copy),
@@ -808,16 +809,30 @@ fn main() -> Result<()> {
                 let widened = unspin_core::fingerprint::widened_runs(&c, &o, &passages);
                 let norms: Vec<&str> = c.iter().map(|w| w.norm.as_str()).collect();
                 harvest.add_copy_widened(&pairs, &widened, &norms);
+                let kept = unspin_core::fingerprint::kept_words(&c, &o, &passages);
+                kept_words.extend(kept.into_iter().map(|i| c[i].norm.clone()));
             }
+            // The same pairs without the words the copies kept, side by side: what holding
+            // those words as written adds.
+            let unheld = harvest.clone().into_table("simulated", 1);
+            harvest.add_kept(kept_words.iter().map(String::as_str));
             let table = harvest.into_table("simulated", 1);
-            let mut with_pairs = Model::open(&args.model)?;
-            with_pairs.add_spinner(&table);
-            let engine =
-                Engine::with_weights(std::sync::Arc::new(with_pairs), restorer.weights().clone());
+            let engine_with = |table: &unspin_core::spinner::SpinnerTable| -> Result<Engine> {
+                let mut model = Model::open(&args.model)?;
+                model.add_spinner(table);
+                Ok(Engine::with_weights(
+                    std::sync::Arc::new(model),
+                    restorer.weights().clone(),
+                ))
+            };
+            let engine = engine_with(&table)?;
             serde_json::json!({
                 "table_pairs": table.pairs(),
+                "held_as_written": table.held.len(),
+                "table_bytes": table.to_bytes()?.len(),
                 "restoration": restoration_report(&engine, &spinner, &docs, &args),
                 "by_coverage": changes::by_table_coverage(&engine, &spinner, &docs, &table),
+                "without_kept_words_held": restoration_report(&engine_with(&unheld)?, &spinner, &docs, &args),
             })
         } else {
             serde_json::Value::Null

@@ -126,6 +126,12 @@ pub struct IndexedAnalysis {
     /// words; lowercase): the spinner's table as this copy shows it (`scan --pairs-out`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pairs: Vec<WordPair>,
+    /// The copy's words that stand as the source wrote them inside the aligned passages
+    /// (normalised), when it has [`IndexedAnalysis::pairs`]: what the spinner left alone
+    /// (`unspin learn --index` holds them, see [`unspin_core::spinner::PairHarvest::add_kept`]).
+    /// Not in reports: it is most of the copy.
+    #[serde(skip)]
+    pub kept_words: Vec<String>,
 }
 
 /// The runs of an aligned source that may be put back (at most [`MAX_RUN_WORDS`] words a
@@ -306,6 +312,7 @@ pub fn follow(
             restoration: model.into(),
             trace,
             pairs: Vec::new(),
+            kept_words: Vec::new(),
         });
     };
     let words = &alignment.input_words;
@@ -360,6 +367,7 @@ pub fn follow(
             restoration: model.into(),
             trace,
             pairs: Vec::new(),
+            kept_words: Vec::new(),
         });
     }
     let mut changes: Vec<Change> = model.changes.into_iter().filter(kept).collect();
@@ -381,6 +389,11 @@ pub fn follow(
     }
     changes.sort_by_key(|c| (c.start, c.end));
     let restored = restore::apply(input, &changes);
+    let kept_words =
+        fingerprint::kept_words(words, &best.candidate.words, &bridged(&best.passages))
+            .into_iter()
+            .map(|i| words[i].norm.clone())
+            .collect();
     Ok(IndexedAnalysis {
         check,
         copy_of: Some(copy.clone()),
@@ -396,6 +409,7 @@ pub fn follow(
         },
         trace,
         pairs,
+        kept_words,
     })
 }
 
