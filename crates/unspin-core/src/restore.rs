@@ -185,7 +185,8 @@ pub(crate) struct FirstPass {
     pub(crate) replaced: Vec<Vec<(usize, usize)>>,
 }
 
-/// Restores a prepared document; `check` is its report (see [`document_params`]).
+/// Restores a prepared document; `check` is its report: the weights are relaxed by how likely
+/// it found the document spun.
 pub fn restore(
     model: &Model,
     weights: &Weights,

@@ -10,7 +10,7 @@
 //! of those in which it was left as written (`kept`), and each original `o` with the share of
 //! documents in which `s` stood for `o`. The channel turns that reverse view into
 //! `ln P(s | o) - ln P(s | s)` by dividing out the originals' frequencies (see
-//! [`SpinnerIndex::learned_ratio`]).
+//! [`crate::channel::LearnedChannel`]).
 //!
 //! Files use the model container ([`crate::container`]: magic, version, checksum), with
 //! `spin.*` sections, so a damaged table is refused like a damaged model.
@@ -69,9 +69,11 @@ pub struct SpinnerTable {
     pub entries: BTreeMap<String, PhraseEntry>,
     /// Written phrases (lowercase, single spaces) the spinner is read to leave as written:
     /// every original the EM guessed for them read worse than the phrase itself to a fluent
-    /// model ([`crate::vet`]). Restore changes none of them, from any channel: dropping the
-    /// guesses alone let the generic thesaurus rewrite the phrase instead ("indicator" ->
-    /// "signal" once "indicator" <- "image" was gone). Never a phrase with an entry.
+    /// model ([`crate::vet`]), or copies aligned with their sources wrote them as the sources
+    /// did and never for another word ([`PairHarvest::add_kept`]). Restore changes none of
+    /// them, from any channel: dropping the guesses alone let the generic thesaurus rewrite
+    /// the phrase instead ("indicator" -> "signal" once "indicator" <- "image" was gone).
+    /// Never a phrase with an entry.
     pub held: BTreeSet<String>,
 }
 
@@ -393,8 +395,7 @@ impl SpinnerIndex {
     /// "traders" say that it also writes "promoted" for "sold" and "merchant" for "trader",
     /// forms a few hundred pages need not show. Each pair people attested or seen in at least
     /// [`TELL_MIN_DOCUMENTS`] documents is read as a pair of lemmas in every form both sides
-    /// share (plurals inflect a phrase's last word, the other forms its first; see
-    /// [`other_forms`]), and put into every other form the morphology attests for both
+    /// share (plurals inflect a phrase's last word, the other forms its first), and put into every other form the morphology attests for both
     /// lemmas. The forms keep the pair's ratio; restore charges them
     /// [`crate::weights::Params::learned_inflected_cost`]. They tell check nothing: its
     /// features read the pairs as seen. The table's held phrases are held in their other
