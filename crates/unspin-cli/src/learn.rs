@@ -43,8 +43,9 @@ pub(crate) struct Args {
     #[arg(long, default_value = "text")]
     text_field: String,
     /// Index of originals (`unspin index add`): a spun copy whose source is in it teaches the
-    /// word pairs it swapped against that source (aligned, not guessed); the other inputs are
-    /// learned from their text alone, and the two tables are merged.
+    /// word pairs it swapped against that source (aligned, not guessed), and the words it
+    /// wrote as the source did are held as written unless a copy wrote them for another; the
+    /// other inputs are learned from their text alone, and the two tables are merged.
     #[arg(long)]
     index: Option<PathBuf>,
     /// Pairs people attested in spun documents: a text file with one document per line, its
