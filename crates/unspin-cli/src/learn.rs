@@ -265,7 +265,9 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     });
     // Pairs seen beside their sources are evidence in their own right: merged, their copies
     // add to the EM's expected documents.
-    table.merge(&harvest.into_table(&options.family, 1));
+    let mut aligned = harvest.into_table(&options.family, 1);
+    unspin_core::learn::hold_only_what_restore_could_change(&mut aligned, &engine);
+    table.merge(&aligned);
     // What people attested is surer than either guess: it replaces their entries.
     table.overlay(&attested);
     for m in &options.merge {

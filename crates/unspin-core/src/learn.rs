@@ -505,6 +505,16 @@ pub fn attested_table<'a>(
     pairs.into_table(family)
 }
 
+/// Keeps, of `table`'s held phrases, those `engine` proposes some original for: the others
+/// restore could not change anyway, so holding them says nothing. A table from a crawl's
+/// aligned copies ([`crate::spinner::PairHarvest::add_kept`]) then holds at most the
+/// thesaurus's vocabulary, not every name, number and typo its copies kept.
+pub fn hold_only_what_restore_could_change(table: &mut SpinnerTable, engine: &Engine) {
+    table
+        .held
+        .retain(|phrase| !engine.candidates(phrase).is_empty());
+}
+
 /// Drops the pairs of a phrase that mostly occurs inside a longer learned phrase ("opposition"
 /// inside "in opposition to", "got" inside "got here"): there the spinner rewrote the longer
 /// phrase, and the inner word's pair is the language model's guess at a part of it.

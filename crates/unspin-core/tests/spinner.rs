@@ -424,6 +424,12 @@ fn words_the_copies_kept_are_held_unless_a_copy_wrote_them_for_another() {
     let r = with(&table).restore(SPUN);
     assert!(r.text.contains("the warfare over"), "{}", r.text);
     assert!(generic().restore(SPUN).text.contains(" war over"));
+    // A kept word restore could not change anyway (no candidate: a name, a number) is not
+    // worth holding; the cut keeps the rest.
+    let mut cut = table.clone();
+    cut.held.insert("xqzvw".into());
+    unspin_core::learn::hold_only_what_restore_could_change(&mut cut, generic());
+    assert!(!cut.held.contains("xqzvw") && cut.held.contains("warfare"));
 }
 
 /// A filler a copy inserted is counted on the side of it that the copies agree on: the

@@ -816,7 +816,9 @@ fn main() -> Result<()> {
             // those words as written adds.
             let unheld = harvest.clone().into_table("simulated", 1);
             harvest.add_kept(kept_words.iter().map(String::as_str));
-            let table = harvest.into_table("simulated", 1);
+            let mut table = harvest.into_table("simulated", 1);
+            let kept_words_held = table.held.len();
+            unspin_core::learn::hold_only_what_restore_could_change(&mut table, &restorer);
             let engine_with = |table: &unspin_core::spinner::SpinnerTable| -> Result<Engine> {
                 let mut model = Model::open(&args.model)?;
                 model.add_spinner(table);
@@ -829,6 +831,7 @@ fn main() -> Result<()> {
             serde_json::json!({
                 "table_pairs": table.pairs(),
                 "held_as_written": table.held.len(),
+                "kept_words_held_before_the_cut": kept_words_held,
                 "table_bytes": table.to_bytes()?.len(),
                 "restoration": restoration_report(&engine, &spinner, &docs, &args),
                 "by_coverage": changes::by_table_coverage(&engine, &spinner, &docs, &table),
