@@ -415,10 +415,20 @@ pub fn widened_runs(copy: &[Word], source: &[Word], passages: &[Passage]) -> Vec
 /// order): the words the spinner left as the source wrote them, which a deterministic table
 /// therefore does not replace.
 pub fn kept_words(copy: &[Word], source: &[Word], passages: &[Passage]) -> Vec<usize> {
+    let runs: Vec<Vec<Edit>> = passages
+        .iter()
+        .map(|p| differing_runs(copy, source, p))
+        .collect();
+    kept_outside(passages, &runs)
+}
+
+/// [`kept_words`] given each passage's [`differing_runs`] (`runs[i]` of `passages[i]`), for
+/// callers that have them already.
+pub fn kept_outside(passages: &[Passage], runs: &[Vec<Edit>]) -> Vec<usize> {
     let mut out = Vec::new();
-    for p in passages {
+    for (p, edits) in passages.iter().zip(runs) {
         let mut at = p.copy_first;
-        for e in differing_runs(copy, source, p) {
+        for e in edits {
             out.extend(at..e.copy_first);
             at = e.copy_end;
         }

@@ -395,8 +395,9 @@ impl SpinnerIndex {
     /// "traders" say that it also writes "promoted" for "sold" and "merchant" for "trader",
     /// forms a few hundred pages need not show. Each pair people attested or seen in at least
     /// [`TELL_MIN_DOCUMENTS`] documents is read as a pair of lemmas in every form both sides
-    /// share (plurals inflect a phrase's last word, the other forms its first), and put into every other form the morphology attests for both
-    /// lemmas. The forms keep the pair's ratio; restore charges them
+    /// share (plurals inflect a phrase's last word, the other forms its first), and put into
+    /// every other form the morphology attests for both lemmas. The forms keep the pair's
+    /// ratio; restore charges them
     /// [`crate::weights::Params::learned_inflected_cost`]. They tell check nothing: its
     /// features read the pairs as seen. The table's held phrases are held in their other
     /// forms too.

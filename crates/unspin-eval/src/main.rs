@@ -798,7 +798,6 @@ fn main() -> Result<()> {
         };
         let pairs_report = if args.learn_pairs {
             let mut harvest = unspin_core::spinner::PairHarvest::default();
-            let mut kept_words: Vec<String> = Vec::new();
             for (copy, original) in spun.iter().zip(&learn_docs) {
                 let (c, o) = (
                     unspin_core::fingerprint::words(copy),
@@ -810,13 +809,15 @@ fn main() -> Result<()> {
                 let norms: Vec<&str> = c.iter().map(|w| w.norm.as_str()).collect();
                 harvest.add_copy_widened(&pairs, &widened, &norms);
                 let kept = unspin_core::fingerprint::kept_words(&c, &o, &passages);
-                kept_words.extend(kept.into_iter().map(|i| c[i].norm.clone()));
+                harvest.add_kept(kept.into_iter().map(|i| c[i].norm.as_str()));
             }
-            // The same pairs without the words the copies kept, side by side: what holding
-            // those words as written adds.
-            let unheld = harvest.clone().into_table("simulated", 1);
-            harvest.add_kept(kept_words.iter().map(String::as_str));
             let mut table = harvest.into_table("simulated", 1);
+            // The same pairs without the words the copies kept, side by side: what holding
+            // those words as written adds (the kept words change nothing else in the table).
+            let unheld = unspin_core::spinner::SpinnerTable {
+                held: Default::default(),
+                ..table.clone()
+            };
             let kept_words_held = table.held.len();
             unspin_core::learn::hold_only_what_restore_could_change(&mut table, &restorer);
             let engine_with = |table: &unspin_core::spinner::SpinnerTable| -> Result<Engine> {

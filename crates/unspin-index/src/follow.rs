@@ -138,10 +138,12 @@ pub struct IndexedAnalysis {
 /// side), and how many runs are longer than a spinner's swap ([`SPINNER_RUN_WORDS`]). A run at
 /// a passage's edge with one side empty is where the passage was cut, not an edit, and is
 /// neither.
-fn runs(input_words: &[Word], s: &AlignedSource) -> (Vec<Edit>, usize) {
+/// `passages` are the source's bridged passages and `differing` their
+/// [`fingerprint::differing_runs`], one list each.
+fn runs(passages: &[Passage], differing: &[Vec<Edit>]) -> (Vec<Edit>, usize) {
     let (mut out, mut longer) = (Vec::new(), 0);
-    for p in &bridged(&s.passages) {
-        for e in fingerprint::differing_runs(input_words, &s.candidate.words, p) {
+    for (p, edits) in passages.iter().zip(differing) {
+        for &e in edits {
             let (copy_len, source_len) = (e.copy_end - e.copy_first, e.source_end - e.source_first);
             let at_edge = e.copy_first == p.copy_first || e.copy_end == p.copy_end;
             if at_edge && (copy_len == 0 || source_len == 0) {
@@ -316,10 +318,16 @@ pub fn follow(
         });
     };
     let words = &alignment.input_words;
-    let (edits, longer) = runs(words, best);
+    let passages = bridged(&best.passages);
+    // Each passage's word alignment, made once: the edits and the words kept both read it.
+    let differing: Vec<Vec<Edit>> = passages
+        .iter()
+        .map(|p| fingerprint::differing_runs(words, &best.candidate.words, p))
+        .collect();
+    let (edits, longer) = runs(&passages, &differing);
     // Inside aligned passages the source says what was there; outside, the model's changes
     // stand.
-    let aligned: Vec<(usize, usize)> = bridged(&best.passages)
+    let aligned: Vec<(usize, usize)> = passages
         .iter()
         .map(|p| (words[p.copy_first].start, words[p.copy_end - 1].end))
         .collect();
@@ -389,11 +397,10 @@ pub fn follow(
     }
     changes.sort_by_key(|c| (c.start, c.end));
     let restored = restore::apply(input, &changes);
-    let kept_words =
-        fingerprint::kept_words(words, &best.candidate.words, &bridged(&best.passages))
-            .into_iter()
-            .map(|i| words[i].norm.clone())
-            .collect();
+    let kept_words = fingerprint::kept_outside(&passages, &differing)
+        .into_iter()
+        .map(|i| words[i].norm.clone())
+        .collect();
     Ok(IndexedAnalysis {
         check,
         copy_of: Some(copy.clone()),
