@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use unspin_core::check::Verdict;
 use unspin_core::fingerprint;
 use unspin_core::learn::{LearnOptions, LearnSummary, Learner};
-use unspin_core::spinner::{parse_attested_line, AttestedSplit, PairHarvest, SpinnerTable};
+use unspin_core::spinner::{
+    parse_attested_line, AlignedCopy, AttestedSplit, PairHarvest, SpinnerTable,
+};
 use unspin_core::Engine;
 use unspin_index::follow::analyse_with_index;
 use unspin_index::Index;
@@ -17,6 +19,7 @@ use unspin_index::Index;
 use std::sync::atomic::AtomicBool;
 
 use unspin_scan::documents::{read_documents, Record};
+use unspin_scan::pairs::{read_pairs, PairFields, PairRecord};
 use unspin_scan::JsonFields;
 
 use crate::model::{load_model, ModelChoice};
@@ -25,7 +28,7 @@ use crate::model::{load_model, ModelChoice};
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Spun texts: anything `scan` reads (text, JSON Lines, HTML, WARC files, folders).
-    #[arg(required_unless_present = "attested")]
+    #[arg(required_unless_present_any = ["attested", "pairs", "pair"])]
     inputs: Vec<PathBuf>,
     /// Spinner table file to write.
     #[arg(long)]
@@ -48,6 +51,23 @@ pub(crate) struct Args {
     /// other inputs are learned from their text alone, and the two tables are merged.
     #[arg(long)]
     index: Option<PathBuf>,
+    /// Spun copies beside their sources, as JSON Lines: one record per copy, its text in
+    /// --copy-field and its source's in --source-field. Each copy is aligned with its source
+    /// and teaches the pairs it swapped (aligned, not guessed), and the words it wrote as the
+    /// source did are held as written unless a copy wrote them for another, as with --index.
+    /// A damaged record is reported with its line and skipped. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pairs: Vec<PathBuf>,
+    /// A spun copy and its source as two text files: learned as a --pairs record is.
+    /// Repeatable.
+    #[arg(long, num_args = 2, value_names = ["COPY", "SOURCE"])]
+    pair: Vec<PathBuf>,
+    /// JSON Lines field of a --pairs record holding the spun copy.
+    #[arg(long, default_value = "spun")]
+    copy_field: String,
+    /// JSON Lines field of a --pairs record holding the copy's source.
+    #[arg(long, default_value = "original")]
+    source_field: String,
     /// Pairs people attested in spun documents: a text file with one document per line, its
     /// pairs as `spun<-original` separated by `;` (lines starting with `#` are comments). Their
     /// entries replace the learned ones for the phrases they attest; pairs with alternatives
@@ -105,6 +125,64 @@ fn read_attested(paths: &[PathBuf]) -> Result<Vec<Vec<(String, String)>>> {
     Ok(documents)
 }
 
+/// What the copies given beside their sources (`--pairs`, `--pair`) came to.
+#[derive(Default)]
+struct PairsRead {
+    /// Records skipped as damaged.
+    skipped: usize,
+    /// Copies that shared no passage with their source, or changed none of its words.
+    not_aligned: usize,
+}
+
+/// Aligns every copy of `--pairs` and `--pair` with its source into `harvest`. A pairs file
+/// that cannot be opened and a `--pair` file that cannot be read are errors naming them; a
+/// damaged record, or a copy that does not align with its source, is reported and skipped.
+fn harvest_pairs(options: &Args, harvest: &mut PairHarvest) -> Result<PairsRead> {
+    let mut read = PairsRead::default();
+    let mut add = |at: &dyn std::fmt::Display, copy: &str, source: &str| {
+        let why = match harvest.add_aligned(copy, source) {
+            AlignedCopy::Harvested { .. } => return,
+            AlignedCopy::NoPassage => "the copy shares no passage with its source",
+            AlignedCopy::Unchanged => "the copy writes what it shares with its source unchanged",
+        };
+        eprintln!("unspin: {at}: {why}; nothing learned from it");
+        read.not_aligned += 1;
+    };
+    let fields = PairFields {
+        copy: options.copy_field.clone(),
+        source: options.source_field.clone(),
+    };
+    let stop = AtomicBool::new(false);
+    for path in &options.pairs {
+        let mut skipped = 0;
+        read_pairs(path, &fields, &stop, &mut |record| {
+            match record {
+                PairRecord::Pair { at, copy, source } => add(&at, &copy, &source),
+                PairRecord::Skipped { at, message } => {
+                    eprintln!("unspin: skipped: {at}: {message}");
+                    skipped += 1;
+                }
+            }
+            true
+        })
+        .with_context(|| format!("cannot read pairs {}", path.display()))?;
+        read.skipped += skipped;
+    }
+    for files in options.pair.chunks(2) {
+        let [copy, source] = files else {
+            unreachable!("clap takes --pair's values two at a time")
+        };
+        let text = |p: &PathBuf| crate::input::read_text(&p.to_string_lossy());
+        let (copy_text, source_text) = (text(copy)?, text(source)?);
+        add(
+            &format!("{} beside {}", copy.display(), source.display()),
+            &copy_text,
+            &source_text,
+        );
+    }
+    Ok(read)
+}
+
 /// Learns a table from the inputs and writes it.
 pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> Result<()> {
     let inputs: Vec<String> = options
@@ -149,6 +227,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .transpose()?;
     let engine = Engine::new(model.clone());
     let mut harvest = PairHarvest::default();
+    let pairs_read = harvest_pairs(options, &mut harvest)?;
     let mut learner = Learner::new(
         model,
         LearnOptions {
@@ -171,7 +250,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         text: options.text_field.clone(),
         ..JsonFields::default()
     };
-    let mut skipped = 0usize;
+    let mut skipped = pairs_read.skipped;
     let mut index_error = None;
     // What --vet puts to the model: the texts the EM learns from, up to a bound.
     let (mut kept_texts, mut kept_bytes) = (Vec::new(), 0usize);
@@ -239,6 +318,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     }
     let traced = harvest.copies();
     if learner.documents() == 0 && traced == 0 && attested_documents == 0 {
+        if pairs_read.not_aligned > 0 {
+            bail!(
+                "no copy aligned with its source ({} did not, {skipped} records skipped)",
+                pairs_read.not_aligned
+            );
+        }
         bail!("no readable document in the inputs ({skipped} skipped)");
     }
     let (mut table, summary) = if learner.documents() > 0 {
@@ -307,6 +392,7 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             "table_pairs": table.pairs(),
             "held_as_written": table.held.len(),
             "copies_aligned_with_their_source": traced,
+            "copies_not_aligned": pairs_read.not_aligned,
             "documents_with_attested_pairs": attested_documents,
             "top_pairs": top,
             "vetted": vetted.as_ref().map(|(v, held)| serde_json::json!({

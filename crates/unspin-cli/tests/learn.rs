@@ -477,3 +477,124 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
         "{plain} {vetted}"
     );
 }
+
+/// `learn --pairs` (JSON Lines) and `--pair COPY SOURCE` (files): copies given beside their
+/// sources teach the pairs they swapped, with no index; what does not align is reported and
+/// left out; bad files are errors naming them.
+#[test]
+fn copies_given_beside_their_sources_teach_the_pairs_they_swapped() {
+    let dir = scratch("pairs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let copy = std::fs::read_to_string(root.join("examples/spun-news.txt")).unwrap();
+    let sources: Vec<serde_json::Value> =
+        std::fs::read_to_string(root.join("examples/originals.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let source_of = |id: &str| {
+        sources.iter().find(|s| s["id"] == id).unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The copy with its source, the copy with another story's source, a damaged record.
+    let records = [
+        serde_json::json!({"copy": copy, "source": source_of("council-inquiry")}).to_string(),
+        serde_json::json!({"copy": copy, "source": source_of("river-bridge")}).to_string(),
+        "{\"copy\": 1".to_owned(),
+    ];
+    let pairs = dir.join("pairs.jsonl");
+    std::fs::write(&pairs, records.join("\n")).unwrap();
+    let table = dir.join("t.spinner");
+    let out = unspin(&[
+        "learn",
+        "--json",
+        "--pairs",
+        pairs.to_str().unwrap(),
+        "--copy-field",
+        "copy",
+        "--source-field",
+        "source",
+        "--out",
+        table.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["copies_aligned_with_their_source"], 1, "{report}");
+    assert_eq!(report["copies_not_aligned"], 1, "{report}");
+    assert_eq!(report["skipped"], 1, "{report}");
+    assert!(
+        stderr.contains("pairs.jsonl:2: the copy shares no passage"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pairs.jsonl:3"), "{stderr}");
+    assert!(
+        has_pair(&report, "officers stated", "officials said"),
+        "{report}"
+    );
+    assert!(has_pair(&report, "workplace", "office"), "{report}");
+    // Restore reads the pairs in a text they were not learned from.
+    let text = dir.join("new.txt");
+    std::fs::write(
+        &text,
+        "The mayor's workplace declined to remark on the plan, officers stated on Friday.",
+    )
+    .unwrap();
+    let restored = unspin(&[
+        "--no-default-spinner",
+        "--spinner",
+        table.to_str().unwrap(),
+        "restore",
+        text.to_str().unwrap(),
+    ]);
+    assert!(restored.status.success());
+    let restored = String::from_utf8_lossy(&restored.stdout);
+    assert!(restored.contains("mayor's office"), "{restored}");
+    assert!(restored.contains("officials said"), "{restored}");
+
+    // The same copy and source as two files teach the same pairs.
+    let (copy_file, source_file) = (dir.join("copy.txt"), dir.join("source.txt"));
+    std::fs::write(&copy_file, &copy).unwrap();
+    std::fs::write(&source_file, source_of("council-inquiry")).unwrap();
+    let files = |copy: &std::path::Path, source: &std::path::Path| {
+        unspin(&[
+            "learn",
+            "--json",
+            "--pair",
+            copy.to_str().unwrap(),
+            source.to_str().unwrap(),
+            "--out",
+            dir.join("files.spinner").to_str().unwrap(),
+        ])
+    };
+    let out = files(&copy_file, &source_file);
+    assert!(out.status.success(), "{out:?}");
+    let from_files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_files["top_pairs"], report["top_pairs"]);
+    assert_eq!(from_files["held_as_written"], report["held_as_written"]);
+
+    // A copy beside a source it does not share a passage with teaches nothing: an error when
+    // nothing else was given.
+    let other = dir.join("other.txt");
+    std::fs::write(&other, source_of("school-meals")).unwrap();
+    let out = files(&copy_file, &other);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no copy aligned with its source"));
+    // A binary file, and a missing pairs file, are errors naming them.
+    let binary = dir.join("binary.txt");
+    std::fs::write(&binary, b"\0\x01\0").unwrap();
+    let out = files(&copy_file, &binary);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("binary.txt"));
+    let out = unspin(&[
+        "learn",
+        "--pairs",
+        dir.join("missing.jsonl").to_str().unwrap(),
+        "--out",
+        table.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jsonl"));
+}

@@ -939,6 +939,21 @@ struct WidenedTally {
     written: [u32; 2],
 }
 
+/// What [`PairHarvest::add_aligned`] made of one copy beside its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlignedCopy {
+    /// The copy shares no passage with the source: probably not its copy.
+    NoPassage,
+    /// The shared passages are word for word the source's (or differ only in runs too long
+    /// for a table entry): nothing a spinner swapped.
+    Unchanged,
+    /// The copy's swaps were harvested.
+    Harvested {
+        /// Differing pairs and widened runs found in the shared passages.
+        swapped: usize,
+    },
+}
+
 /// Whether a harvested pair is short enough to be a spinner's table entry.
 fn harvestable((original, written): &(String, String)) -> bool {
     let long = |p: &str| p.split(' ').count() > MAX_HARVESTED_WORDS;
@@ -1017,6 +1032,34 @@ impl PairHarvest {
             tally.spun += n;
             tally.written[0] += occurrences(words, &right.1);
             tally.written[1] += occurrences(words, &left.1);
+        }
+    }
+
+    /// Aligns a spun copy with its source (both as written) and adds what the copy shows:
+    /// the pairs it swapped, the runs it widened ([`PairHarvest::add_copy_widened`]) and the
+    /// words it wrote as the source did ([`PairHarvest::add_kept`]). A copy that shares no
+    /// passage with the source, or changed none of the words it shares, adds nothing: it is
+    /// not the source's spun copy, and words a copy that never went through the spinner kept
+    /// say nothing of the spinner's table.
+    pub fn add_aligned(&mut self, copy: &str, source: &str) -> AlignedCopy {
+        use crate::fingerprint;
+        let (copy_words, source_words) = (fingerprint::words(copy), fingerprint::words(source));
+        let passages = fingerprint::align(&copy_words, &source_words);
+        if passages.is_empty() {
+            return AlignedCopy::NoPassage;
+        }
+        let pairs = fingerprint::differing_pairs(&copy_words, &source_words, &passages);
+        let widened = fingerprint::widened_runs(&copy_words, &source_words, &passages);
+        let norms: Vec<&str> = copy_words.iter().map(|w| w.norm.as_str()).collect();
+        let before = self.copies;
+        self.add_copy_widened(&pairs, &widened, &norms);
+        if self.copies == before {
+            return AlignedCopy::Unchanged;
+        }
+        let kept = fingerprint::kept_words(&copy_words, &source_words, &passages);
+        self.add_kept(kept.into_iter().map(|i| norms[i]));
+        AlignedCopy::Harvested {
+            swapped: pairs.len() + widened.len(),
         }
     }
 

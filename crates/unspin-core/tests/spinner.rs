@@ -432,6 +432,41 @@ fn words_the_copies_kept_are_held_unless_a_copy_wrote_them_for_another() {
     assert!(!cut.held.contains("xqzvw") && cut.held.contains("warfare"));
 }
 
+/// A copy aligned with its source teaches the pairs it swapped and holds the words it kept;
+/// a copy of another text, or one that changed nothing, teaches nothing.
+#[test]
+fn a_copy_aligned_with_its_source_is_harvested_only_when_it_is_the_sources_spun_copy() {
+    use unspin_core::spinner::{AlignedCopy, PairHarvest};
+    let source = "The mayor's office declined to comment on the war over housing in the town, \
+                  which has gone on for years, and officials said the council would meet again.";
+    let copy = "The mayor's workplace declined to remark on the warfare over housing in the town, \
+                which has gone on for years, and officers stated the council would meet again.";
+    let mut harvest = PairHarvest::default();
+    let other = "Heavy rain closed the river bridge for a second day, and engineers will inspect \
+                 its supports before traffic is allowed back across it next week.";
+    assert_eq!(harvest.add_aligned(copy, other), AlignedCopy::NoPassage);
+    assert_eq!(harvest.add_aligned(source, source), AlignedCopy::Unchanged);
+    assert_eq!(harvest.copies(), 0);
+    assert!(matches!(
+        harvest.add_aligned(copy, source),
+        AlignedCopy::Harvested { swapped } if swapped >= 4
+    ));
+    assert_eq!(harvest.copies(), 1);
+    let table = harvest.into_table("t", 1);
+    let original = |written: &str| {
+        table
+            .entries
+            .get(written)
+            .map(|e| e.originals[0].original.as_str())
+    };
+    assert_eq!(original("workplace"), Some("office"));
+    assert_eq!(original("warfare"), Some("war"));
+    // Kept words are held; the unchanged copy held nothing of its own ("meet" is kept by the
+    // spun copy too, "engineers" by neither).
+    assert!(table.held.contains("housing") && table.held.contains("council"));
+    assert!(!table.held.contains("engineers") && !table.held.contains("workplace"));
+}
+
 /// A filler a copy inserted is counted on the side of it that the copies agree on: the
 /// word after "essentially" is always "the", the word before it varies; "time" always
 /// follows "summer".

@@ -246,6 +246,12 @@ struct Args {
     /// and how many of each were put back (`by_coverage`).
     #[arg(long)]
     learn_pairs: bool,
+    /// With --learn-from: write the spun copies learned from beside their originals, as JSON
+    /// Lines (`{"spun": ..., "original": ...}`, what `unspin learn --pairs` reads), to this
+    /// file (scripts/bench-learn-pairs.sh). The articles are third-party text: keep the file
+    /// outside the repository.
+    #[arg(long)]
+    pairs_out: Option<PathBuf>,
     /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
     #[arg(long = "learn-set")]
     learn_set: Vec<String>,
@@ -761,6 +767,16 @@ fn main() -> Result<()> {
         let learn_docs = articles(&args.corpus, other, n)?;
         let spun: Vec<String> = learn_docs.iter().map(|d| spinner.spin(d).0).collect();
         let spun: Vec<&str> = spun.iter().map(String::as_str).collect();
+        if let Some(path) = &args.pairs_out {
+            let mut lines = String::new();
+            for (copy, original) in spun.iter().zip(&learn_docs) {
+                lines
+                    .push_str(&serde_json::json!({"spun": copy, "original": original}).to_string());
+                lines.push('\n');
+            }
+            std::fs::write(path, lines)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         let options = wildtrain::learn_options("simulated", &args.learn_set)?;
         let started = std::time::Instant::now();
         let table = wildtrain::learn(&model, &spun, options);
@@ -798,20 +814,14 @@ fn main() -> Result<()> {
         };
         let pairs_report = if args.learn_pairs {
             let mut harvest = unspin_core::spinner::PairHarvest::default();
+            let started = std::time::Instant::now();
             for (copy, original) in spun.iter().zip(&learn_docs) {
-                let (c, o) = (
-                    unspin_core::fingerprint::words(copy),
-                    unspin_core::fingerprint::words(original),
-                );
-                let passages = unspin_core::fingerprint::align(&c, &o);
-                let pairs = unspin_core::fingerprint::differing_pairs(&c, &o, &passages);
-                let widened = unspin_core::fingerprint::widened_runs(&c, &o, &passages);
-                let norms: Vec<&str> = c.iter().map(|w| w.norm.as_str()).collect();
-                harvest.add_copy_widened(&pairs, &widened, &norms);
-                let kept = unspin_core::fingerprint::kept_words(&c, &o, &passages);
-                harvest.add_kept(kept.into_iter().map(|i| c[i].norm.as_str()));
+                harvest.add_aligned(copy, original);
             }
             let mut table = harvest.into_table("simulated", 1);
+            // Aligning and harvesting (the cut below asks the restorer and is not counted),
+            // in the copies' words, as `learn_words_per_second` counts the EM's.
+            let harvest_seconds = started.elapsed().as_secs_f64();
             // The same pairs without the words the copies kept, side by side: what holding
             // those words as written adds (the kept words change nothing else in the table).
             let unheld = unspin_core::spinner::SpinnerTable {
@@ -831,6 +841,7 @@ fn main() -> Result<()> {
             let engine = engine_with(&table)?;
             serde_json::json!({
                 "table_pairs": table.pairs(),
+                "learn_words_per_second": words as f64 / harvest_seconds.max(1e-9),
                 "held_as_written": table.held.len(),
                 "kept_words_held_before_the_cut": kept_words_held,
                 "table_bytes": table.to_bytes()?.len(),

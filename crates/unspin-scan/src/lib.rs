@@ -13,6 +13,7 @@
 pub mod analyse;
 pub mod documents;
 pub mod families;
+pub mod pairs;
 pub mod source;
 pub mod summary;
 

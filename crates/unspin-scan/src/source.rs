@@ -549,13 +549,25 @@ fn read_stdin(
     }
 }
 
-/// JSON Lines, one document per line, streamed.
-fn read_json_lines(
+/// One line of a JSON Lines input, as [`json_lines`] hands it on.
+pub(crate) enum JsonLine<'a> {
+    /// A line with something on it, of at most [`MAX_DOCUMENT`] bytes.
+    Record(&'a [u8]),
+    /// A line over [`MAX_DOCUMENT`] bytes, skipped unread.
+    TooLarge,
+    /// The input could not be read further.
+    Unreadable(String),
+}
+
+/// Walks a JSON Lines input line by line, streamed, blank lines left out: each line goes to
+/// `sink` with its place and the bytes it took. Reading ends after an unreadable line, with
+/// what `sink` returned for it. Returns `false` when stopped early (`stop` set, or `sink`
+/// returned `false`). Memory is bounded by one line of [`MAX_DOCUMENT`].
+pub(crate) fn json_lines(
     name: &str,
     mut reader: impl BufRead,
-    fields: &JsonFields,
     stop: &AtomicBool,
-    sink: &mut dyn FnMut(Item, u64) -> bool,
+    sink: &mut dyn FnMut(Locator, JsonLine<'_>, u64) -> bool,
 ) -> bool {
     let mut line = Vec::new();
     for n in 1u64.. {
@@ -563,41 +575,50 @@ fn read_json_lines(
             return false;
         }
         line.clear();
+        let at = locator(name, None, Some(n));
         let read = match (&mut reader)
             .take(MAX_DOCUMENT + 1)
             .read_until(b'\n', &mut line)
         {
             Ok(r) => r,
-            Err(e) => {
-                let message = format!("cannot read: {e}");
-                return sink(
-                    Item::Malformed {
-                        at: locator(name, None, Some(n)),
-                        message,
-                    },
-                    0,
-                );
-            }
+            Err(e) => return sink(at, JsonLine::Unreadable(format!("cannot read: {e}")), 0),
         };
         if read == 0 {
             return true;
         }
-        let at = locator(name, None, Some(n));
         let item = if line.len() as u64 > MAX_DOCUMENT {
             // Skip the rest of the oversized line.
             let mut rest = Vec::new();
             let _ = reader.read_until(b'\n', &mut rest);
-            skipped(at, None, SkipReason::TooLarge, None)
+            JsonLine::TooLarge
         } else if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         } else {
-            json_record(at, &line, fields)
+            JsonLine::Record(&line)
         };
-        if !sink(item, read as u64) {
+        if !sink(at, item, read as u64) {
             return false;
         }
     }
     true
+}
+
+/// JSON Lines, one document per line, streamed.
+fn read_json_lines(
+    name: &str,
+    reader: impl BufRead,
+    fields: &JsonFields,
+    stop: &AtomicBool,
+    sink: &mut dyn FnMut(Item, u64) -> bool,
+) -> bool {
+    json_lines(name, reader, stop, &mut |at, line, bytes| {
+        let item = match line {
+            JsonLine::Record(line) => json_record(at, line, fields),
+            JsonLine::TooLarge => skipped(at, None, SkipReason::TooLarge, None),
+            JsonLine::Unreadable(message) => return sink(Item::Malformed { at, message }, 0),
+        };
+        sink(item, bytes)
+    })
 }
 
 /// One JSON Lines record as a document.
