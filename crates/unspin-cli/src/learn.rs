@@ -409,18 +409,35 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
     } else {
+        // Only the sources that were given: "from 0 documents" reads as a failure when the
+        // pairs came from aligned copies alone.
+        let mut sources = Vec::new();
+        if summary.documents > 0 {
+            sources.push(format!(
+                "{} documents ({} words; likelihood gain {:.1} nats per document)",
+                summary.documents, summary.words, summary.likelihood_gain
+            ));
+        }
+        if traced > 0 || pairs_read.not_aligned > 0 {
+            sources.push(format!("{traced} copies aligned with their source"));
+        }
+        if attested_documents > 0 {
+            sources.push(format!("{attested_documents} documents' attested pairs"));
+        }
         writeln!(
             out,
-            "learned {} pairs from {} documents ({} words, {} skipped), {} copies aligned with their source and {} documents' attested pairs; likelihood gain {:.1} nats per document; wrote {}",
+            "learned {} pairs from {}; {skipped} records skipped; wrote {}",
             table.pairs(),
-            summary.documents,
-            summary.words,
-            skipped,
-            traced,
-            attested_documents,
-            summary.likelihood_gain,
+            sources.join(", "),
             options.out.display()
         )?;
+        if pairs_read.not_aligned > 0 {
+            writeln!(
+                out,
+                "left out {} copies that did not align with their source",
+                pairs_read.not_aligned
+            )?;
+        }
         if traced > 0 {
             writeln!(
                 out,
