@@ -137,15 +137,20 @@ struct PairsRead {
 /// Aligns every copy of `--pairs` and `--pair` with its source into `harvest`. A pairs file
 /// that cannot be opened and a `--pair` file that cannot be read are errors naming them; a
 /// damaged record, or a copy that does not align with its source, is reported and skipped.
-fn harvest_pairs(options: &Args, harvest: &mut PairHarvest) -> Result<PairsRead> {
+fn harvest_pairs(
+    options: &Args,
+    harvest: &mut PairHarvest,
+    bar: &ProgressBar,
+) -> Result<PairsRead> {
     let mut read = PairsRead::default();
     let mut add = |at: &dyn std::fmt::Display, copy: &str, source: &str| {
+        bar.inc(1);
         let why = match harvest.add_aligned(copy, source) {
             AlignedCopy::Harvested { .. } => return,
             AlignedCopy::NoPassage => "the copy shares no passage with its source",
             AlignedCopy::Unchanged => "the copy writes what it shares with its source unchanged",
         };
-        eprintln!("unspin: {at}: {why}; nothing learned from it");
+        bar.suspend(|| eprintln!("unspin: {at}: {why}; nothing learned from it"));
         read.not_aligned += 1;
     };
     let fields = PairFields {
@@ -159,7 +164,7 @@ fn harvest_pairs(options: &Args, harvest: &mut PairHarvest) -> Result<PairsRead>
             match record {
                 PairRecord::Pair { at, copy, source } => add(&at, &copy, &source),
                 PairRecord::Skipped { at, message } => {
-                    eprintln!("unspin: skipped: {at}: {message}");
+                    bar.suspend(|| eprintln!("unspin: skipped: {at}: {message}"));
                     skipped += 1;
                 }
             }
@@ -168,10 +173,9 @@ fn harvest_pairs(options: &Args, harvest: &mut PairHarvest) -> Result<PairsRead>
         .with_context(|| format!("cannot read pairs {}", path.display()))?;
         read.skipped += skipped;
     }
-    for files in options.pair.chunks(2) {
-        let [copy, source] = files else {
-            unreachable!("clap takes --pair's values two at a time")
-        };
+    // clap takes --pair's values two at a time.
+    for files in options.pair.chunks_exact(2) {
+        let (copy, source) = (&files[0], &files[1]);
         let text = |p: &PathBuf| crate::input::read_text(&p.to_string_lossy());
         let (copy_text, source_text) = (text(copy)?, text(source)?);
         add(
@@ -227,15 +231,6 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         .transpose()?;
     let engine = Engine::new(model.clone());
     let mut harvest = PairHarvest::default();
-    let pairs_read = harvest_pairs(options, &mut harvest)?;
-    let mut learner = Learner::new(
-        model,
-        LearnOptions {
-            family: options.family.clone(),
-            min_documents: options.min_documents,
-            ..Default::default()
-        },
-    );
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -246,6 +241,15 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     } else {
         ProgressBar::hidden()
     };
+    let pairs_read = harvest_pairs(options, &mut harvest, &bar)?;
+    let mut learner = Learner::new(
+        model,
+        LearnOptions {
+            family: options.family.clone(),
+            min_documents: options.min_documents,
+            ..Default::default()
+        },
+    );
     let fields = JsonFields {
         text: options.text_field.clone(),
         ..JsonFields::default()
