@@ -85,8 +85,9 @@ enum Command {
     Serve(serve::Args),
     /// Learn a spinner's table from its output alone: spun text files, JSON Lines files of
     /// spun records (one document per line, text in --text-field), or folders of them
-    /// (`*.txt`, `*.jsonl`, searched recursively). Writes a spinner table for --spinner.
-    /// Learning starts from the generic channel, never from a loaded table.
+    /// (`*.txt`, `*.jsonl`, searched recursively); or from copies beside their sources
+    /// (--pairs, --pair, --index). Writes a spinner table for --spinner. Learning starts from
+    /// the generic channel, never from a loaded table.
     Learn(learn::Args),
     /// Word error rate of a spun and a restored text against the original, and the share of
     /// the spinner's damage undone.
