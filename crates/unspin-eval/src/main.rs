@@ -8,6 +8,7 @@ mod checks;
 mod detect;
 mod following;
 mod neural_check;
+mod neural_choice;
 mod rewrite;
 mod scanning;
 mod spinner;
@@ -252,6 +253,13 @@ struct Args {
     /// outside the repository.
     #[arg(long)]
     pairs_out: Option<PathBuf>,
+    /// With --wild-train: a probe, no learning. Every note of --family's pages whose original
+    /// is among the written phrase's first thesaurus candidates (`--set candidate_limit=N`)
+    /// is put to the neural model in this GGUF file where the pages write the phrase; prints
+    /// the original's rank among the candidates by that model beside the thesaurus's own order,
+    /// and apart for the notes the loaded tables (--spinner) do not hold.
+    #[arg(long, requires = "wild_train")]
+    rank_originals_lm: Option<PathBuf>,
     /// Learner setting overrides for --wild-train, `name=value` (prior_spin, smoothing, ...).
     #[arg(long = "learn-set")]
     learn_set: Vec<String>,
@@ -508,7 +516,11 @@ fn main() -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    if let (Some(dir), false) = (&args.wild_train, args.fit_calibration) {
+    if let (Some(dir), false, None) = (
+        &args.wild_train,
+        args.fit_calibration,
+        &args.rank_originals_lm,
+    ) {
         let rescorer = args
             .neural_lm
             .as_deref()
@@ -547,6 +559,13 @@ fn main() -> Result<()> {
         None => restorer,
     };
     let _report_rescoring = ReportRescoring(&restorer);
+    if let (Some(dir), Some(path)) = (&args.wild_train, &args.rank_originals_lm) {
+        let scorer = neural_scorer(path, false)?;
+        let pages = wildtrain::read_pages(dir)?;
+        let report = neural_choice::report(&restorer, scorer.as_ref(), &pages, &args.family)?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
     if let Some(path) = &args.show_table {
         let table = unspin_core::spinner::SpinnerTable::open(path)?;
         let mut rows: Vec<(f32, String)> = table
