@@ -68,6 +68,17 @@ impl ContinuationRequest {
         at: std::ops::Range<usize>,
         original: &str,
     ) -> ContinuationRequest {
+        Self::written_or_originals(text, at, &[original])
+    }
+
+    /// [`ContinuationRequest::written_or_original`] with several originals: the phrase as
+    /// written first, then each original in order, all in the same context and followed by the
+    /// same words.
+    pub fn written_or_originals(
+        text: &str,
+        at: std::ops::Range<usize>,
+        originals: &[&str],
+    ) -> ContinuationRequest {
         let mut from = at.start.saturating_sub(CONTEXT_BYTES);
         while !text.is_char_boundary(from) {
             from += 1;
@@ -79,17 +90,24 @@ impl ContinuationRequest {
             .collect();
         // An original is stored lowercase: give it the written phrase's first capital.
         let written = &text[at.clone()];
-        let original = match written.starts_with(char::is_uppercase) {
-            true => crate::text::apply_case(original, crate::text::Case::Title, false),
-            false => original.to_owned(),
-        };
+        let capital = written.starts_with(char::is_uppercase);
         let space = |s: &str| match after.trim_end() {
             "" => format!(" {s}"),
             after => format!(" {s} {after}"),
         };
+        let continuations = std::iter::once(space(written))
+            .chain(originals.iter().map(|original| match capital {
+                true => space(&crate::text::apply_case(
+                    original,
+                    crate::text::Case::Title,
+                    false,
+                )),
+                false => space(original),
+            }))
+            .collect();
         ContinuationRequest {
             context: text[from..at.start].trim_end().to_owned(),
-            continuations: vec![space(written), space(&original)],
+            continuations,
         }
     }
 }

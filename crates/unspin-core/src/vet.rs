@@ -52,8 +52,14 @@ pub struct VetSummary {
 }
 
 /// Byte ranges in `text` where `phrase` (lowercase words, single spaces) is written as whole
-/// words, ignoring ASCII case, at most `limit` of them.
-fn written_at(text: &str, lower: &str, phrase: &str, limit: usize) -> Vec<std::ops::Range<usize>> {
+/// words, ignoring ASCII case, at most `limit` of them. `lower` is `text` ASCII-lowercased
+/// (which keeps every byte offset), made once by a caller that looks up many phrases.
+pub fn written_at(
+    text: &str,
+    lower: &str,
+    phrase: &str,
+    limit: usize,
+) -> Vec<std::ops::Range<usize>> {
     let is_word = |c: char| c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '-';
     lower
         .match_indices(phrase)

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use unspin_core::rescore::{ContinuationRequest, ContinuationScorer};
+use unspin_core::vet::written_at;
 use unspin_core::Engine;
 
 use crate::wildtrain::Page;
@@ -45,23 +46,6 @@ fn differing(spun: &str, original: &str) -> Vec<(String, String)> {
         j += 1;
     }
     vec![(s[i..s.len() - j].join(" "), o[i..o.len() - j].join(" "))]
-}
-
-/// Byte ranges where `phrase` (lowercase words) is written as whole words in `text`, at most
-/// `limit`.
-fn written_at(text: &str, phrase: &str, limit: usize) -> Vec<std::ops::Range<usize>> {
-    let lower = text.to_ascii_lowercase();
-    let is_word = |c: char| c.is_alphanumeric() || c == '\'' || c == '-';
-    lower
-        .match_indices(phrase)
-        .filter(|(at, _)| {
-            let end = at + phrase.len();
-            !text[..*at].chars().next_back().is_some_and(is_word)
-                && !text[end..].chars().next().is_some_and(is_word)
-        })
-        .map(|(at, _)| at..at + phrase.len())
-        .take(limit)
-        .collect()
 }
 
 /// One probed pair.
@@ -103,17 +87,18 @@ pub fn report(
     let mut rows: Vec<Probed> = Vec::new();
     // Notes whose written phrase the loaded tables give this original first.
     let mut table_first_notes = 0usize;
+    // Lowercased once: every phrase is looked up in every page.
+    let lowered: Vec<String> = family.iter().map(|p| p.text.to_ascii_lowercase()).collect();
     for ((spun, original), n) in &notes {
-        let candidates: Vec<String> = engine
+        let (learned, thesaurus): (Vec<_>, Vec<_>) = engine
             .candidates(spun)
             .into_iter()
-            .filter(|c| !c.is_learned())
-            .map(|c| c.text.to_string())
-            .collect();
+            .partition(|c| c.is_learned());
+        let learned: Vec<String> = learned.into_iter().map(|c| c.text.to_string()).collect();
         let mut texts: Vec<String> = Vec::new();
-        for c in candidates {
-            if !texts.contains(&c) {
-                texts.push(c);
+        for c in thesaurus {
+            if !texts.iter().any(|t| t == c.text.as_str()) {
+                texts.push(c.text.to_string());
             }
         }
         let Some(prior_rank) = texts.iter().position(|t| t == original) else {
@@ -122,8 +107,9 @@ pub fn report(
         };
         let places: Vec<(&str, std::ops::Range<usize>)> = family
             .iter()
-            .flat_map(|p| {
-                written_at(&p.text, spun, OCCURRENCES)
+            .zip(&lowered)
+            .flat_map(|(p, lower)| {
+                written_at(&p.text, lower, spun, OCCURRENCES)
                     .into_iter()
                     .map(|r| (p.text.as_str(), r))
             })
@@ -133,27 +119,12 @@ pub fn report(
             unwritten += n;
             continue;
         }
+        let originals: Vec<&str> = texts.iter().map(String::as_str).collect();
         let mut sums = vec![0.0f32; texts.len() + 1];
         let mut ok = false;
         for (text, at) in places {
             // The written phrase, then every candidate, each with the next words as written.
-            let mut asked = ContinuationRequest::written_or_original(text, at.clone(), "");
-            let written = asked.continuations[0].clone();
-            let after = written
-                .strip_prefix(&format!(" {}", &text[at.clone()]))
-                .unwrap_or("")
-                .to_owned();
-            asked.continuations = std::iter::once(written)
-                .chain(texts.iter().map(|t| {
-                    let cased = match text[at.clone()].starts_with(char::is_uppercase) {
-                        true => {
-                            unspin_core::text::apply_case(t, unspin_core::text::Case::Title, false)
-                        }
-                        false => t.clone(),
-                    };
-                    format!(" {cased}{after}")
-                }))
-                .collect();
+            let asked = ContinuationRequest::written_or_originals(text, at, &originals);
             match scorer.score_continuations(&asked.context, &asked.continuations) {
                 Ok(scores) => {
                     ok = true;
@@ -169,12 +140,6 @@ pub fn report(
         }
         let own = sums[1 + prior_rank];
         let neural_rank = sums[1..].iter().filter(|&&s| s > own).count();
-        let learned: Vec<String> = engine
-            .candidates(spun)
-            .into_iter()
-            .filter(|c| c.is_learned())
-            .map(|c| c.text.to_string())
-            .collect();
         let holds = learned.contains(original);
         let table_first = learned.first() == Some(original);
         probed += n;
