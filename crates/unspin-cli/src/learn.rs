@@ -90,6 +90,12 @@ pub(crate) struct Args {
     /// source are not vetted. Slow: about 20 minutes for a table of 1,600 pairs on two cores.
     #[arg(long)]
     vet: bool,
+    /// With --vet: also let the neural model choose the originals of the phrases the EM read
+    /// as spun in several documents but could not settle (see unspin_core::vet::promote). A
+    /// phrase's best original joins the table as a guessed pair when it reads at least 2 nats
+    /// better than the phrase as written on average, and best in 3 of 4 places.
+    #[arg(long, requires = "vet")]
+    promote: bool,
 }
 
 /// Bytes of the inputs kept in memory for `--vet` (the EM itself keeps only counts).
@@ -330,8 +336,12 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
         }
         bail!("no readable document in the inputs ({skipped} skipped)");
     }
-    let (mut table, summary) = if learner.documents() > 0 {
-        learner.finish()
+    let proposing = match options.promote {
+        true => unspin_core::learn::ProposalOptions::default(),
+        false => unspin_core::learn::ProposalOptions::none(),
+    };
+    let (mut table, summary, proposals) = if learner.documents() > 0 {
+        learner.finish_with_proposals(&proposing)
     } else {
         (
             SpinnerTable {
@@ -339,14 +349,15 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
                 ..Default::default()
             },
             LearnSummary::default(),
+            Vec::new(),
         )
     };
     // Only the EM's guesses are vetted: pairs aligned with a source or attested are read, not
     // guessed.
-    let vetted = vetter.map(|scorer| {
+    let vetted = vetter.as_ref().map(|scorer| {
         let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
         let options = unspin_core::vet::VetOptions::default();
-        let (vetted, summary) = unspin_core::vet::vet(&table, &texts, &scorer, &options);
+        let (vetted, summary) = unspin_core::vet::vet(&table, &texts, scorer, &options);
         // Counted now: pairs from aligned copies add the words they kept.
         let held = vetted.held.len();
         table = vetted;
@@ -364,6 +375,21 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             .with_context(|| format!("cannot load spinner table {}", m.display()))?;
         table.merge(&other);
     }
+    // Last, so that no phrase another source reads (in any of its forms) is proposed.
+    let proposals_count = proposals.len();
+    let promoted = match (&vetter, proposals.is_empty()) {
+        (Some(scorer), false) => {
+            let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
+            let proposals =
+                unspin_core::learn::proposals_outside(&table, proposals, engine.model());
+            let options = unspin_core::vet::PromoteOptions::default();
+            let (promoted, summary) =
+                unspin_core::vet::promote(&table, &proposals, &texts, scorer, &options);
+            table = promoted;
+            Some((proposals.len(), summary))
+        }
+        _ => None,
+    };
     let bytes = table.to_bytes().context("cannot encode the table")?;
     // Written beside and renamed into place, so that an interrupted write never leaves half a
     // table where a whole one was (`--out` may name a table just merged).
@@ -405,6 +431,16 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
                 "failures": v.failures,
                 "held_as_written": held,
                 "most_dropped": v.dropped.iter().take(20)
+                    .map(|(s, o, g)| serde_json::json!({"spun": s, "original": o, "gain": g}))
+                    .collect::<Vec<_>>(),
+            })),
+            "promoted": promoted.as_ref().map(|(asked, p)| serde_json::json!({
+                "proposals": proposals_count,
+                "outside_the_table": asked,
+                "judged": p.judged,
+                "promoted": p.promoted.len(),
+                "failures": p.failures,
+                "most_promoted": p.promoted.iter().take(20)
                     .map(|(s, o, g)| serde_json::json!({"spun": s, "original": o, "gain": g}))
                     .collect::<Vec<_>>(),
             })),
@@ -471,6 +507,18 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
             )?;
             for (s, o, g) in v.dropped.iter().take(10) {
                 writeln!(out, "  dropped \"{s}\" <- \"{o}\"  ({g:.1} nats)")?;
+            }
+        }
+        if let Some((asked, p)) = &promoted {
+            writeln!(
+                out,
+                "of {proposals_count} phrases the EM read as spun without settling an original ({asked} read by no other source), --promote judged {} and promoted {} ({} requests failed)",
+                p.judged,
+                p.promoted.len(),
+                p.failures
+            )?;
+            for (s, o, g) in p.promoted.iter().take(10) {
+                writeln!(out, "  promoted \"{s}\" <- \"{o}\"  ({g:.1} nats)")?;
             }
         }
     }

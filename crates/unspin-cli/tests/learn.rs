@@ -414,20 +414,25 @@ fn the_embedded_table_restores_its_familys_copy_and_leaves_a_clean_report_of_the
 }
 
 #[test]
-fn vetting_needs_a_neural_model_and_says_so_before_learning() {
+fn vetting_needs_a_neural_model_and_promoting_needs_vetting_said_before_learning() {
     let dir = scratch("vet-trigram");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = unspin(&[
-        "learn",
-        "--vet",
-        "--out",
-        dir.join("t.spinner").to_str().unwrap(),
-        root.join("examples/spun-news.txt").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--vet needs a neural model"), "{err}");
-    assert!(!dir.join("t.spinner").exists());
+    for (flag, says) in [
+        ("--vet", "--vet needs a neural model"),
+        ("--promote", "--vet"),
+    ] {
+        let out = unspin(&[
+            "learn",
+            flag,
+            "--out",
+            dir.join("t.spinner").to_str().unwrap(),
+            root.join("examples/spun-news.txt").to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{flag}: {err}");
+        assert!(!dir.join("t.spinner").exists());
+    }
 }
 
 #[test]
@@ -450,22 +455,21 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
     for i in 0..4 {
         std::fs::write(pages.join(format!("{i}.txt")), &text).unwrap();
     }
-    let learn = |vet: bool, name: &str| {
+    let learn = |vet: &[&'static str], name: &str| {
         let out_path = dir.join(name);
         let mut args = vec!["--lm", "smollm2", "learn", "--json", "--out"];
         args.push(out_path.to_str().unwrap());
-        if vet {
-            args.push("--vet");
-        }
+        args.extend_from_slice(vet);
         args.push(pages.to_str().unwrap());
         let out = unspin(&args);
         assert!(out.status.success(), "{out:?}");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         report
     };
-    let plain = learn(false, "plain.spinner");
-    let vetted = learn(true, "vetted.spinner");
+    let plain = learn(&[], "plain.spinner");
+    let vetted = learn(&["--vet"], "vetted.spinner");
     assert!(plain["vetted"].is_null(), "{plain}");
+    assert!(vetted["promoted"].is_null(), "{vetted}");
     let v = &vetted["vetted"];
     let (asked, dropped) = (v["pairs"].as_u64().unwrap(), v["dropped"].as_u64().unwrap());
     assert!(asked > 0, "{vetted}");
@@ -476,6 +480,34 @@ fn vetting_with_a_neural_model_puts_the_guesses_to_it_and_keeps_a_subset() {
         plain["table_pairs"].as_u64().unwrap(),
         "{plain} {vetted}"
     );
+    // Promoting adds to the vetted table exactly the pairs it reports, each a phrase the
+    // table did not read, and no more than it judged.
+    let promoted = learn(&["--vet", "--promote"], "promoted.spinner");
+    let p = &promoted["promoted"];
+    assert!(p["proposals"].as_u64().unwrap() > 0, "{promoted}");
+    let (judged, added) = (
+        p["judged"].as_u64().unwrap(),
+        p["promoted"].as_u64().unwrap(),
+    );
+    assert!(judged >= added && judged <= p["outside_the_table"].as_u64().unwrap());
+    assert_eq!(p["failures"], 0, "{promoted}");
+    assert_eq!(
+        promoted["table_pairs"].as_u64().unwrap(),
+        vetted["table_pairs"].as_u64().unwrap() + added,
+        "{vetted} {promoted}"
+    );
+    for pair in p["most_promoted"].as_array().unwrap() {
+        let spun = pair["spun"].as_str().unwrap();
+        assert!(
+            !vetted["top_pairs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["spun"] == spun),
+            "{spun} was promoted over a pair the table had"
+        );
+        assert!(pair["gain"].as_f64().unwrap() >= 2.0, "{pair}");
+    }
 }
 
 /// `learn --pairs` (JSON Lines) and `--pair COPY SOURCE` (files): copies given beside their

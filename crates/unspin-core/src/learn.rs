@@ -159,6 +159,51 @@ pub struct Learner {
 /// Longest phrase whose occurrences the learner counts for the substitution evidence.
 const MAX_COUNTED_WORDS: usize = 4;
 
+/// Which phrases [`Learner::finish_with_proposals`] proposes.
+#[derive(Clone, Debug)]
+pub struct ProposalOptions {
+    /// Originals per proposal, the EM's likeliest first (0 = no proposals).
+    pub originals: usize,
+    /// Least documents a phrase was seen in.
+    pub min_documents: f32,
+    /// Least expected documents, summed over its originals, in which the EM read it spun.
+    pub min_spun_documents: f32,
+}
+
+impl ProposalOptions {
+    /// No proposals.
+    pub fn none() -> Self {
+        ProposalOptions {
+            originals: 0,
+            ..Default::default()
+        }
+    }
+}
+
+impl Default for ProposalOptions {
+    fn default() -> Self {
+        ProposalOptions {
+            originals: 16,
+            min_documents: MIN_DOCUMENTS,
+            min_spun_documents: 1.0,
+        }
+    }
+}
+
+/// A phrase the EM read as spun in several documents without settling on an original the
+/// table could hold: the trigram model knows too little to tell the candidates apart (the
+/// spinner's "stage" for "level" reads to it no better than "phase"), where a fluent model
+/// may.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proposal {
+    /// The written phrase.
+    pub written: String,
+    /// Documents it was seen in.
+    pub documents: f32,
+    /// Candidate originals, the EM's likeliest first.
+    pub originals: Vec<String>,
+}
+
 /// What a finished learning run produced, besides the table.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct LearnSummary {
@@ -312,6 +357,17 @@ impl Learner {
 
     /// Runs EM and returns the table with a summary.
     pub fn finish(self) -> (SpinnerTable, LearnSummary) {
+        let (table, summary, _) = self.finish_with_proposals(&ProposalOptions::none());
+        (table, summary)
+    }
+
+    /// Runs EM and returns the table, a summary, and the phrases the EM found spun but whose
+    /// originals it could not tell apart well enough for the table ([`Proposal`]): for a
+    /// second model to choose among ([`crate::vet::promote`]).
+    pub fn finish_with_proposals(
+        self,
+        proposing: &ProposalOptions,
+    ) -> (SpinnerTable, LearnSummary, Vec<Proposal>) {
         let o = &self.options;
         let priors: Vec<Mixture> = self
             .phrases
@@ -409,6 +465,7 @@ impl Learner {
             );
         }
         drop_inner_phrases(&mut table);
+        let proposals = self.proposals(&table, &counts, &seen, proposing);
         let summary = LearnSummary {
             documents: self.documents.len(),
             words: self.words,
@@ -421,7 +478,48 @@ impl Learner {
                 likelihood_gain / self.documents.len() as f32
             },
         };
-        (table, summary)
+        (table, summary, proposals)
+    }
+
+    /// The phrases outside `table` seen in enough documents and spun, by the EM's posterior,
+    /// in enough of them, each with its likeliest originals by the EM's expected counts.
+    fn proposals(
+        &self,
+        table: &SpinnerTable,
+        counts: &[Vec<f32>],
+        seen: &[f32],
+        proposing: &ProposalOptions,
+    ) -> Vec<Proposal> {
+        if proposing.originals == 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (id, phrase) in self.phrases.iter().enumerate() {
+            let spun: f32 = counts[id].iter().sum();
+            if seen[id] < proposing.min_documents
+                || spun < proposing.min_spun_documents
+                || table.entries.contains_key(&phrase.spun)
+                || table.held.contains(&phrase.spun)
+            {
+                continue;
+            }
+            let mut ranked: Vec<(&String, f32)> = phrase
+                .originals
+                .iter()
+                .zip(counts[id].iter().copied())
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            out.push(Proposal {
+                written: phrase.spun.clone(),
+                documents: seen[id],
+                originals: ranked
+                    .into_iter()
+                    .take(proposing.originals)
+                    .map(|(text, _)| text.clone())
+                    .collect(),
+            });
+        }
+        out
     }
 
     /// EM over the documents: the fitted mixture per phrase, the expected document counts of
@@ -503,6 +601,30 @@ pub fn attested_table<'a>(
         pairs.add_document_with(document, |w| model.is_common(w, SPLIT_COMMON_LOGPROB));
     }
     pairs.into_table(family)
+}
+
+/// The `proposals` for phrases `table` gives restore no reading of, in any form: neither a
+/// pair nor a held phrase, as written or as another form of a pair
+/// ([`crate::spinner::SpinnerIndex::add_inflections`]). A promoted pair would take the place
+/// of such a reading ("promote" <- "better" over "promote" <- "sell", the other form of
+/// "promoting" <- "selling" that people attested), so they are asked after every other
+/// source has been put into the table.
+pub fn proposals_outside(
+    table: &SpinnerTable,
+    proposals: Vec<Proposal>,
+    model: &Model,
+) -> Vec<Proposal> {
+    let mut index = crate::spinner::SpinnerIndex::default();
+    index.add(table);
+    index.add_inflections(table, &model.lexicon.morph, model.language.verb_particles());
+    proposals
+        .into_iter()
+        .filter(|p| {
+            !table.held.contains(&p.written)
+                && index.learned(&p.written).is_empty()
+                && !index.holds(&p.written)
+        })
+        .collect()
 }
 
 /// Keeps, of `table`'s held phrases, those `engine` proposes some original for: the others

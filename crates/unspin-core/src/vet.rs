@@ -149,6 +149,150 @@ pub fn vet(
     (out, summary)
 }
 
+/// Settings of [`promote`].
+#[derive(Clone, Debug)]
+pub struct PromoteOptions {
+    /// Most occurrences of a proposed phrase put to the model (the first found, in document
+    /// order).
+    pub occurrences: usize,
+    /// Least occurrences found for a proposal to be judged at all: one sentence's liking is
+    /// not a spinner's habit.
+    pub min_occurrences: usize,
+    /// Least mean gain (nats) of the chosen original over the phrase as written.
+    pub min_gain: f32,
+    /// Least share of the occurrences in which the chosen original reads best of all the
+    /// proposal's originals and the written phrase.
+    pub min_agreement: f32,
+}
+
+impl Default for PromoteOptions {
+    fn default() -> Self {
+        PromoteOptions {
+            occurrences: 4,
+            min_occurrences: 2,
+            min_gain: 2.0,
+            min_agreement: 0.75,
+        }
+    }
+}
+
+/// Least kept share given a promoted pair.
+pub const PROMOTED_LEAST_KEPT: f32 = 0.1;
+
+/// What [`promote`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PromoteSummary {
+    /// Proposals put to the model.
+    pub judged: usize,
+    /// Of those, promoted: `(written, original, mean gain)`, largest gain first.
+    pub promoted: Vec<(String, String, f32)>,
+    /// Requests the model failed on (their proposals are left out).
+    pub failures: usize,
+}
+
+/// `table` with the `proposals` whose best original `scorer` reads clearly and consistently
+/// better than the written phrase in `documents` added as guessed pairs: the EM found the
+/// phrase spun but could not choose its original with the trigram model (see
+/// [`crate::learn::Proposal`]). A proposal for a phrase the table has or holds is skipped.
+///
+/// A promoted pair takes the phrase's documents, and as its kept share the share of the
+/// places read where the written phrase or another original read best (at least
+/// [`PROMOTED_LEAST_KEPT`]); the rest is the chosen original's. Call it with the proposals
+/// [`crate::learn::proposals_outside`] the finished table.
+pub fn promote(
+    table: &SpinnerTable,
+    proposals: &[crate::learn::Proposal],
+    documents: &[&str],
+    scorer: &dyn ContinuationScorer,
+    options: &PromoteOptions,
+) -> (SpinnerTable, PromoteSummary) {
+    let lowered: Vec<String> = documents.iter().map(|d| d.to_ascii_lowercase()).collect();
+    let mut asked: Vec<(&crate::learn::Proposal, std::ops::Range<usize>)> = Vec::new();
+    let mut requests: Vec<ContinuationRequest> = Vec::new();
+    for proposal in proposals.iter().filter(|p| {
+        !p.originals.is_empty()
+            && !table.entries.contains_key(&p.written)
+            && !table.held.contains(&p.written)
+    }) {
+        let places: Vec<(&str, std::ops::Range<usize>)> = documents
+            .iter()
+            .zip(&lowered)
+            .flat_map(|(text, lower)| {
+                written_at(text, lower, &proposal.written, options.occurrences)
+                    .into_iter()
+                    .map(move |at| (*text, at))
+            })
+            .take(options.occurrences)
+            .collect();
+        if places.len() < options.min_occurrences.max(1) {
+            continue;
+        }
+        let originals: Vec<&str> = proposal.originals.iter().map(String::as_str).collect();
+        let from = requests.len();
+        requests.extend(places.iter().map(|(text, at)| {
+            ContinuationRequest::written_or_originals(text, at.clone(), &originals)
+        }));
+        asked.push((proposal, from..requests.len()));
+    }
+    let answers = scorer.score_requests(&requests);
+    let mut summary = PromoteSummary::default();
+    let mut out = table.clone();
+    for (proposal, range) in asked {
+        let n = proposal.originals.len();
+        let (mut gains, mut wins) = (vec![0.0f32; n], vec![0usize; n]);
+        let mut scored = 0usize;
+        for answer in &answers[range] {
+            match answer {
+                Ok(scores) if scores.len() == n + 1 => {
+                    scored += 1;
+                    let best = (1..=n).max_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+                    for (i, g) in gains.iter_mut().enumerate() {
+                        *g += scores[i + 1] - scores[0];
+                    }
+                    if let Some(best) = best.filter(|&b| scores[b] > scores[0]) {
+                        wins[best - 1] += 1;
+                    }
+                }
+                _ => summary.failures += 1,
+            }
+        }
+        if scored < options.min_occurrences.max(1) {
+            continue;
+        }
+        summary.judged += 1;
+        let Some(best) = (0..n).max_by(|&a, &b| gains[a].total_cmp(&gains[b])) else {
+            continue;
+        };
+        let mean = gains[best] / scored as f32;
+        if mean < options.min_gain || (wins[best] as f32) < options.min_agreement * scored as f32 {
+            continue;
+        }
+        let original = proposal.originals[best].clone();
+        summary
+            .promoted
+            .push((proposal.written.clone(), original.clone(), mean));
+        // The model's reading, not the EM's, says how often the phrase was spun: the EM's
+        // kept share is high exactly because the trigram model could not choose. A few
+        // places cannot show that the author never wrote it.
+        let kept = (1.0 - wins[best] as f32 / scored as f32).max(PROMOTED_LEAST_KEPT);
+        out.entries.insert(
+            proposal.written.clone(),
+            crate::spinner::PhraseEntry {
+                documents: proposal.documents,
+                kept,
+                originals: vec![crate::spinner::LearnedOriginal {
+                    original,
+                    documents: proposal.documents * (1.0 - kept),
+                    share: 1.0 - kept,
+                }],
+                attested: false,
+            },
+        );
+    }
+    summary.promoted.sort_by(|a, b| b.2.total_cmp(&a.2));
+    (out, summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +402,72 @@ mod tests {
         assert_eq!(vetted, table());
         assert_eq!(summary.vetted, 0);
         assert!(summary.failures > 0);
+    }
+
+    fn proposal(written: &str, originals: &[&str]) -> crate::learn::Proposal {
+        crate::learn::Proposal {
+            written: written.into(),
+            documents: 6.0,
+            originals: originals.iter().map(|o| (*o).into()).collect(),
+        }
+    }
+
+    const MARKET: &str = "The tier was set. Traders said the tier held, and the next tier \
+        came. Phase two, the Intent, was weak; an intent to sell.";
+
+    #[test]
+    fn promotes_the_original_the_model_reads_best_and_only_that() {
+        // "level" reads 5 nats better than "tier" wherever it is written; "phase" no better.
+        let proposals = [
+            proposal("tier", &["phase", "level"]),
+            proposal("intent", &["purpose"]),
+            // Written once only: one sentence's liking is not a habit.
+            proposal("traders", &["level"]),
+            // Already in the table.
+            proposal("worth", &["level"]),
+        ];
+        let (promoted, summary) = promote(
+            &table(),
+            &proposals,
+            &[MARKET],
+            &Likes(&["level"]),
+            &PromoteOptions::default(),
+        );
+        let tier = &promoted.entries["tier"];
+        assert_eq!(tier.originals.len(), 1);
+        assert_eq!(tier.originals[0].original, "level");
+        assert!(!tier.attested);
+        // Best in every place read: kept at the floor.
+        assert_eq!(tier.kept, PROMOTED_LEAST_KEPT);
+        assert!((tier.originals[0].share - 0.9).abs() < 1e-6);
+        // "intent" is judged but its original reads no better: not promoted.
+        assert!(!promoted.entries.contains_key("intent"));
+        assert!(!promoted.entries.contains_key("traders"));
+        assert_eq!(promoted.entries["worth"], table().entries["worth"]);
+        assert_eq!(summary.judged, 2);
+        assert_eq!(summary.promoted.len(), 1);
+        assert!((summary.promoted[0].2 - 5.0).abs() < 1e-4, "{summary:?}");
+        // The same proposals under a bar above the gain promote nothing.
+        let strict = PromoteOptions {
+            min_gain: 6.0,
+            ..Default::default()
+        };
+        let (unchanged, _) = promote(&table(), &proposals, &[MARKET], &Likes(&["level"]), &strict);
+        assert_eq!(unchanged, table());
+    }
+
+    #[test]
+    fn a_failing_model_promotes_nothing() {
+        let proposals = [proposal("tier", &["level"])];
+        let (promoted, summary) = promote(
+            &table(),
+            &proposals,
+            &[MARKET],
+            &FailingScorer,
+            &PromoteOptions::default(),
+        );
+        assert_eq!(promoted, table());
+        assert_eq!(summary.judged, 0);
+        assert_eq!(summary.failures, 3);
     }
 }

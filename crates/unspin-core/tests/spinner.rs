@@ -239,6 +239,11 @@ fn learn_planted(
     spun: &str,
     options: LearnOptions,
 ) -> (SpinnerTable, unspin_core::learn::LearnSummary) {
+    planted_learner(frames, spun, options).finish()
+}
+
+/// The learner of [`learn_planted`], its documents added, not yet run.
+fn planted_learner(frames: &[&str], spun: &str, options: LearnOptions) -> Learner {
     let mut learner = Learner::new(generic().model_arc().clone(), options);
     for round in 0..4 {
         let doc: Vec<String> = frames
@@ -250,7 +255,7 @@ fn learn_planted(
             .collect();
         learner.add_document(&doc.join(" "));
     }
-    learner.finish()
+    learner
 }
 
 #[test]
@@ -266,6 +271,56 @@ fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
     assert_eq!(top.original, "price", "{entry:?}");
     assert!(top.share > entry.kept, "{entry:?}");
     assert!(summary.likelihood_gain > 0.0);
+}
+
+#[test]
+fn a_phrase_the_em_reads_spun_but_leaves_out_is_proposed_with_its_originals() {
+    use unspin_core::learn::{proposals_outside, ProposalOptions};
+    // A floor above the four documents keeps every guess out of the table: "worth" is then
+    // a proposal, with "price" among its originals, for a second model to choose.
+    let options = LearnOptions {
+        min_documents: 10.0,
+        ..LearnOptions::default()
+    };
+    let learner = planted_learner(FRAMES, "worth", options);
+    let (table, _, proposals) = learner.finish_with_proposals(&ProposalOptions::default());
+    assert!(!table.entries.contains_key("worth"), "{table:?}");
+    let worth = proposals
+        .iter()
+        .find(|p| p.written == "worth")
+        .expect("worth is proposed");
+    assert_eq!(worth.documents, 4.0);
+    assert!(worth.originals.len() <= ProposalOptions::default().originals);
+    assert!(worth.originals.iter().any(|o| o == "price"), "{worth:?}");
+    // A table that reads "promote" in another form ("promoting" <- "selling", people's
+    // note) leaves nothing to propose for it; "worth" it does not read, nor hold.
+    let promote = unspin_core::learn::Proposal {
+        written: "promote".into(),
+        documents: 5.0,
+        originals: vec!["better".into(), "sell".into()],
+    };
+    let mut reads = SpinnerTable::default();
+    reads.entries.insert(
+        "promoting".into(),
+        PhraseEntry {
+            documents: 5.0,
+            kept: 0.1,
+            originals: vec![LearnedOriginal {
+                original: "selling".into(),
+                documents: 5.0,
+                share: 0.9,
+            }],
+            attested: true,
+        },
+    );
+    let mut asked = proposals.clone();
+    asked.push(promote);
+    let left = proposals_outside(&reads, asked.clone(), generic().model());
+    assert!(left.iter().any(|p| p.written == "worth"));
+    assert!(!left.iter().any(|p| p.written == "promote"), "{left:?}");
+    reads.held.insert("worth".into());
+    let left = proposals_outside(&reads, asked, generic().model());
+    assert!(!left.iter().any(|p| p.written == "worth"), "{left:?}");
 }
 
 #[test]

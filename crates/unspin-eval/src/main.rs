@@ -278,9 +278,14 @@ struct Args {
     #[arg(long)]
     fold_tables: Option<PathBuf>,
     /// With --wild-train: read each fold's table from this folder (as --fold-tables wrote
-    /// it) instead of learning (and vetting) it, to measure restore's weights on it.
-    #[arg(long, conflicts_with_all = ["fold_tables", "vet_lm"])]
+    /// it) instead of learning (and vetting) it, to measure restore's weights on it (with
+    /// --fold-tables, the tables read are written again there, after --fold-tables-without).
+    #[arg(long, conflicts_with = "vet_lm")]
     fold_tables_from: Option<PathBuf>,
+    /// With --fold-tables-from: a file of `written<-original` lines (the form the learning's
+    /// reports print) whose pairs are taken out of the tables read, unless attested.
+    #[arg(long, requires = "fold_tables_from")]
+    fold_tables_without: Option<PathBuf>,
     /// Learned spinner tables to load into the model (repeatable; `unspin learn` makes them).
     #[arg(long)]
     spinner: Vec<PathBuf>,
@@ -300,6 +305,24 @@ struct Args {
     /// written phrase for the pair to stay (`unspin_core::vet::VetOptions::min_gain`).
     #[arg(long, default_value_t = unspin_core::vet::VetOptions::default().min_gain)]
     vet_min_gain: f32,
+    /// With --wild-train and --vet-lm: also let the neural model choose originals for the
+    /// phrases the EM read as spun but left out of each fold's table, after the fold's notes
+    /// went over it (`unspin_core::vet::promote`). Not with --learn-from: the simulator's
+    /// vetted report does not promote.
+    #[arg(long, requires = "vet_lm")]
+    promote: bool,
+    /// With --promote: the least mean gain (nats) of the chosen original over the written
+    /// phrase (`unspin_core::vet::PromoteOptions::min_gain`).
+    #[arg(long, default_value_t = unspin_core::vet::PromoteOptions::default().min_gain)]
+    promote_min_gain: f32,
+    /// With --promote: the least share of occurrences in which the chosen original reads
+    /// best (`unspin_core::vet::PromoteOptions::min_agreement`).
+    #[arg(long, default_value_t = unspin_core::vet::PromoteOptions::default().min_agreement)]
+    promote_agreement: f32,
+    /// With --promote: originals per proposal, the EM's likeliest first
+    /// (`unspin_core::learn::ProposalOptions::originals`).
+    #[arg(long, default_value_t = unspin_core::learn::ProposalOptions::default().originals)]
+    promote_originals: usize,
     /// With --wild-train and --neural-lm: fit check's calibration for the neural model
     /// (unspin_core::neural_check) on the real spun pages and the --fit-clean texts, report
     /// each fold's held-out figures (fitted without its pages) on its pages and on the
@@ -326,16 +349,35 @@ fn neural_scorer(
     })
 }
 
+/// The `written<-original` pairs of the file at `path`, one per line (anything after the
+/// original's last letter, such as a gain, is left out; blank lines are skipped).
+fn read_pair_lines(path: &Path) -> Result<Vec<(String, String)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (written, rest) = line
+                .split_once("<-")
+                .with_context(|| format!("{}: no `<-` in {line:?}", path.display()))?;
+            let original = rest.trim_end_matches(|c: char| !c.is_alphabetic());
+            Ok((written.trim().to_owned(), original.trim().to_owned()))
+        })
+        .collect()
+}
+
 /// How each wild-train fold learns its table: --learn-set, --attested-pairs with
 /// --attested-prior, and where the tables are written, if anywhere.
 fn fold_learning<'a>(
     args: &'a Args,
     tables_out: Option<&'a Path>,
+    tables_without: &'a [(String, String)],
 ) -> Result<wildtrain::FoldLearning<'a>> {
     Ok(wildtrain::FoldLearning {
         set: &args.learn_set,
         tables_out,
         tables_in: args.fold_tables_from.as_deref(),
+        tables_without,
         vet: args
             .vet_lm
             .as_deref()
@@ -345,6 +387,19 @@ fn fold_learning<'a>(
             min_gain: args.vet_min_gain,
             ..Default::default()
         },
+        promote: args.promote.then(|| {
+            (
+                unspin_core::learn::ProposalOptions {
+                    originals: args.promote_originals,
+                    ..Default::default()
+                },
+                unspin_core::vet::PromoteOptions {
+                    min_gain: args.promote_min_gain,
+                    min_agreement: args.promote_agreement,
+                    ..Default::default()
+                },
+            )
+        }),
         attested: attested_split(args.attested_pairs.as_deref())?.map(|split| {
             unspin_core::spinner::AttestedSplit {
                 prior_documents: args.attested_prior.unwrap_or(split.prior_documents),
@@ -495,7 +550,7 @@ fn main() -> Result<()> {
             .as_ref()
             .context("--fit-neural-check needs --neural-lm FILE")?;
         let scorer = neural_scorer(path, true)?;
-        let learning = fold_learning(&args, None)?;
+        let learning = fold_learning(&args, None, &[])?;
         let fit_clean = wildtrain::texts_in(&args.fit_clean, ".txt")?;
         let held_clean = wildtrain::named_text_groups(&args.held_clean)?;
         let data = neural_check::FitData {
@@ -526,7 +581,11 @@ fn main() -> Result<()> {
             .as_deref()
             .map(|p| neural_scorer(p, true))
             .transpose()?;
-        let learning = fold_learning(&args, args.fold_tables.as_deref())?;
+        let without = match &args.fold_tables_without {
+            Some(path) => read_pair_lines(path)?,
+            None => Vec::new(),
+        };
+        let learning = fold_learning(&args, args.fold_tables.as_deref(), &without)?;
         let report = wildtrain::report(
             &args.model,
             dir,
@@ -738,8 +797,10 @@ fn main() -> Result<()> {
             set: &args.learn_set,
             tables_out: None,
             tables_in: None,
+            tables_without: &[],
             vet: None,
             vet_options: Default::default(),
+            promote: None,
             attested: attested_split(args.attested_pairs.as_deref())?,
         };
         let data = wildtrain::CalibrationData {

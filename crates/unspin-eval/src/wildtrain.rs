@@ -421,11 +421,21 @@ pub struct FoldLearning<'a> {
     /// Read each fold's table from here (as [`FoldLearning::tables_out`] wrote it) instead of
     /// learning it: weights measured on tables that were slow to make (vetted ones).
     pub tables_in: Option<&'a Path>,
+    /// Pairs (`written`, `original`) taken out of the tables read from
+    /// [`FoldLearning::tables_in`]: a stricter threshold of a slow step (the promotion's)
+    /// measured without running it again.
+    pub tables_without: &'a [(String, String)],
     /// Vet the EM's guessed pairs with this model on the training fold's pages before the
     /// attested pairs go over them ([`unspin_core::vet`]).
     pub vet: Option<std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
     /// How [`FoldLearning::vet`] vets.
     pub vet_options: unspin_core::vet::VetOptions,
+    /// With [`FoldLearning::vet`]: which phrases the EM proposes and how the same model
+    /// promotes them ([`unspin_core::vet::promote`]), after the vetting.
+    pub promote: Option<(
+        unspin_core::learn::ProposalOptions,
+        unspin_core::vet::PromoteOptions,
+    )>,
 }
 
 /// The table learned from the pages of `style` outside `fold`, and the model at `model_path`
@@ -445,13 +455,29 @@ pub(crate) fn fold_model(
         .collect();
     if let Some(dir) = learning.tables_in {
         let path = dir.join(format!("fold{fold}.spinner"));
-        let table = SpinnerTable::open(&path)
+        let mut table = SpinnerTable::open(&path)
             .with_context(|| format!("reading the fold table {}", path.display()))?;
+        for (written, original) in learning.tables_without {
+            if let Some(entry) = table.entries.get_mut(written) {
+                if !entry.attested {
+                    entry.originals.retain(|o| &o.original != original);
+                }
+            }
+        }
+        table.entries.retain(|_, e| !e.originals.is_empty());
         let mut with_table = Model::open(model_path)?;
         with_table.add_spinner(&table);
         return Ok((train.len(), table, with_table));
     }
-    let mut table = learn(generic, &train, learn_options(style, learning.set)?);
+    let mut learner = Learner::new(generic.clone(), learn_options(style, learning.set)?);
+    for t in &train {
+        learner.add_document(t);
+    }
+    let proposing = match (&learning.vet, &learning.promote) {
+        (Some(_), Some((proposing, _))) => proposing.clone(),
+        _ => unspin_core::learn::ProposalOptions::none(),
+    };
+    let (mut table, _, proposals) = learner.finish_with_proposals(&proposing);
     if let Some(scorer) = &learning.vet {
         let (vetted, summary) =
             unspin_core::vet::vet(&table, &train, scorer.as_ref(), &learning.vet_options);
@@ -474,6 +500,25 @@ pub(crate) fn fold_model(
     if let Some(split) = learning.attested {
         let training = pages.iter().filter(|p| p.fold != fold && p.style == style);
         table.overlay(&attested_table(generic, training, split, style));
+    }
+    if let (Some(scorer), Some((_, promoting))) = (&learning.vet, &learning.promote) {
+        let proposals = unspin_core::learn::proposals_outside(&table, proposals, generic);
+        let (promoted, summary) =
+            unspin_core::vet::promote(&table, &proposals, &train, scorer.as_ref(), promoting);
+        let list: Vec<String> = summary
+            .promoted
+            .iter()
+            .map(|(w, o, g)| format!("{w}<-{o} {g:.1}"))
+            .collect();
+        eprintln!(
+            "fold {fold}: {} proposals, {} judged, promoted {} ({} failures): {}",
+            proposals.len(),
+            summary.judged,
+            summary.promoted.len(),
+            summary.failures,
+            list.join("; ")
+        );
+        table = promoted;
     }
     let mut with_table = Model::open(model_path)?;
     with_table.add_spinner(&table);
@@ -754,8 +799,10 @@ pub fn fit_attested(
                 attested,
                 tables_out: None,
                 tables_in: None,
+                tables_without: &[],
                 vet: None,
                 vet_options: Default::default(),
+                promote: None,
             },
         )?;
         let engine = engine_for(std::sync::Arc::new(with_table), set)?;
