@@ -6,8 +6,11 @@
 # no original text) put over the EM's entries (`--attested`). The EM's guesses are vetted with
 # SmolLM2 (`--vet --lm smollm2`, fetched by scripts/fetch-neural-lm.sh into the cache, never
 # committed): a guess whose original reads more than 3 nats worse than the written phrase is
-# dropped, and a phrase that loses every guess is held as written. The pages stay outside the
-# repository; only the learned word pairs are committed (see models/NOTICE).
+# dropped, and a phrase that loses every guess is held as written. Then the phrases the EM read
+# as spun without settling an original are put to SmolLM2 too (`--promote`): a phrase whose
+# best candidate reads at least 2 nats better than the written phrase, and best in 3 of 4
+# places, joins the table. The pages stay outside the repository; only the learned word pairs
+# are committed (see models/NOTICE).
 # Usage: scripts/build-spinner.sh [WILD_TRAIN_DIR] [OUT] [-- [--no-vet] extra `unspin learn` options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +22,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   shift
 done
 [ "${1:-}" = "--" ] && shift
-vet=(--vet --lm smollm2)
+vet=(--vet --promote --lm smollm2)
 if [ "${1:-}" = "--no-vet" ]; then
   vet=()
   shift
