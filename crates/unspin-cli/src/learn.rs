@@ -354,8 +354,9 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     };
     // Only the EM's guesses are vetted: pairs aligned with a source or attested are read, not
     // guessed.
+    // What the neural model reads for the vetting and the promotion.
+    let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
     let vetted = vetter.as_ref().map(|scorer| {
-        let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
         let options = unspin_core::vet::VetOptions::default();
         let (vetted, summary) = unspin_core::vet::vet(&table, &texts, scorer, &options);
         // Counted now: pairs from aligned copies add the words they kept.
@@ -379,7 +380,6 @@ pub(crate) fn run(out: &mut impl Write, model: &ModelChoice, options: &Args) -> 
     let proposals_count = proposals.len();
     let promoted = match (&vetter, proposals.is_empty()) {
         (Some(scorer), false) => {
-            let texts: Vec<&str> = kept_texts.iter().map(String::as_str).collect();
             let proposals =
                 unspin_core::learn::proposals_outside(&table, proposals, engine.model());
             let options = unspin_core::vet::PromoteOptions::default();

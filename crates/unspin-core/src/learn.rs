@@ -499,7 +499,6 @@ impl Learner {
             if seen[id] < proposing.min_documents
                 || spun < proposing.min_spun_documents
                 || table.entries.contains_key(&phrase.spun)
-                || table.held.contains(&phrase.spun)
             {
                 continue;
             }

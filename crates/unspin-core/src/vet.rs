@@ -73,6 +73,39 @@ pub fn written_at(
         .collect()
 }
 
+/// Documents searched for the places where phrases are written, each ASCII-lowercased once
+/// for every phrase looked up ([`written_at`]).
+pub struct WrittenPlaces<'a> {
+    texts: &'a [&'a str],
+    lowered: Vec<String>,
+}
+
+impl<'a> WrittenPlaces<'a> {
+    /// Lowercases `texts` once.
+    pub fn new(texts: &'a [&'a str]) -> Self {
+        WrittenPlaces {
+            texts,
+            // ASCII lowercase keeps every byte offset, so ranges found in it hold in the text.
+            lowered: texts.iter().map(|d| d.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    /// The first `limit` places where `phrase` is written, in document order: each document's
+    /// text and the phrase's byte range in it.
+    pub fn of(&self, phrase: &str, limit: usize) -> Vec<(&'a str, std::ops::Range<usize>)> {
+        self.texts
+            .iter()
+            .zip(&self.lowered)
+            .flat_map(|(text, lower)| {
+                written_at(text, lower, phrase, limit)
+                    .into_iter()
+                    .map(move |at| (*text, at))
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
 /// `table` with the guessed pairs that `scorer` does not read better than their written
 /// phrases in `documents` dropped (see the module doc), and what was done.
 pub fn vet(
@@ -81,24 +114,14 @@ pub fn vet(
     scorer: &dyn ContinuationScorer,
     options: &VetOptions,
 ) -> (SpinnerTable, VetSummary) {
-    // ASCII lowercase keeps every byte offset, so ranges found in it hold in the text.
-    let lowered: Vec<String> = documents.iter().map(|d| d.to_ascii_lowercase()).collect();
+    let written_places = WrittenPlaces::new(documents);
     // Per guessed pair (entry, original index): the requests sent for it.
     let mut asked: Vec<(&str, usize, std::ops::Range<usize>)> = Vec::new();
     let mut requests: Vec<ContinuationRequest> = Vec::new();
     for (written, entry) in table.entries.iter().filter(|(_, e)| !e.attested) {
         // Where the phrase is written, found once for all its originals: the first
         // `occurrences` places, in document order.
-        let places: Vec<(&str, std::ops::Range<usize>)> = documents
-            .iter()
-            .zip(&lowered)
-            .flat_map(|(text, lower)| {
-                written_at(text, lower, written, options.occurrences)
-                    .into_iter()
-                    .map(move |at| (*text, at))
-            })
-            .take(options.occurrences)
-            .collect();
+        let places = written_places.of(written, options.occurrences);
         if places.is_empty() {
             continue;
         }
@@ -206,7 +229,7 @@ pub fn promote(
     scorer: &dyn ContinuationScorer,
     options: &PromoteOptions,
 ) -> (SpinnerTable, PromoteSummary) {
-    let lowered: Vec<String> = documents.iter().map(|d| d.to_ascii_lowercase()).collect();
+    let written_places = WrittenPlaces::new(documents);
     let mut asked: Vec<(&crate::learn::Proposal, std::ops::Range<usize>)> = Vec::new();
     let mut requests: Vec<ContinuationRequest> = Vec::new();
     for proposal in proposals.iter().filter(|p| {
@@ -214,16 +237,7 @@ pub fn promote(
             && !table.entries.contains_key(&p.written)
             && !table.held.contains(&p.written)
     }) {
-        let places: Vec<(&str, std::ops::Range<usize>)> = documents
-            .iter()
-            .zip(&lowered)
-            .flat_map(|(text, lower)| {
-                written_at(text, lower, &proposal.written, options.occurrences)
-                    .into_iter()
-                    .map(move |at| (*text, at))
-            })
-            .take(options.occurrences)
-            .collect();
+        let places = written_places.of(&proposal.written, options.occurrences);
         if places.len() < options.min_occurrences.max(1) {
             continue;
         }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use unspin_core::rescore::{ContinuationRequest, ContinuationScorer};
-use unspin_core::vet::written_at;
+use unspin_core::vet::WrittenPlaces;
 use unspin_core::Engine;
 
 use crate::wildtrain::Page;
@@ -88,7 +88,8 @@ pub fn report(
     // Notes whose written phrase the loaded tables give this original first.
     let mut table_first_notes = 0usize;
     // Lowercased once: every phrase is looked up in every page.
-    let lowered: Vec<String> = family.iter().map(|p| p.text.to_ascii_lowercase()).collect();
+    let family_texts: Vec<&str> = family.iter().map(|p| p.text.as_str()).collect();
+    let written_places = WrittenPlaces::new(&family_texts);
     for ((spun, original), n) in &notes {
         let (learned, thesaurus): (Vec<_>, Vec<_>) = engine
             .candidates(spun)
@@ -105,16 +106,7 @@ pub fn report(
             no_candidate += n;
             continue;
         };
-        let places: Vec<(&str, std::ops::Range<usize>)> = family
-            .iter()
-            .zip(&lowered)
-            .flat_map(|(p, lower)| {
-                written_at(&p.text, lower, spun, OCCURRENCES)
-                    .into_iter()
-                    .map(|r| (p.text.as_str(), r))
-            })
-            .take(OCCURRENCES)
-            .collect();
+        let places = written_places.of(spun, OCCURRENCES);
         if places.is_empty() {
             unwritten += n;
             continue;
