@@ -626,6 +626,22 @@ pub fn proposals_outside(
         .collect()
 }
 
+/// Every original the candidate lists of `model` hold for a written phrase, past any cut
+/// (an engine under [`REACHABLE_CANDIDATES`] candidates per span): what
+/// [`crate::vet::promote`] lets the neural model's guesses be. Give it the model without
+/// spinner tables, so that only the thesaurus's and the other generic channels' relations
+/// count.
+pub fn reachable_originals(model: Arc<Model>) -> impl Fn(&str) -> Vec<String> {
+    let mut weights = model.weights.clone();
+    weights.candidate_limit = REACHABLE_CANDIDATES;
+    let engine = Engine::with_weights(model, weights);
+    move |phrase: &str| engine.candidate_set(phrase)
+}
+
+/// Candidates per span in [`reachable_originals`]: more than any phrase has ("issue" has
+/// about 400).
+pub const REACHABLE_CANDIDATES: usize = 100_000;
+
 /// Keeps, of `table`'s held phrases, those `engine` proposes some original for: the others
 /// restore could not change anyway, so holding them says nothing. A table from a crawl's
 /// aligned copies ([`crate::spinner::PairHarvest::add_kept`]) then holds at most the

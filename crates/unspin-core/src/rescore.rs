@@ -37,6 +37,20 @@ pub trait ContinuationScorer: Send + Sync {
             .map(|r| self.score_continuations(&r.context, &r.continuations))
             .collect()
     }
+
+    /// The words the model finds likeliest to come right after each of `contexts` (each a
+    /// text's words up to a place, without the space after), best first, at most `limit`
+    /// per context, lowercase: an open guess at what was written there, with no thesaurus
+    /// behind it ([`crate::vet::promote`] asks it for the originals no candidate list has).
+    /// A word is a whole token that starts one; words the model spells in several tokens
+    /// are not among them. A model that cannot guess (the default) answers no words.
+    fn next_words(
+        &self,
+        contexts: &[String],
+        _limit: usize,
+    ) -> Vec<Result<Vec<String>, ScorerError>> {
+        contexts.iter().map(|_| Ok(Vec::new())).collect()
+    }
 }
 
 /// Continuations to score after one context (see [`ContinuationScorer::score_requests`]).
@@ -79,10 +93,6 @@ impl ContinuationRequest {
         at: std::ops::Range<usize>,
         originals: &[&str],
     ) -> ContinuationRequest {
-        let mut from = at.start.saturating_sub(CONTEXT_BYTES);
-        while !text.is_char_boundary(from) {
-            from += 1;
-        }
         let after: String = text[at.end..]
             .split_inclusive(char::is_whitespace)
             .filter(|w| !w.trim().is_empty())
@@ -106,9 +116,20 @@ impl ContinuationRequest {
             }))
             .collect();
         ContinuationRequest {
-            context: text[from..at.start].trim_end().to_owned(),
+            context: Self::context_before(text, at.start),
             continuations,
         }
+    }
+
+    /// The context these requests give a phrase that starts at byte `start` of `text`: up to
+    /// 400 bytes before it, without the space after the last word. `start` must lie on a
+    /// character boundary.
+    pub fn context_before(text: &str, start: usize) -> String {
+        let mut from = start.saturating_sub(CONTEXT_BYTES);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        text[from..start].trim_end().to_owned()
     }
 }
 
@@ -178,6 +199,15 @@ impl<S: ContinuationScorer> ContinuationScorer for CachedScorer<S> {
         self.inner.name()
     }
 
+    /// Not cached: a learning run asks each context once.
+    fn next_words(
+        &self,
+        contexts: &[String],
+        limit: usize,
+    ) -> Vec<Result<Vec<String>, ScorerError>> {
+        self.inner.next_words(contexts, limit)
+    }
+
     fn score_continuations(
         &self,
         context: &str,
@@ -228,6 +258,13 @@ impl ContinuationScorer for FailingScorer {
     fn score_continuations(&self, _: &str, _: &[String]) -> Result<Vec<f32>, ScorerError> {
         Err(ScorerError("the test scorer always fails".into()))
     }
+
+    fn next_words(&self, contexts: &[String], _: usize) -> Vec<Result<Vec<String>, ScorerError>> {
+        contexts
+            .iter()
+            .map(|_| Err(ScorerError("the test scorer always fails".into())))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +298,23 @@ mod tests {
             }
             Ok(continuations.iter().map(|c| -(c.len() as f32)).collect())
         }
+
+        /// The context's last word, `limit` times.
+        fn next_words(
+            &self,
+            contexts: &[String],
+            limit: usize,
+        ) -> Vec<Result<Vec<String>, ScorerError>> {
+            contexts
+                .iter()
+                .map(|c| {
+                    Ok(vec![
+                        c.split(' ').next_back().unwrap_or_default().to_owned();
+                        limit
+                    ])
+                })
+                .collect()
+        }
     }
 
     fn request(context: &str, continuations: &[&str]) -> ContinuationRequest {
@@ -291,5 +345,18 @@ mod tests {
             Ok(vec![-5.0])
         );
         assert_eq!(cached.hits(), 2);
+    }
+
+    #[test]
+    fn the_cache_passes_guesses_to_its_model() {
+        let cached = CachedScorer::new(Recording::default(), 10);
+        let contexts = ["The price".to_owned(), "rose".to_owned()];
+        assert_eq!(
+            cached.next_words(&contexts, 2),
+            [
+                Ok(vec!["price".to_owned(); 2]),
+                Ok(vec!["rose".to_owned(); 2])
+            ]
+        );
     }
 }

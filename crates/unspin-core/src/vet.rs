@@ -73,6 +73,9 @@ pub fn written_at(
         .collect()
 }
 
+/// Where a phrase is written: each place's document and the phrase's bytes in it.
+pub type Places<'a> = Vec<(&'a str, std::ops::Range<usize>)>;
+
 /// Documents searched for the places where phrases are written, each ASCII-lowercased once
 /// for every phrase looked up ([`written_at`]).
 pub struct WrittenPlaces<'a> {
@@ -92,7 +95,7 @@ impl<'a> WrittenPlaces<'a> {
 
     /// The first `limit` places where `phrase` is written, in document order: each document's
     /// text and the phrase's byte range in it.
-    pub fn of(&self, phrase: &str, limit: usize) -> Vec<(&'a str, std::ops::Range<usize>)> {
+    pub fn of(&self, phrase: &str, limit: usize) -> Places<'a> {
         self.texts
             .iter()
             .zip(&self.lowered)
@@ -307,6 +310,107 @@ pub fn promote(
     (out, summary)
 }
 
+/// Settings of [`guess_originals`].
+#[derive(Clone, Debug)]
+pub struct GuessOptions {
+    /// Words the model guesses at each place ([`ContinuationScorer::next_words`]).
+    pub words: usize,
+    /// Most places of a phrase asked (the first found, in document order, as
+    /// [`PromoteOptions::occurrences`]).
+    pub occurrences: usize,
+    /// Least places that must guess a word for it to join a proposal's originals.
+    pub min_places: usize,
+}
+
+impl Default for GuessOptions {
+    fn default() -> Self {
+        GuessOptions {
+            words: 10,
+            occurrences: PromoteOptions::default().occurrences,
+            min_places: PromoteOptions::default().min_occurrences,
+        }
+    }
+}
+
+/// What [`guess_originals`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GuessSummary {
+    /// Originals added to the proposals, over all of them.
+    pub guessed: usize,
+    /// Places the model failed to guess at.
+    pub failures: usize,
+}
+
+/// `proposals` with, after each one's originals, the words `scorer` guesses where the
+/// documents write the phrase ([`ContinuationScorer::next_words`]) at
+/// [`GuessOptions::min_places`] or more of its places (most places first, then the best rank
+/// guessed), when `reachable` holds them for the written phrase and they are not among its
+/// originals yet: for [`promote`] to judge beside the EM's. The spinner's original is often
+/// far down a long candidate list, past what the EM weighs ("hole" <- "gap", 38th of 288).
+///
+/// `reachable` answers, for a written phrase, every original the candidate lists hold for it
+/// past any cut ([`crate::learn::reachable_originals`]): a spinner's original is its
+/// output's synonym, and the model alone guesses words of any kind ("the" for "persistent").
+pub fn guess_originals(
+    mut proposals: Vec<crate::learn::Proposal>,
+    documents: &[&str],
+    scorer: &dyn ContinuationScorer,
+    options: &GuessOptions,
+    reachable: &dyn Fn(&str) -> Vec<String>,
+) -> (Vec<crate::learn::Proposal>, GuessSummary) {
+    let mut summary = GuessSummary::default();
+    if options.words == 0 {
+        return (proposals, summary);
+    }
+    let written_places = WrittenPlaces::new(documents);
+    let places: Vec<Places<'_>> = proposals
+        .iter()
+        .map(|p| written_places.of(&p.written, options.occurrences))
+        .collect();
+    let contexts: Vec<String> = places
+        .iter()
+        .flatten()
+        .map(|(text, at)| ContinuationRequest::context_before(text, at.start))
+        .collect();
+    let mut guesses = scorer.next_words(&contexts, options.words).into_iter();
+    for (proposal, places) in proposals.iter_mut().zip(&places) {
+        let answers: Vec<_> = guesses.by_ref().take(places.len()).collect();
+        // Per word: the places that guess it, and its best rank among them.
+        let mut counted: Vec<(String, usize, usize)> = Vec::new();
+        for answer in answers {
+            let Ok(words) = answer else {
+                summary.failures += 1;
+                continue;
+            };
+            for (rank, word) in words.into_iter().enumerate() {
+                match counted.iter_mut().find(|(w, _, _)| *w == word) {
+                    Some((_, places, best)) => {
+                        *places += 1;
+                        *best = (*best).min(rank);
+                    }
+                    None => counted.push((word, 1, rank)),
+                }
+            }
+        }
+        counted.retain(|(_, places, _)| *places >= options.min_places.max(1));
+        if counted.is_empty() {
+            continue;
+        }
+        let reachable = reachable(&proposal.written);
+        counted.retain(|(word, _, _)| {
+            reachable.contains(word)
+                && *word != proposal.written
+                && !proposal.originals.contains(word)
+        });
+        counted.sort_by_key(|&(_, places, rank)| (std::cmp::Reverse(places), rank));
+        summary.guessed += counted.len();
+        proposal
+            .originals
+            .extend(counted.into_iter().map(|(word, _, _)| word));
+    }
+    (proposals, summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,6 +572,98 @@ mod tests {
         };
         let (unchanged, _) = promote(&table(), &proposals, &[MARKET], &Likes(&["level"]), &strict);
         assert_eq!(unchanged, table());
+    }
+
+    /// [`Likes`], and guesses "rank", "phase", "tier" and "stock" after any context but one
+    /// ending in "next", where it guesses "tier", "grade", "rank" and "stock".
+    struct Guesses(Likes);
+
+    impl ContinuationScorer for Guesses {
+        fn name(&self) -> &str {
+            "guesses"
+        }
+        fn score_continuations(
+            &self,
+            context: &str,
+            continuations: &[String],
+        ) -> Result<Vec<f32>, ScorerError> {
+            self.0.score_continuations(context, continuations)
+        }
+        fn next_words(
+            &self,
+            contexts: &[String],
+            limit: usize,
+        ) -> Vec<Result<Vec<String>, ScorerError>> {
+            contexts
+                .iter()
+                .map(|c| {
+                    let words = match c.ends_with("next") {
+                        true => ["tier", "grade", "rank", "stock"],
+                        false => ["rank", "phase", "tier", "stock"],
+                    };
+                    Ok(words.iter().take(limit).map(|w| (*w).to_owned()).collect())
+                })
+                .collect()
+        }
+    }
+
+    /// What the candidate lists hold for "tier" past any cut (not "stock").
+    fn reachable(written: &str) -> Vec<String> {
+        match written {
+            "tier" => ["rank", "phase", "level", "grade", "tier"]
+                .map(String::from)
+                .to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_original_the_model_guesses_in_most_places_is_judged_too() {
+        // "tier" is written in three places; the model guesses "rank" and "stock" at all
+        // three, "grade" at one, "phase" (already an original) at two and "tier" itself at
+        // all three.
+        let proposals = vec![proposal("tier", &["phase", "level"])];
+        let scorer = Guesses(Likes(&["rank", "grade", "stock"]));
+        let guess = |options: &GuessOptions, scorer: &dyn ContinuationScorer| {
+            guess_originals(proposals.clone(), &[MARKET], scorer, options, &reachable)
+        };
+        let (guessed, summary) = guess(&GuessOptions::default(), &scorer);
+        // Only "rank" was added: "stock" is in no candidate list of "tier", "grade" is
+        // guessed once, "phase" is already there, and a phrase is not its own original.
+        assert_eq!(guessed[0].originals, ["phase", "level", "rank"]);
+        assert_eq!(
+            summary,
+            GuessSummary {
+                guessed: 1,
+                failures: 0
+            }
+        );
+        // Judged beside the EM's originals, the guess is promoted.
+        let (promoted, _) = promote(
+            &table(),
+            &guessed,
+            &[MARKET],
+            &scorer,
+            &PromoteOptions::default(),
+        );
+        assert_eq!(promoted.entries["tier"].originals[0].original, "rank");
+        // No words asked, or a model that cannot guess (the default): nothing added.
+        let none = GuessOptions {
+            words: 0,
+            ..Default::default()
+        };
+        for (options, scorer) in [
+            (&none, &scorer as &dyn ContinuationScorer),
+            (&GuessOptions::default(), &Likes(&["rank"])),
+        ] {
+            let (same, summary) = guess(options, scorer);
+            assert_eq!(same[0].originals, proposals[0].originals);
+            assert_eq!(summary.guessed, 0);
+        }
+        // A failing model: each place is a failure, nothing added.
+        let (same, summary) = guess(&GuessOptions::default(), &FailingScorer);
+        assert_eq!(same[0].originals, proposals[0].originals);
+        assert_eq!(summary.failures, 3);
     }
 
     #[test]

@@ -274,6 +274,20 @@ fn the_learner_finds_a_planted_pair_from_spun_text_alone() {
 }
 
 #[test]
+fn a_guess_may_be_any_original_the_candidate_lists_hold_past_their_cut() {
+    let model = unspin_testkit::default_model();
+    let reachable = unspin_core::learn::reachable_originals(model.clone());
+    // "gap" is "hole"'s 38th candidate: past the cut restore and the EM use, not past this.
+    let all = reachable("hole");
+    let cut = Engine::new(model.clone()).candidate_set("hole");
+    assert!(all.contains(&"gap".to_owned()), "{all:?}");
+    assert!(!cut.contains(&"gap".to_owned()), "{cut:?}");
+    assert!(cut.iter().all(|c| all.contains(c)));
+    // A word no list relates to it is not reachable.
+    assert!(!all.contains(&"the".to_owned()));
+}
+
+#[test]
 fn a_phrase_the_em_reads_spun_but_leaves_out_is_proposed_with_its_originals() {
     use unspin_core::learn::{proposals_outside, ProposalOptions};
     // A floor above the four documents keeps every guess out of the table: "worth" is then

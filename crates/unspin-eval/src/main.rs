@@ -319,6 +319,11 @@ struct Args {
     /// best (`unspin_core::vet::PromoteOptions::min_agreement`).
     #[arg(long, default_value_t = unspin_core::vet::PromoteOptions::default().min_agreement)]
     promote_agreement: f32,
+    /// With --promote: words the neural model guesses at each place of a proposal, judged
+    /// beside its originals when the candidate lists hold them past their cut
+    /// (`unspin_core::vet::guess_originals`; 0, the default: none, as `unspin learn`).
+    #[arg(long, default_value_t = 0)]
+    promote_guesses: usize,
     /// With --promote: originals per proposal, the EM's likeliest first
     /// (`unspin_core::learn::ProposalOptions::originals`).
     #[arg(long, default_value_t = unspin_core::learn::ProposalOptions::default().originals)]
@@ -396,6 +401,10 @@ fn fold_learning<'a>(
                 unspin_core::vet::PromoteOptions {
                     min_gain: args.promote_min_gain,
                     min_agreement: args.promote_agreement,
+                    ..Default::default()
+                },
+                unspin_core::vet::GuessOptions {
+                    words: args.promote_guesses,
                     ..Default::default()
                 },
             )

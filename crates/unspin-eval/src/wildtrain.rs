@@ -430,11 +430,13 @@ pub struct FoldLearning<'a> {
     pub vet: Option<std::sync::Arc<dyn unspin_core::rescore::ContinuationScorer>>,
     /// How [`FoldLearning::vet`] vets.
     pub vet_options: unspin_core::vet::VetOptions,
-    /// With [`FoldLearning::vet`]: which phrases the EM proposes and how the same model
+    /// With [`FoldLearning::vet`]: which phrases the EM proposes, which words the same model
+    /// guesses for them ([`unspin_core::vet::guess_originals`]; none by default) and how it
     /// promotes them ([`unspin_core::vet::promote`]), after the vetting.
     pub promote: Option<(
         unspin_core::learn::ProposalOptions,
         unspin_core::vet::PromoteOptions,
+        unspin_core::vet::GuessOptions,
     )>,
 }
 
@@ -474,7 +476,7 @@ pub(crate) fn fold_model(
         learner.add_document(t);
     }
     let proposing = match (&learning.vet, &learning.promote) {
-        (Some(_), Some((proposing, _))) => proposing.clone(),
+        (Some(_), Some((proposing, _, _))) => proposing.clone(),
         _ => unspin_core::learn::ProposalOptions::none(),
     };
     let (mut table, _, proposals) = learner.finish_with_proposals(&proposing);
@@ -501,20 +503,41 @@ pub(crate) fn fold_model(
         let training = pages.iter().filter(|p| p.fold != fold && p.style == style);
         table.overlay(&attested_table(generic, training, split, style));
     }
-    if let (Some(scorer), Some((_, promoting))) = (&learning.vet, &learning.promote) {
+    if let (Some(scorer), Some((_, promoting, guessing))) = (&learning.vet, &learning.promote) {
         let proposals = unspin_core::learn::proposals_outside(&table, proposals, generic);
+        let reachable = unspin_core::learn::reachable_originals(generic.clone());
+        let (guessed, guesses) = unspin_core::vet::guess_originals(
+            proposals.clone(),
+            &train,
+            scorer.as_ref(),
+            guessing,
+            &reachable,
+        );
         let (promoted, summary) =
-            unspin_core::vet::promote(&table, &proposals, &train, scorer.as_ref(), promoting);
+            unspin_core::vet::promote(&table, &guessed, &train, scorer.as_ref(), promoting);
+        // A promoted original the EM did not offer is one of the model's guesses.
+        let from_guesses = summary
+            .promoted
+            .iter()
+            .filter(|(w, o, _)| {
+                !proposals
+                    .iter()
+                    .any(|p| p.written == *w && p.originals.contains(o))
+            })
+            .count();
         let list: Vec<String> = summary
             .promoted
             .iter()
             .map(|(w, o, g)| format!("{w}<-{o} {g:.1}"))
             .collect();
         eprintln!(
-            "fold {fold}: {} proposals, {} judged, promoted {} ({} failures): {}",
+            "fold {fold}: {} proposals, {} judged, {} originals guessed ({} failures), promoted {} ({} of them guesses; {} failures): {}",
             proposals.len(),
             summary.judged,
+            guesses.guessed,
+            guesses.failures,
             summary.promoted.len(),
+            from_guesses,
             summary.failures,
             list.join("; ")
         );

@@ -265,10 +265,45 @@ impl Decoder {
         forest: &TokenForest,
         wanted: &[(usize, u32)],
     ) -> candle_core::Result<Vec<f32>> {
+        if forest.len() == 0 || wanted.is_empty() {
+            return Ok(vec![0.0; wanted.len()]);
+        }
+        // Each row something is asked after, once, in the order first asked.
+        let mut rows: Vec<usize> = Vec::new();
+        let mut row_of: HashMap<usize, usize> = HashMap::new();
+        for &(row, _) in wanted {
+            row_of.entry(row).or_insert_with(|| {
+                rows.push(row);
+                rows.len() - 1
+            });
+        }
+        let distributions = self.distributions_after(forest, &rows)?;
+        Ok(wanted
+            .iter()
+            .map(|&(row, token)| {
+                distributions[row_of[&row]]
+                    .get(token as usize)
+                    .copied()
+                    .unwrap_or(-100.0)
+            })
+            .collect())
+    }
+
+    /// Runs the forest through the model in one pass and returns, for each of `rows`, the
+    /// log-probability (nats) the model gives every token of its vocabulary right after the
+    /// token at that row (given its ancestors): what comes next, whatever it is.
+    pub fn distributions_after(
+        &self,
+        forest: &TokenForest,
+        rows: &[usize],
+    ) -> candle_core::Result<Vec<Vec<f32>>> {
         let device = &Device::Cpu;
         let n = forest.len();
-        if n == 0 || wanted.is_empty() {
-            return Ok(vec![0.0; wanted.len()]);
+        if n == 0 || rows.is_empty() {
+            return Ok(vec![Vec::new(); rows.len()]);
+        }
+        if let Some(&row) = rows.iter().find(|&&row| row >= n) {
+            candle_core::bail!("row {row} of a {n}-token forest");
         }
         let positions = forest.positions();
         // The mask and attention grow with the square of the pass: a request too big for
@@ -351,17 +386,7 @@ impl Decoder {
             x = (x + y)?;
         }
         // Only the rows something is asked after go through the output matrix.
-        let mut rows: Vec<u32> = Vec::new();
-        let mut row_of: HashMap<usize, usize> = HashMap::new();
-        for &(row, _) in wanted {
-            if row >= n {
-                candle_core::bail!("row {row} of a {n}-token forest");
-            }
-            row_of.entry(row).or_insert_with(|| {
-                rows.push(row as u32);
-                rows.len() - 1
-            });
-        }
+        let rows: Vec<u32> = rows.iter().map(|&row| row as u32).collect();
         let picked = x.index_select(&Tensor::new(rows.as_slice(), device)?, 0)?;
         let picked = candle_nn::ops::rms_norm(&picked, &self.output_norm, self.rms_eps)?;
         let logits = picked.matmul(&self.output.t()?)?;
@@ -372,17 +397,7 @@ impl Decoder {
             .sum_keepdim(D::Minus1)?
             .log()?
             .add(&max)?;
-        let logits = logits.to_vec2::<f32>()?;
-        let log_sum = log_sum.flatten_all()?.to_vec1::<f32>()?;
-        Ok(wanted
-            .iter()
-            .map(|&(row, token)| {
-                let r = row_of[&row];
-                logits[r]
-                    .get(token as usize)
-                    .map_or(-100.0, |l| l - log_sum[r])
-            })
-            .collect())
+        logits.broadcast_sub(&log_sum)?.to_vec2::<f32>()
     }
 }
 

@@ -190,17 +190,78 @@ impl NeuralLm {
         Ok(encoding.get_ids().to_vec())
     }
 
-    /// A request's tokens: the context's (its last [`MAX_CONTEXT_TOKENS`], after the
-    /// beginning-of-text token) and each continuation's.
-    fn request_tokens(&self, request: &ContinuationRequest) -> Result<Tokenized, ScorerError> {
+    /// A context's tokens: its last [`MAX_CONTEXT_TOKENS`], after the beginning-of-text token.
+    fn context_tokens(&self, context: &str) -> Result<Vec<u32>, ScorerError> {
         let mut prefix: Vec<u32> = self.bos.into_iter().collect();
-        let context_tokens = self.tokens(&request.context)?;
+        let context_tokens = self.tokens(context)?;
         let skip = context_tokens.len().saturating_sub(MAX_CONTEXT_TOKENS);
         prefix.extend_from_slice(&context_tokens[skip..]);
         if prefix.is_empty() {
             // A model needs one token to predict from; a space is neutral.
             prefix = self.tokens(" ")?;
         }
+        Ok(prefix)
+    }
+
+    /// The word a token starts, lowercase: `None` unless the token begins a word (its
+    /// stored form starts with the byte-level BPE's space, `Ġ`, or SentencePiece's, `▁`) and
+    /// the rest is two or more letters.
+    fn word_of(&self, token: u32) -> Option<String> {
+        let stored = self.tokenizer.id_to_token(token)?;
+        let rest = stored
+            .strip_prefix('\u{120}')
+            .or_else(|| stored.strip_prefix('\u{2581}'))?;
+        (rest.chars().count() >= 2 && rest.chars().all(char::is_alphabetic))
+            .then(|| rest.to_lowercase())
+    }
+
+    /// [`ContinuationScorer::next_words`] for contexts already tokenized, in one pass.
+    fn next_words_pass(
+        &self,
+        contexts: &[Vec<u32>],
+        limit: usize,
+    ) -> Result<Vec<Vec<String>>, ScorerError> {
+        let mut forest = TokenForest::default();
+        let rows: Vec<usize> = contexts
+            .iter()
+            .map(|tokens| forest.push(None, tokens).last().copied().unwrap_or(0))
+            .collect();
+        let distributions = self
+            .weights
+            .distributions_after(&forest, &rows)
+            .map_err(|e| ScorerError(format!("{}: {e}", self.name)))?;
+        Ok(distributions
+            .into_iter()
+            .map(|logprobs| {
+                let mut order: Vec<u32> = (0..logprobs.len() as u32).collect();
+                // Most of the head is pieces, punctuation and capitals of one word: a few
+                // hundred tokens hold `limit` words.
+                let head = (limit * 20).clamp(1, order.len().max(1));
+                if head < order.len() {
+                    order.select_nth_unstable_by(head, |&a, &b| {
+                        logprobs[b as usize].total_cmp(&logprobs[a as usize])
+                    });
+                    order.truncate(head);
+                }
+                order.sort_by(|&a, &b| logprobs[b as usize].total_cmp(&logprobs[a as usize]));
+                let mut words: Vec<String> = Vec::with_capacity(limit);
+                for word in order.into_iter().filter_map(|t| self.word_of(t)) {
+                    if words.len() == limit {
+                        break;
+                    }
+                    if !words.contains(&word) {
+                        words.push(word);
+                    }
+                }
+                words
+            })
+            .collect())
+    }
+
+    /// A request's tokens: the context's (its last [`MAX_CONTEXT_TOKENS`], after the
+    /// beginning-of-text token) and each continuation's.
+    fn request_tokens(&self, request: &ContinuationRequest) -> Result<Tokenized, ScorerError> {
+        let prefix = self.context_tokens(&request.context)?;
         let continuations = request
             .continuations
             .iter()
@@ -258,6 +319,19 @@ impl ContinuationScorer for NeuralLm {
         &self.name
     }
 
+    /// Packs the contexts into passes of at most [`PASS_TOKENS`] tokens, in order; a failed
+    /// pass fails only its own contexts.
+    fn next_words(
+        &self,
+        contexts: &[String],
+        limit: usize,
+    ) -> Vec<Result<Vec<String>, ScorerError>> {
+        let tokenized = contexts.iter().map(|c| self.context_tokens(c)).collect();
+        in_passes(tokenized, Vec::len, |batch| {
+            self.next_words_pass(batch, limit)
+        })
+    }
+
     fn score_continuations(
         &self,
         context: &str,
@@ -272,43 +346,55 @@ impl ContinuationScorer for NeuralLm {
         &self,
         requests: &[ContinuationRequest],
     ) -> Vec<Result<Vec<f32>, ScorerError>> {
-        let mut answers: Vec<Result<Vec<f32>, ScorerError>> = Vec::with_capacity(requests.len());
-        let mut passes: Vec<Vec<(usize, Tokenized)>> = Vec::new();
-        let mut pass_tokens = 0;
-        for (i, request) in requests.iter().enumerate() {
-            answers.push(Err(ScorerError("not scored".to_owned())));
-            let tokenized = match self.request_tokens(request) {
-                Ok(t) => t,
-                Err(e) => {
-                    answers[i] = Err(e);
-                    continue;
-                }
-            };
-            let size = tokenized.rows();
-            if passes.is_empty() || pass_tokens + size > PASS_TOKENS {
-                passes.push(Vec::new());
-                pass_tokens = 0;
-            }
-            pass_tokens += size;
-            passes.last_mut().expect("a pass").push((i, tokenized));
-        }
-        for pass in passes.into_iter().filter(|p| !p.is_empty()) {
-            let (slots, batch): (Vec<usize>, Vec<Tokenized>) = pass.into_iter().unzip();
-            match self.score_pass(&batch) {
-                Ok(scores) => {
-                    for (slot, s) in slots.into_iter().zip(scores) {
-                        answers[slot] = Ok(s);
-                    }
-                }
-                Err(e) => {
-                    for slot in slots {
-                        answers[slot] = Err(e.clone());
-                    }
-                }
-            }
-        }
-        answers
+        let tokenized = requests.iter().map(|r| self.request_tokens(r)).collect();
+        in_passes(tokenized, Tokenized::rows, |batch| self.score_pass(batch))
     }
+}
+
+/// Runs `items` through `run` in passes of at most [`PASS_TOKENS`] rows (by `rows`), in
+/// order (a larger item gets a pass of its own), and answers each item: an item that could
+/// not be prepared keeps its error, and a failed pass fails only its own items.
+fn in_passes<T, R>(
+    items: Vec<Result<T, ScorerError>>,
+    rows: impl Fn(&T) -> usize,
+    run: impl Fn(&[T]) -> Result<Vec<R>, ScorerError>,
+) -> Vec<Result<R, ScorerError>> {
+    let mut answers: Vec<Result<R, ScorerError>> = Vec::with_capacity(items.len());
+    let mut passes: Vec<Vec<(usize, T)>> = Vec::new();
+    let mut pass_rows = 0;
+    for (i, item) in items.into_iter().enumerate() {
+        answers.push(Err(ScorerError("not scored".to_owned())));
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => {
+                answers[i] = Err(e);
+                continue;
+            }
+        };
+        let size = rows(&item);
+        if passes.is_empty() || pass_rows + size > PASS_TOKENS {
+            passes.push(Vec::new());
+            pass_rows = 0;
+        }
+        pass_rows += size;
+        passes.last_mut().expect("a pass").push((i, item));
+    }
+    for pass in passes.into_iter().filter(|p| !p.is_empty()) {
+        let (slots, batch): (Vec<usize>, Vec<T>) = pass.into_iter().unzip();
+        match run(&batch) {
+            Ok(results) => {
+                for (slot, r) in slots.into_iter().zip(results) {
+                    answers[slot] = Ok(r);
+                }
+            }
+            Err(e) => {
+                for slot in slots {
+                    answers[slot] = Err(e.clone());
+                }
+            }
+        }
+    }
+    answers
 }
 
 /// A request's tokens: its context's (what the model reads first) and each continuation's.

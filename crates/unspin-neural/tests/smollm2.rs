@@ -39,6 +39,37 @@ fn the_original_reads_better_than_its_spun_form() {
 }
 
 #[test]
+fn the_model_guesses_the_word_a_spinner_replaced() {
+    let Some(lm) = smollm2() else { return };
+    let contexts = [
+        "Bitcoin has traded above its 50-day simple moving".to_owned(),
+        "The happy dog wagged its".to_owned(),
+        String::new(),
+    ];
+    let guesses = lm.next_words(&contexts, 5);
+    assert_eq!(guesses.len(), contexts.len());
+    let words: Vec<Vec<String>> = guesses.into_iter().map(Result::unwrap).collect();
+    assert_eq!(words[0][0], "average", "{words:?}");
+    assert_eq!(words[1][0], "tail", "{words:?}");
+    for list in &words {
+        assert!(list.len() <= 5 && !list.is_empty(), "{words:?}");
+        // Whole lowercase words, each once.
+        assert!(
+            list.iter().all(|w| w.chars().all(char::is_lowercase)),
+            "{words:?}"
+        );
+        let mut unique = list.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), list.len(), "{words:?}");
+    }
+    // Guessed together or alone, the same words.
+    assert_eq!(
+        lm.next_words(&contexts[1..2], 5)[0].as_ref().unwrap(),
+        &words[1]
+    );
+}
+
+#[test]
 fn requests_scored_together_score_as_they_do_alone() {
     let Some(lm) = smollm2() else { return };
     let request = |context: &str, continuations: &[&str]| ContinuationRequest {
