@@ -628,7 +628,7 @@ pub fn proposals_outside(
 
 /// Every original the candidate lists of `model` hold for a written phrase, past any cut
 /// (an engine under [`REACHABLE_CANDIDATES`] candidates per span): what
-/// [`crate::vet::promote`] lets the neural model's guesses be. Give it the model without
+/// [`crate::vet::guess_originals`] lets the neural model's guesses be. Give it the model without
 /// spinner tables, so that only the thesaurus's and the other generic channels' relations
 /// count.
 pub fn reachable_originals(model: Arc<Model>) -> impl Fn(&str) -> Vec<String> {

@@ -41,7 +41,8 @@ pub trait ContinuationScorer: Send + Sync {
     /// The words the model finds likeliest to come right after each of `contexts` (each a
     /// text's words up to a place, without the space after), best first, at most `limit`
     /// per context, lowercase: an open guess at what was written there, with no thesaurus
-    /// behind it ([`crate::vet::promote`] asks it for the originals no candidate list has).
+    /// behind it ([`crate::vet::guess_originals`] asks it for originals past the candidate
+    /// lists' cut).
     /// A word is a whole token that starts one; words the model spells in several tokens
     /// are not among them. A model that cannot guess (the default) answers no words.
     fn next_words(
